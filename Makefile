@@ -1,0 +1,40 @@
+# The two set-up commands are `make run` and `make test`; everything else is a step they use.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed
+
+.PHONY: install lint test run bench up down clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+run: install
+	$(BIN)/egov run
+
+bench: install
+	$(BIN)/python -m bench
+
+up:
+	docker compose -f deploy/compose.yaml up -d --wait
+
+down:
+	docker compose -f deploy/compose.yaml down
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

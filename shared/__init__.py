@@ -1,0 +1,1 @@
+"""The project's common library: mechanisms shared by every service, no business rules."""

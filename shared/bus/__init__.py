@@ -1,0 +1,1 @@
+"""Message bus: port and adapters (RabbitMQ through aio-pika, in-memory)."""

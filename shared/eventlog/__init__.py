@@ -1,0 +1,1 @@
+"""Event log: port and adapters (PostgreSQL, SQLite)."""
