@@ -30,11 +30,15 @@ run: install
 bench: install
 	$(BIN)/python -m bench
 
+COMPOSE = deploy/compose.yaml
+
 up:
-	docker compose -f deploy/compose.yaml up -d --wait
+	@test -f $(COMPOSE) || { echo "$(COMPOSE) is not written yet (it comes with the compose issue); use 'make run'"; exit 2; }
+	docker compose -f $(COMPOSE) up -d --wait
 
 down:
-	docker compose -f deploy/compose.yaml down
+	@test -f $(COMPOSE) || { echo "$(COMPOSE) is not written yet"; exit 2; }
+	docker compose -f $(COMPOSE) down
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
