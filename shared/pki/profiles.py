@@ -1,0 +1,184 @@
+"""Certificate profiles shaped like НУЦ's: who the holder is (subject) and what the key may do
+(key usage, extended key usage with the holder-type OID, certificate policy).
+
+An individual's subject carries CN, SURNAME, G (НУЦ puts the patronymic in givenName),
+SERIALNUMBER=IIN<12 digits> and C=KZ; a legal-entity signer adds O and OU=BIN<12 digits>.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from cryptography import x509
+from cryptography.x509.oid import NameOID, ObjectIdentifier
+
+from shared.pki import oids
+
+_TWELVE_DIGITS = re.compile(r"\d{12}")
+
+
+class KeyPurpose(StrEnum):
+    """НУЦ hands out two keys per holder: one to sign documents, one to authenticate."""
+
+    SIGNING = "signing"
+    AUTH = "auth"
+
+
+class EntityRole(StrEnum):
+    """A legal-entity certificate holder's role; the value is the last arc of its holder OID."""
+
+    FIRST_HEAD = "first_head"
+    SIGNER = "signer"
+    FINANCE = "finance"
+    HR = "hr"
+    EMPLOYEE = "employee"
+
+    @property
+    def holder_oid(self) -> ObjectIdentifier:
+        arc = list(EntityRole).index(self) + 1
+        return ObjectIdentifier(f"{oids.HOLDER_LEGAL_ENTITY_ARC}.{arc}")
+
+
+def _check_twelve_digits(kind: str, value: str) -> None:
+    # Only the shape is checked here: check digits are the registries' business, and the CA
+    # must be able to issue for any number the registry vouches for.
+    if not _TWELVE_DIGITS.fullmatch(value):
+        raise ValueError(f"{kind} must be exactly 12 digits, got {value!r}")
+
+
+def _check_name_part(kind: str, value: str) -> None:
+    if not value.strip():
+        raise ValueError(f"{kind} must not be empty")
+
+
+@dataclass(frozen=True)
+class Individual:
+    iin: str
+    surname: str
+    given_name: str
+    patronymic: str = ""
+
+    def __post_init__(self) -> None:
+        _check_twelve_digits("IIN", self.iin)
+        _check_name_part("surname", self.surname)
+        _check_name_part("given name", self.given_name)
+
+
+@dataclass(frozen=True)
+class LegalEntitySigner:
+    """A person acting for a legal entity (first head, signer, employee such as a CSC operator
+    or a provider's staff member)."""
+
+    person: Individual
+    bin: str
+    organization: str
+    role: EntityRole
+
+    def __post_init__(self) -> None:
+        _check_twelve_digits("BIN", self.bin)
+        _check_name_part("organization", self.organization)
+
+
+@dataclass(frozen=True)
+class InformationSystem:
+    """One certificate per information system (portal, gateway, elicense, registry, each
+    provider workstation). ``system_id`` becomes the CN and the verified sender identity."""
+
+    system_id: str
+    organization: str = "Electronic Government of the Republic of Kazakhstan (simulated)"
+    bin: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_name_part("system id", self.system_id)
+        if self.bin is not None:
+            _check_twelve_digits("BIN", self.bin)
+
+
+Holder = Individual | LegalEntitySigner | InformationSystem
+
+
+def _person_attributes(person: Individual) -> list[x509.NameAttribute[str]]:
+    common = f"{person.surname} {person.given_name}".upper()
+    attrs = [
+        x509.NameAttribute(NameOID.COMMON_NAME, common),
+        x509.NameAttribute(NameOID.SURNAME, person.surname.upper()),
+        x509.NameAttribute(NameOID.SERIAL_NUMBER, f"IIN{person.iin}"),
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "KZ"),
+    ]
+    if person.patronymic:
+        attrs.insert(2, x509.NameAttribute(NameOID.GIVEN_NAME, person.patronymic.upper()))
+    return attrs
+
+
+def subject_name(holder: Holder) -> x509.Name:
+    if isinstance(holder, Individual):
+        return x509.Name(_person_attributes(holder))
+    if isinstance(holder, LegalEntitySigner):
+        attrs = _person_attributes(holder.person)
+        attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, holder.organization))
+        attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, f"BIN{holder.bin}"))
+        return x509.Name(attrs)
+    attrs = [
+        x509.NameAttribute(NameOID.COMMON_NAME, holder.system_id),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, holder.organization),
+    ]
+    if holder.bin is not None:
+        attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, f"BIN{holder.bin}"))
+    attrs.append(x509.NameAttribute(NameOID.COUNTRY_NAME, "KZ"))
+    return x509.Name(attrs)
+
+
+def _key_usage(purpose: KeyPurpose) -> x509.KeyUsage:
+    signing = purpose is KeyPurpose.SIGNING
+    return x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=signing,  # nonRepudiation: only the document-signing key has it
+        key_encipherment=not signing,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=False,
+        crl_sign=False,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def _holder_oid(holder: Holder) -> ObjectIdentifier | None:
+    if isinstance(holder, Individual):
+        return oids.HOLDER_INDIVIDUAL
+    if isinstance(holder, LegalEntitySigner):
+        return holder.role.holder_oid
+    return None
+
+
+def _policy(holder: Holder, purpose: KeyPurpose) -> ObjectIdentifier:
+    individual = isinstance(holder, Individual)
+    if purpose is KeyPurpose.SIGNING:
+        return oids.POLICY_INDIVIDUAL_SIGNING if individual else oids.POLICY_LEGAL_ENTITY_SIGNING
+    return oids.POLICY_INDIVIDUAL_AUTH if individual else oids.POLICY_LEGAL_ENTITY_AUTH
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The extensions that say what a holder's key may do."""
+
+    key_usage: x509.KeyUsage
+    extended_key_usage: x509.ExtendedKeyUsage
+    policies: x509.CertificatePolicies
+
+
+def profile_for(holder: Holder, purpose: KeyPurpose) -> Profile:
+    usages = [oids.EKU_SIGNING if purpose is KeyPurpose.SIGNING else oids.EKU_AUTH]
+    if isinstance(holder, InformationSystem) and purpose is KeyPurpose.SIGNING:
+        # A system signs messages and also authenticates to the gateway's sync channel.
+        usages.append(oids.EKU_AUTH)
+    holder_oid = _holder_oid(holder)
+    if holder_oid is not None:
+        usages.append(holder_oid)
+    return Profile(
+        key_usage=_key_usage(purpose),
+        extended_key_usage=x509.ExtendedKeyUsage(usages),
+        policies=x509.CertificatePolicies([x509.PolicyInformation(_policy(holder, purpose), None)]),
+    )
