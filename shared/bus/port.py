@@ -13,6 +13,8 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from shared.bus.topic import check_name, check_pattern
+
 HeaderValue = str | int
 
 
@@ -20,15 +22,24 @@ class BusError(Exception):
     """Base of every error the bus raises."""
 
 
-class Unroutable(BusError):
+class PublishFailed(BusError):
+    """Base of the publish failures; ``message_ids`` names every message of the call that failed
+    (one for ``publish``, possibly several for ``publish_many``)."""
+
+    def __init__(self, detail: str, message_ids: Sequence[str]) -> None:
+        super().__init__(f"{detail}: {', '.join(message_ids)}")
+        self.message_ids = tuple(message_ids)
+
+
+class Unroutable(PublishFailed):
     """A mandatory publish matched no queue."""
 
 
-class PublishNotConfirmed(BusError):
+class PublishNotConfirmed(PublishFailed):
     """The broker nacked the message or the confirm did not arrive."""
 
 
-class Reject(Exception):  # noqa: N818 - it is a signal from a handler, not an error of the bus
+class Reject(Exception):
     """Raised by a handler: the message can never be processed; park it with this reason."""
 
     def __init__(self, reason: str) -> None:
@@ -63,14 +74,36 @@ class Binding:
     exchange: str
     routing_key: str  # topic pattern, e.g. "A.*" or "#"
 
+    def __post_init__(self) -> None:
+        check_name("exchange", self.exchange)
+        check_pattern(self.routing_key)
+
 
 @dataclass(frozen=True)
 class QueueSpec:
     name: str
     bindings: Sequence[Binding] = ()
     max_attempts: int = 5
-    backoff_base_ms: int = 200  # attempt n waits base * 2**(n-1), capped
+    backoff_base_ms: int = 200  # after failed attempt n the message waits base * 2**(n-1), capped
     backoff_max_ms: int = 30_000
+
+    def __post_init__(self) -> None:
+        check_name("queue", self.name)
+        if self.max_attempts < 1:
+            raise ValueError(f"queue {self.name!r}: max_attempts must be >= 1")
+        if self.backoff_base_ms < 1 or self.backoff_max_ms < self.backoff_base_ms:
+            raise ValueError(
+                f"queue {self.name!r}: need 1 <= backoff_base_ms <= backoff_max_ms, got "
+                f"{self.backoff_base_ms} and {self.backoff_max_ms}"
+            )
+
+    def retry_delay_ms(self, failed_attempt: int) -> int:
+        """How long a message waits after its ``failed_attempt``-th delivery failed."""
+        return min(self.backoff_base_ms << (failed_attempt - 1), self.backoff_max_ms)
+
+    def retry_delays_ms(self) -> list[int]:
+        """Every distinct delay this queue can use, in order (one delay queue each)."""
+        return sorted({self.retry_delay_ms(n) for n in range(1, self.max_attempts)})
 
 
 @dataclass(frozen=True)
@@ -82,8 +115,11 @@ class DeadLetter:
 
 
 class Consumer(Protocol):
-    async def stop(self) -> None:
-        """Stop taking new messages, let in-flight handlers finish and ack; lose nothing."""
+    async def stop(self, *, grace_s: float = 30.0) -> None:
+        """Stop taking new messages, let in-flight handlers finish and ack; lose nothing.
+
+        A handler still running after ``grace_s`` seconds is cancelled and its message is left
+        unacked, so the broker delivers it again (``redelivered=True``) to another consumer."""
 
 
 class Bus(Protocol):
@@ -103,8 +139,9 @@ class Bus(Protocol):
         PublishNotConfirmed."""
 
     async def publish_many(self, messages: Sequence[Message], *, mandatory: bool = True) -> None:
-        """Pipelined: all are sent before any confirm is awaited; raises on the first failure
-        after every confirm has arrived (the caller learns which ones via the exception)."""
+        """Pipelined: all are sent before any confirm is awaited. After every confirm has
+        arrived, raises :class:`Unroutable` if every failure was unroutable, otherwise
+        :class:`PublishNotConfirmed`; ``message_ids`` of the exception names the failed ones."""
 
     async def consume(self, queue: str, handler: Handler, *, prefetch: int = 32) -> Consumer: ...
 
