@@ -7,6 +7,10 @@ one, tests use :class:`InsecureTestSigner`, whose name says what it is.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -66,3 +70,93 @@ class Verifier(Protocol):
         """Check ``signature`` over ``payload``; with ``expected_iin``/``expected_bin``, also
         that the certificate's IIN/BIN equals it (condition 2 of every seed regulation)."""
         ...
+
+
+# --- test-only signing ------------------------------------------------------------------------
+#
+# HMAC with a shared key: anyone who can verify can also forge, so this proves nothing about who
+# signed. It exists so that envelopes can be signed and checked in tests before a service has
+# its certificate; the names say so, and production code paths never build one.
+
+_TEST_ALG = "HS256"
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _test_mac(key: bytes, header_b64: str, payload: bytes) -> bytes:
+    # RFC 7515 signing input: BASE64URL(header) '.' BASE64URL(payload); the payload is detached
+    # (RFC 7515 appendix F), so the compact form is "header..signature".
+    signing_input = f"{header_b64}.{_b64url(payload)}".encode("ascii")
+    return hmac.new(key, signing_input, hashlib.sha256).digest()
+
+
+@dataclass(frozen=True)
+class InsecureTestSigner:
+    """Detached-JWS-shaped HMAC-SHA256 signer for tests. Not a signature: see above."""
+
+    key: bytes
+    claimed: SignerIdentity
+
+    @property
+    def identity(self) -> SignerIdentity:
+        return self.claimed
+
+    def sign(self, payload: bytes) -> str:
+        header = {"alg": _TEST_ALG, "sub": self.claimed.subject}
+        if self.claimed.iin is not None:
+            header["iin"] = self.claimed.iin
+        if self.claimed.bin is not None:
+            header["bin"] = self.claimed.bin
+        header_b64 = _b64url(json.dumps(header, sort_keys=True).encode())
+        return f"{header_b64}..{_b64url(_test_mac(self.key, header_b64, payload))}"
+
+
+@dataclass(frozen=True)
+class InsecureTestVerifier:
+    """Checks :class:`InsecureTestSigner` signatures made with the same key."""
+
+    key: bytes
+
+    def verify(
+        self,
+        payload: bytes,
+        signature: str,
+        *,
+        expected_iin: str | None = None,
+        expected_bin: str | None = None,
+    ) -> VerificationResult:
+        parts = signature.split(".")
+        if len(parts) != 3 or parts[1] != "":
+            return _bad("not a detached JWS (expected 'header..signature')")
+        header_b64, _, mac_b64 = parts
+        try:
+            header = json.loads(_b64url_decode(header_b64))
+            mac = _b64url_decode(mac_b64)
+        except (ValueError, UnicodeDecodeError) as exc:
+            return _bad(f"malformed signature: {exc}")
+        if not isinstance(header, dict) or header.get("alg") != _TEST_ALG:
+            return _bad(f"test verifier accepts only alg {_TEST_ALG}")
+        if not hmac.compare_digest(mac, _test_mac(self.key, header_b64, payload)):
+            return _bad("signature does not match the payload")
+        identity = SignerIdentity(
+            subject=str(header.get("sub", "")), iin=header.get("iin"), bin=header.get("bin")
+        )
+        if expected_iin is not None and identity.iin != expected_iin:
+            return VerificationResult(
+                VerificationCode.SUBJECT_MISMATCH, identity, "IIN differs from the signer's"
+            )
+        if expected_bin is not None and identity.bin != expected_bin:
+            return VerificationResult(
+                VerificationCode.SUBJECT_MISMATCH, identity, "BIN differs from the signer's"
+            )
+        return VerificationResult(VerificationCode.OK, identity)
+
+
+def _bad(detail: str) -> VerificationResult:
+    return VerificationResult(VerificationCode.BAD_SIGNATURE, detail=detail)

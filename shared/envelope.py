@@ -1,0 +1,116 @@
+"""The envelope every inter-system message travels in, and what its signature covers.
+
+The signature is computed over the RFC 8785 canonical JSON of the envelope without its
+``signature`` field (:meth:`Envelope.signing_bytes`), so it survives any re-encoding on the way:
+key order, whitespace, number spelling. Any change to any other field breaks it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    JsonValue,
+    StringConstraints,
+    field_validator,
+)
+
+from shared import correlation
+from shared.canonical import canonical_json
+from shared.clock import as_utc
+from shared.signing import Signer, VerificationCode, VerificationResult, Verifier
+
+# "<name>.<name>...v<N>": at least two lower-case words, then the version (routing keys are
+# built from it, so no upper case, spaces or wildcards).
+TYPE_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+\.v[1-9][0-9]*$"
+# A system id: "portal", "elicense", "provider.almaty.culture" (dot-separated words).
+SYSTEM_ID_PATTERN = r"^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)*$"
+_TYPE = re.compile(TYPE_PATTERN)
+_SYSTEM_ID = re.compile(SYSTEM_ID_PATTERN)
+
+
+def _check_type(value: str) -> str:
+    if not _TYPE.fullmatch(value):
+        raise ValueError(
+            f"message type must be dotted lower-case words ending in a version, "
+            f"e.g. 'request.submitted.v1'; got {value!r}"
+        )
+    return value
+
+
+def _check_system_id(value: str) -> str:
+    if not _SYSTEM_ID.fullmatch(value) or len(value) > 128:
+        raise ValueError(
+            "system id must be dot-separated lower-case words (letters, digits, '_', '-'), "
+            f"e.g. 'portal' or 'provider.almaty.culture'; got {value!r}"
+        )
+    return value
+
+
+def _check_correlation(value: str) -> str:
+    return correlation.check(value, "correlation/causation id")
+
+
+MessageType = Annotated[str, AfterValidator(_check_type)]
+SystemId = Annotated[str, AfterValidator(_check_system_id)]
+CorrelationId = Annotated[str, AfterValidator(_check_correlation)]
+ServiceCode = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class Envelope(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    message_id: UUID
+    correlation_id: CorrelationId  # the request's id, the same across its whole journey
+    causation_id: CorrelationId | None = None  # the message this one answers or follows from
+    type: MessageType
+    sender: SystemId
+    recipient: SystemId
+    service_code: ServiceCode | None = None
+    sent_at: AwareDatetime
+    body: dict[str, JsonValue]
+    signature: str | None = None
+
+    @field_validator("sent_at")
+    @classmethod
+    def _in_utc(cls, value: datetime) -> datetime:
+        # One spelling of one instant: +05:00 and Z for the same moment would sign differently.
+        return as_utc(value, "sent_at")
+
+    @field_validator("body")
+    @classmethod
+    def _canonicalizable(cls, value: dict[str, JsonValue]) -> dict[str, JsonValue]:
+        canonical_json(value)  # refuse NaN, infinities, unsafe integers now, not at signing
+        return value
+
+    def signing_bytes(self) -> bytes:
+        """RFC 8785 canonical JSON of the envelope without ``signature``: what is signed."""
+        return canonical_json(self.model_dump(mode="json", exclude={"signature"}))
+
+    def signed(self, signer: Signer) -> Envelope:
+        """A copy carrying ``signer``'s signature over :meth:`signing_bytes`."""
+        return self.model_copy(update={"signature": signer.sign(self.signing_bytes())})
+
+    def verify(
+        self,
+        verifier: Verifier,
+        *,
+        expected_iin: str | None = None,
+        expected_bin: str | None = None,
+    ) -> VerificationResult:
+        """Check the signature; a missing one is :attr:`VerificationCode.BAD_SIGNATURE`."""
+        if not self.signature:
+            return VerificationResult(VerificationCode.BAD_SIGNATURE, detail="envelope is unsigned")
+        return verifier.verify(
+            self.signing_bytes(),
+            self.signature,
+            expected_iin=expected_iin,
+            expected_bin=expected_bin,
+        )
