@@ -1,0 +1,319 @@
+"""The relying party's side of revocation: ask the OCSP responder, keep answers in a cache
+bounded in age, fall back to the CRL, and fail closed.
+
+X-Road keeps OCSP answers for at most an hour; so does this cache by default. An answer is used
+only while it is both younger than ``max_age`` (measured from the responder's ``thisUpdate``)
+and before its ``nextUpdate``. When neither a fresh OCSP answer nor a fresh CRL can be had the
+status is UNKNOWN and the verifier rejects the signature (REVOCATION_UNKNOWN).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
+
+import httpx
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.x509 import ocsp
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
+
+from shared.clock import Clock
+
+DEFAULT_OCSP_MAX_AGE = timedelta(hours=1)
+DEFAULT_CRL_MAX_AGE = timedelta(hours=24)
+# A responder whose clock runs slightly ahead must not make every answer look "from the future".
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+class RevocationError(Exception):
+    """An answer that cannot be trusted or used (transport failure, bad signature, stale)."""
+
+
+class RevocationSource(Protocol):
+    """Transport to the CA's OCSP responder and CRL; HTTP in production, in-process in tests."""
+
+    def post_ocsp(self, url: str, request_der: bytes) -> bytes: ...
+
+    def get_crl(self, url: str) -> bytes: ...
+
+
+class HttpRevocationSource:
+    """RFC 6960 A.1 (POST application/ocsp-request) and a plain GET of the DER CRL."""
+
+    def __init__(self, client: httpx.Client) -> None:
+        self._client = client
+
+    def post_ocsp(self, url: str, request_der: bytes) -> bytes:
+        try:
+            response = self._client.post(
+                url, content=request_der, headers={"Content-Type": "application/ocsp-request"}
+            )
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise RevocationError(f"OCSP request to {url} failed: {exc}") from exc
+        return response.content
+
+    def get_crl(self, url: str) -> bytes:
+        try:
+            response = self._client.get(url)
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise RevocationError(f"CRL download from {url} failed: {exc}") from exc
+        return response.content
+
+
+class RevocationState(StrEnum):
+    GOOD = "good"
+    REVOKED = "revoked"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class RevocationAnswer:
+    state: RevocationState
+    source: str  # "ocsp", "ocsp-cache", "crl", or "" when nothing answered
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class _CachedOcsp:
+    state: RevocationState
+    this_update: datetime
+    next_update: datetime | None
+    detail: str
+
+
+def _verify_signed_by(
+    public_key: object, signature: bytes, data: bytes, algorithm: hashes.HashAlgorithm | None
+) -> None:
+    if algorithm is None:
+        raise RevocationError("signature algorithm without a hash is not supported")
+    try:
+        if isinstance(public_key, ec.EllipticCurvePublicKey):
+            public_key.verify(signature, data, ec.ECDSA(algorithm))
+        elif isinstance(public_key, rsa.RSAPublicKey):
+            public_key.verify(signature, data, padding.PKCS1v15(), algorithm)
+        else:
+            raise RevocationError(f"unsupported responder key {type(public_key).__name__}")
+    except InvalidSignature as exc:
+        raise RevocationError("the revocation answer's signature does not verify") from exc
+
+
+def _first_uri(certificate: x509.Certificate, kind: str) -> str | None:
+    try:
+        if kind == "ocsp":
+            aia = certificate.extensions.get_extension_for_class(x509.AuthorityInformationAccess)
+            for description in aia.value:
+                if description.access_method == AuthorityInformationAccessOID.OCSP:
+                    return str(description.access_location.value)
+            return None
+        dps = certificate.extensions.get_extension_for_class(x509.CRLDistributionPoints)
+        for point in dps.value:
+            for name in point.full_name or []:
+                if isinstance(name, x509.UniformResourceIdentifier):
+                    return name.value
+    except x509.ExtensionNotFound:
+        return None
+    return None
+
+
+class RevocationChecker:
+    """Not thread-safe: one per event loop / worker (the caches are plain dicts)."""
+
+    def __init__(
+        self,
+        source: RevocationSource,
+        clock: Clock,
+        *,
+        ocsp_max_age: timedelta = DEFAULT_OCSP_MAX_AGE,
+        crl_max_age: timedelta = DEFAULT_CRL_MAX_AGE,
+        ocsp_url: str | None = None,
+        crl_url: str | None = None,
+    ) -> None:
+        self._source = source
+        self._clock = clock
+        self._ocsp_max_age = ocsp_max_age
+        self._crl_max_age = crl_max_age
+        self._ocsp_url = ocsp_url
+        self._crl_url = crl_url
+        self._ocsp_cache: dict[tuple[bytes, int], _CachedOcsp] = {}
+        self._crl_cache: dict[str, x509.CertificateRevocationList] = {}
+
+    def check(self, certificate: x509.Certificate, issuer: x509.Certificate) -> RevocationAnswer:
+        now = self._clock.now()
+        key = (issuer.fingerprint(hashes.SHA256()), certificate.serial_number)
+        cached = self._ocsp_cache.get(key)
+        if cached is not None and self._fresh(cached.this_update, cached.next_update, now):
+            return RevocationAnswer(cached.state, "ocsp-cache", cached.detail)
+        problems: list[str] = []
+        try:
+            answer = self._ask_ocsp(certificate, issuer, now)
+        except RevocationError as exc:
+            problems.append(f"OCSP: {exc}")
+        else:
+            self._ocsp_cache[key] = answer
+            return RevocationAnswer(answer.state, "ocsp", answer.detail)
+        try:
+            return self._check_crl(certificate, issuer, now)
+        except RevocationError as exc:
+            problems.append(f"CRL: {exc}")
+        return RevocationAnswer(RevocationState.UNKNOWN, "", "; ".join(problems))
+
+    def _fresh(self, this_update: datetime, next_update: datetime | None, now: datetime) -> bool:
+        if this_update > now + CLOCK_SKEW:
+            return False
+        if now - this_update > self._ocsp_max_age:
+            return False
+        return next_update is None or now < next_update
+
+    # --- OCSP --------------------------------------------------------------------------------
+
+    def _ask_ocsp(
+        self, certificate: x509.Certificate, issuer: x509.Certificate, now: datetime
+    ) -> _CachedOcsp:
+        url = self._ocsp_url or _first_uri(certificate, "ocsp")
+        if url is None:
+            raise RevocationError("the certificate names no OCSP responder")
+        nonce = os.urandom(16)
+        request = (
+            ocsp.OCSPRequestBuilder()
+            .add_certificate(certificate, issuer, hashes.SHA256())
+            .add_extension(x509.OCSPNonce(nonce), critical=False)
+            .build()
+        )
+        raw = self._source.post_ocsp(url, request.public_bytes(serialization.Encoding.DER))
+        try:
+            response = ocsp.load_der_ocsp_response(raw)
+        except ValueError as exc:
+            raise RevocationError(f"unparseable OCSP response: {exc}") from exc
+        if response.response_status is not ocsp.OCSPResponseStatus.SUCCESSFUL:
+            raise RevocationError(f"OCSP responder answered {response.response_status.name}")
+        self._verify_responder(response, issuer)
+        if response.serial_number != certificate.serial_number or (
+            response.issuer_key_hash != request.issuer_key_hash
+        ):
+            raise RevocationError("the OCSP answer is about another certificate")
+        try:
+            echoed = response.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce
+        except x509.ExtensionNotFound:
+            echoed = None  # RFC 8954 lets a responder omit it; freshness is then thisUpdate's job
+        if echoed is not None and echoed != nonce:
+            raise RevocationError("the OCSP answer's nonce is not the request's (replay?)")
+        this_update = response.this_update_utc
+        next_update = response.next_update_utc
+        if not self._fresh(this_update, next_update, now):
+            raise RevocationError(f"the OCSP answer of {this_update.isoformat()} is not fresh")
+        status = response.certificate_status
+        if status is ocsp.OCSPCertStatus.GOOD:
+            return _CachedOcsp(RevocationState.GOOD, this_update, next_update, "")
+        if status is ocsp.OCSPCertStatus.REVOKED:
+            reason = response.revocation_reason
+            when = response.revocation_time_utc
+            detail = f"revoked at {when.isoformat() if when else '?'}"
+            if reason is not None:
+                detail += f" ({reason.value})"
+            return _CachedOcsp(RevocationState.REVOKED, this_update, next_update, detail)
+        # "unknown": the responder does not know the certificate. Fail closed, but do not fall
+        # back to the CRL, which would wrongly read "not listed" as good.
+        return _CachedOcsp(
+            RevocationState.UNKNOWN, this_update, next_update, "OCSP responder: unknown"
+        )
+
+    def _verify_responder(self, response: ocsp.OCSPResponse, issuer: x509.Certificate) -> None:
+        """RFC 6960 4.2.2.2: the issuer itself, or a certificate it issued for OCSP signing."""
+        signer = issuer
+        if not self._responder_is(issuer, response):
+            for candidate in response.certificates:
+                if self._responder_is(candidate, response) and self._delegated_by(
+                    candidate, issuer
+                ):
+                    signer = candidate
+                    break
+            else:
+                raise RevocationError("the OCSP answer is not signed by an authorised responder")
+        _verify_signed_by(
+            signer.public_key(),
+            response.signature,
+            response.tbs_response_bytes,
+            response.signature_hash_algorithm,
+        )
+
+    @staticmethod
+    def _responder_is(certificate: x509.Certificate, response: ocsp.OCSPResponse) -> bool:
+        if response.responder_name is not None:
+            return response.responder_name == certificate.subject
+        digest = hashes.Hash(hashes.SHA1())  # noqa: S303 - RFC 6960 ResponderID byKey is SHA-1
+        digest.update(_public_key_bits(certificate))
+        return digest.finalize() == response.responder_key_hash
+
+    @staticmethod
+    def _delegated_by(candidate: x509.Certificate, issuer: x509.Certificate) -> bool:
+        try:
+            candidate.verify_directly_issued_by(issuer)
+            usage = candidate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+        except (ValueError, TypeError, InvalidSignature, x509.ExtensionNotFound):
+            return False
+        return ExtendedKeyUsageOID.OCSP_SIGNING in usage
+
+    # --- CRL ---------------------------------------------------------------------------------
+
+    def _check_crl(
+        self, certificate: x509.Certificate, issuer: x509.Certificate, now: datetime
+    ) -> RevocationAnswer:
+        url = self._crl_url or _first_uri(certificate, "crl")
+        if url is None:
+            raise RevocationError("the certificate names no CRL distribution point")
+        crl = self._crl_cache.get(url)
+        if crl is None or not self._crl_fresh(crl, now):
+            crl = self._load_crl(url, issuer)
+            if not self._crl_fresh(crl, now):
+                raise RevocationError(
+                    f"the CRL of {crl.last_update_utc.isoformat()} is not fresh enough"
+                )
+            self._crl_cache[url] = crl
+        entry = crl.get_revoked_certificate_by_serial_number(certificate.serial_number)
+        if entry is None:
+            return RevocationAnswer(RevocationState.GOOD, "crl")
+        return RevocationAnswer(
+            RevocationState.REVOKED, "crl", f"revoked at {entry.revocation_date_utc.isoformat()}"
+        )
+
+    def _crl_fresh(self, crl: x509.CertificateRevocationList, now: datetime) -> bool:
+        last = crl.last_update_utc
+        upcoming = crl.next_update_utc
+        if last > now + CLOCK_SKEW or now - last > self._crl_max_age:
+            return False
+        return upcoming is None or now < upcoming
+
+    def _load_crl(self, url: str, issuer: x509.Certificate) -> x509.CertificateRevocationList:
+        raw = self._source.get_crl(url)
+        try:
+            crl = x509.load_der_x509_crl(raw)
+        except ValueError as exc:
+            raise RevocationError(f"unparseable CRL: {exc}") from exc
+        if crl.issuer != issuer.subject:
+            raise RevocationError("the CRL is not the certificate issuer's")
+        _verify_signed_by(
+            issuer.public_key(),
+            crl.signature,
+            crl.tbs_certlist_bytes,
+            crl.signature_hash_algorithm,
+        )
+        return crl
+
+
+def _public_key_bits(certificate: x509.Certificate) -> bytes:
+    public = certificate.public_key()
+    if isinstance(public, ec.EllipticCurvePublicKey):
+        return public.public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+    if isinstance(public, rsa.RSAPublicKey):
+        return public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
+    raise RevocationError(f"unsupported key type {type(public).__name__}")
