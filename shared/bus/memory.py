@@ -26,9 +26,12 @@ from shared.bus.port import (
     Delivery,
     Handler,
     Message,
+    PublishFailed,
+    PublishNotConfirmed,
     QueueSpec,
     Reject,
     Unroutable,
+    raise_publish_failures,
 )
 from shared.bus.topic import check_name, topic_matches
 
@@ -131,10 +134,19 @@ class InMemoryBus:
         self._require_open()
         for message in messages:
             check_message(message)
-            self._require_exchange(message.exchange)
-        unroutable = [m.message_id for m in messages if not self._route(m) and mandatory]
-        if unroutable:
-            raise Unroutable("no queue is bound for", unroutable)
+        failed: list[PublishFailed] = []
+        for message in messages:
+            if message.exchange not in self._exchanges:
+                # The broker closes the channel on a publish to a missing exchange (404) and no
+                # confirm comes: the error the RabbitMQ adapter reports for it.
+                failed.append(
+                    PublishNotConfirmed(
+                        f"exchange {message.exchange!r} does not exist", [message.message_id]
+                    )
+                )
+            elif not self._route(message) and mandatory:
+                failed.append(Unroutable("no queue is bound for", [message.message_id]))
+        raise_publish_failures(failed)
 
     async def consume(self, queue: str, handler: Handler, *, prefetch: int = 32) -> Consumer:
         self._require_open()

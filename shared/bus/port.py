@@ -28,6 +28,7 @@ class PublishFailed(BusError):
 
     def __init__(self, detail: str, message_ids: Sequence[str]) -> None:
         super().__init__(f"{detail}: {', '.join(message_ids)}")
+        self.detail = detail
         self.message_ids = tuple(message_ids)
 
 
@@ -37,6 +38,19 @@ class Unroutable(PublishFailed):
 
 class PublishNotConfirmed(PublishFailed):
     """The broker nacked the message or the confirm did not arrive."""
+
+
+def raise_publish_failures(failed: Sequence[PublishFailed]) -> None:
+    """The one rule both adapters apply at the end of ``publish_many``: nothing failed, return;
+    only unroutable messages, :class:`Unroutable`; otherwise :class:`PublishNotConfirmed`.
+    Either way naming every failed message."""
+    if not failed:
+        return
+    ids = [i for f in failed for i in f.message_ids]
+    if all(isinstance(f, Unroutable) for f in failed):
+        raise Unroutable("no queue is bound for", ids)
+    reasons = sorted({f.detail for f in failed if not isinstance(f, Unroutable)})
+    raise PublishNotConfirmed("; ".join(reasons), ids)
 
 
 class Reject(Exception):

@@ -58,6 +58,7 @@ from shared.bus.port import (
     QueueSpec,
     Reject,
     Unroutable,
+    raise_publish_failures,
 )
 from shared.bus.topic import check_name
 
@@ -216,14 +217,7 @@ class RabbitMqBus:
         unexpected = [f for f in failures if not isinstance(f, PublishFailed)]
         if unexpected:
             raise unexpected[0]
-        failed = [f for f in failures if isinstance(f, PublishFailed)]
-        if not failed:
-            return
-        ids = [i for f in failed for i in f.message_ids]
-        if all(isinstance(f, Unroutable) for f in failed):
-            raise Unroutable("no queue is bound for", ids)
-        reasons = sorted({str(f).split(":")[0] for f in failed if not isinstance(f, Unroutable)})
-        raise PublishNotConfirmed("; ".join(reasons), ids)
+        raise_publish_failures([f for f in failures if isinstance(f, PublishFailed)])
 
     async def _send(
         self,
@@ -255,8 +249,13 @@ class RabbitMqBus:
             except DeliveryError as exc:
                 raise PublishNotConfirmed("the broker nacked", [message_id]) from exc
             except ChannelNotFoundEntity as exc:
+                # A 404 closes the whole channel, failing every publish pending on it; only the
+                # one naming our exchange is ours, the others are resent below.
+                if f"no exchange '{exchange}'" not in str(exc):
+                    await asyncio.sleep(0.01)
+                    continue
                 raise PublishNotConfirmed(
-                    f"exchange {exchange!r} does not exist", [message_id]
+                    f"exchange {exchange.removeprefix(self._ns)!r} does not exist", [message_id]
                 ) from exc
             except TimeoutError as exc:
                 raise PublishNotConfirmed(

@@ -13,6 +13,7 @@ from shared.bus.port import (
     BusError,
     Delivery,
     Message,
+    PublishNotConfirmed,
     QueueSpec,
     Reject,
     Unroutable,
@@ -111,6 +112,21 @@ async def test_publish_many_reports_the_unroutable_message_of_a_batch(
     await bus.consume("q", recorder)
     await eventually(lambda: len(recorder.deliveries) == 50, "the 50 routable messages")
     assert lost.message_id not in recorder.ids
+
+
+async def test_publish_to_a_missing_exchange_is_not_confirmed_and_the_bus_recovers(
+    bus: Bus, make_message: MakeMessage
+) -> None:
+    await declare(bus, "q", "#")
+    stray = make_message(exchange="missing")
+    with pytest.raises(PublishNotConfirmed, match="'missing' does not exist") as caught:
+        await bus.publish_many([stray, make_message()])
+    assert caught.value.message_ids == (stray.message_id,)
+    recorder = Recorder()
+    await bus.consume("q", recorder)
+    after = make_message()
+    await bus.publish(after)
+    await eventually(lambda: after.message_id in recorder.ids, "a publish after the failure")
 
 
 async def test_success_acks_so_nothing_comes_back(bus: Bus, make_message: MakeMessage) -> None:
