@@ -394,12 +394,13 @@ class RabbitMqBus:
 
     async def _dlq(self, channel: AbstractRobustChannel, queue: str) -> AbstractQueue:
         check_name("queue", queue)
+        # Passive: browsing the dead letters of a misspelt queue must not create its DLQ.
         try:
-            return await channel.declare_queue(
-                _dlq(self._ns + queue), durable=True, arguments=QUORUM, robust=False
-            )
-        except ChannelPreconditionFailed as exc:
-            raise BusError(f"queue {queue!r} has no dead-letter queue of this bus") from exc
+            return await channel.declare_queue(_dlq(self._ns + queue), passive=True, robust=False)
+        except ChannelNotFoundEntity as exc:
+            raise BusError(
+                f"queue {queue!r} was not declared (it has no dead-letter queue)"
+            ) from exc
 
 
 class _AdminChannel:
@@ -443,13 +444,18 @@ class _RabbitConsumer:
     async def start(self, connection: AbstractRobustConnection) -> None:
         # One channel per consumer: its basic.qos bounds this consumer alone, and closing it at
         # stop hands every unacked message back to the broker.
-        self._channel = await connection.channel()
-        await self._channel.set_qos(prefetch_count=self._prefetch)
-        # Declared through the robust channel so a reconnect re-declares it and re-consumes.
-        self._queue = await self._channel.declare_queue(
-            self._bus.namespace + self._spec.name, durable=True, arguments=QUORUM
-        )
-        self._tag = await self._queue.consume(self._on_message)
+        self._channel = channel = await connection.channel()
+        try:
+            await channel.set_qos(prefetch_count=self._prefetch)
+            # Declared through the robust channel so a reconnect re-declares it and re-consumes.
+            self._queue = await channel.declare_queue(
+                self._bus.namespace + self._spec.name, durable=True, arguments=QUORUM
+            )
+            self._tag = await self._queue.consume(self._on_message)
+        except TRANSIENT as exc:
+            if not channel.is_closed:
+                await channel.close()
+            raise BusError(f"cannot consume from {self._spec.name!r}: {exc}") from exc
 
     async def stop(self, *, grace_s: float = 30.0) -> None:
         if self._stopping:

@@ -330,6 +330,13 @@ async def test_consuming_an_undeclared_queue_is_refused(bus: Bus) -> None:
         await bus.consume("nope", Recorder())
 
 
+async def test_dead_letter_operations_on_an_undeclared_queue_are_refused(bus: Bus) -> None:
+    with pytest.raises(BusError, match="not declared"):
+        await bus.dead_letters("nope")
+    with pytest.raises(BusError, match="not declared"):
+        await bus.redrive("nope")
+
+
 async def test_reserved_header_is_refused(bus: Bus, make_message: MakeMessage) -> None:
     await declare(bus, "q", "#")
     with pytest.raises(ValueError, match="reserved"):
