@@ -23,9 +23,7 @@ class ConcurrencyConflict(EventLogError):
     """The stream's version is not the one the writer expected (optimistic concurrency)."""
 
     def __init__(self, stream_id: str, expected: int | None, actual: int) -> None:
-        super().__init__(
-            f"stream {stream_id!r}: expected version {expected}, found {actual}"
-        )
+        super().__init__(f"stream {stream_id!r}: expected version {expected}, found {actual}")
         self.stream_id = stream_id
         self.expected = expected
         self.actual = actual
@@ -97,7 +95,9 @@ class InboxClaim:
 @dataclass(frozen=True)
 class AppendResult:
     stream_id: str
-    first_position: int | None  # None when no event was appended (idempotent replay, or none)
+    # None when the call carried no event. An idempotent replay returns the original append's
+    # result, positions included, so a retrying caller cannot tell it from the first success.
+    first_position: int | None
     last_position: int | None
     version: int  # the stream's version after the append
 
@@ -132,9 +132,11 @@ class EventStore(Protocol):
     ) -> AppendResult:
         """Append atomically. ``expected_version``: None = any, 0 = the stream must not exist,
         n = the stream's current version must be n, else :class:`ConcurrencyConflict`.
-        Re-appending events whose ids are already stored in this stream is a no-op that returns
-        the original result; an inbox claim already present raises :class:`AlreadyProcessed`
-        and nothing is written."""
+        Re-appending exactly the events of an earlier append (same ids, stream, order and
+        content) writes nothing (no outbox rows either) and returns that append's result; an id
+        stored with another stream or content raises :class:`EventIdReused`. An inbox claim
+        already present raises :class:`AlreadyProcessed` and nothing is written. ``events`` may
+        be empty when the call only writes outbox rows and/or the inbox claim."""
 
     async def read_stream(
         self, stream_id: str, *, from_version: int = 1, limit: int | None = None
@@ -161,5 +163,7 @@ class EventStore(Protocol):
     async def verify_chain(self) -> ChainReport: ...
 
     def subscribe(self, name: str, *, batch_size: int = 500) -> AsyncIterator[RecordedEvent]:
-        """A catch-up subscription: from the stored position, then live."""
+        """A catch-up subscription: from the stored position, then live. It does not save the
+        position: the consumer calls :meth:`save_position` after handling (see
+        ``shared.eventlog.subscription.run_subscription``)."""
         ...
