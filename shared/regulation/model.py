@@ -321,6 +321,7 @@ class TraceEntry(_Model):
     sender: Identifier
     receiver: Identifier | None = None
     records: str = Field(min_length=1)
+    refusal: bool = False  # the message carries a refusal (drawn as a failed message)
     source: Source
 
 

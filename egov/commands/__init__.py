@@ -1,0 +1,1 @@
+"""Sub-commands of the ``egov`` CLI, one Typer app per module."""
