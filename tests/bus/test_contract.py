@@ -165,6 +165,32 @@ async def test_failed_handler_is_retried_with_backoff_until_it_succeeds(
     assert await bus.dead_letters("q") == []
 
 
+async def test_a_short_backoff_is_not_held_behind_a_long_one(
+    bus: Bus, make_message: MakeMessage
+) -> None:
+    # With per-message TTLs in one shared delay queue, "fast" (25 ms) would wait behind "slow"
+    # (800 ms) because the broker only expires the head; one delay queue per delay avoids it.
+    await declare(bus, "q", "#", max_attempts=8, backoff_base_ms=25, backoff_max_ms=1600)
+    slow_waits_long = asyncio.Event()
+
+    async def behave(delivery: Delivery) -> None:
+        if delivery.message.message_id == "slow" and delivery.attempt <= 6:
+            if delivery.attempt == 6:
+                slow_waits_long.set()  # this failure sends it to the 800 ms delay
+            raise RuntimeError("not yet")
+        if delivery.message.message_id == "fast" and delivery.attempt == 1:
+            raise RuntimeError("once")
+
+    recorder = Recorder(behave)
+    await bus.consume("q", recorder)
+    await bus.publish(make_message(message_id="slow"))
+    await asyncio.wait_for(slow_waits_long.wait(), 30)
+    await bus.publish(make_message(message_id="fast"))
+    await eventually(lambda: len(recorder.deliveries) == 9, "slow on attempt 7, fast on 2")
+    order = [(d.message.message_id, d.attempt) for d in recorder.deliveries]
+    assert order.index(("fast", 2)) < order.index(("slow", 7))
+
+
 async def test_message_is_parked_with_reason_after_max_attempts(
     bus: Bus, make_message: MakeMessage
 ) -> None:
