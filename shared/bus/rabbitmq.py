@@ -111,10 +111,14 @@ class RabbitMqBus:
             )
         except TRANSIENT as exc:
             raise BusError(f"cannot connect to RabbitMQ: {exc}") from exc
-        # on_return_raises: a mandatory message the broker returns fails its publish instead of
-        # being reported to a callback nobody reads.
-        self._channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
-        self._connection = connection
+        try:
+            # on_return_raises: a mandatory message the broker returns fails its publish
+            # instead of being reported to a callback nobody reads.
+            channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+        except TRANSIENT as exc:
+            await connection.close()
+            raise BusError(f"cannot open a confirm channel on RabbitMQ: {exc}") from exc
+        self._connection, self._channel = connection, channel
 
     async def close(self) -> None:
         for consumer in list(self._consumers):
