@@ -95,7 +95,7 @@ class InMemoryBus:
 
     async def close(self) -> None:
         for consumer in list(self._consumers):
-            await consumer.stop(grace_s=0)
+            await consumer.stop()
         for timer in self._timers:
             timer.cancel()
         self._timers.clear()
