@@ -44,7 +44,8 @@ def _label(entry: TraceEntry) -> str:
         prefix = f"C{entry.number}" if entry.number else "C"
     else:
         prefix = f"P{entry.number}" if entry.number else "·"
-    return _text(f"{prefix} {entry.text.en} → {entry.records}")
+    norm = f" ⏱ {entry.norm.label()}" if entry.norm is not None else ""
+    return _text(f"{prefix} {entry.text.en}{norm} → {entry.records}")
 
 
 def interaction(d: Definition) -> str:

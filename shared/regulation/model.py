@@ -322,6 +322,7 @@ class TraceEntry(_Model):
     receiver: Identifier | None = None
     records: str = Field(min_length=1)
     refusal: bool = False  # the message carries a refusal (drawn as a failed message)
+    norm: Norm | None = None  # 003 appendix 1 times every numbered action of its diagrams
     source: Source
 
 

@@ -515,3 +515,65 @@ def test_every_norm_quote_states_its_figure(catalog: Catalog) -> None:
 
 def _all(catalog: Catalog) -> list[Definition]:
     return list(catalog.definitions)
+
+
+# 003 appendix 1 (DIGEST: "certificate attach 10-15 s, refusal 20 s, form 1.5 min, sign
+# 10-15 s / 1.5 min, register in E-licensing 1.5 min, result 10 working days"): the norm of each
+# numbered process of the two diagrams. (diagram, process, amount, min, unit, table phrase)
+TRACE_NORMS: list[tuple[str, int, int, int | None, str, str]] = [
+    (
+        "portal",
+        1,
+        15,
+        10,
+        "seconds",
+        "Қызмет алушының компьютерінің интернет-браузерінде ЭЦҚ тіркеу куәлігін бекіту",
+    ),
+    ("portal", 2, 20, None, "seconds", "20 сек"),
+    (
+        "portal",
+        3,
+        90,
+        None,
+        "seconds",
+        "Қызметті таңдап алады және электрондық түрде қажетті құжаттарды бекітумен деректерді қалыптастырады",
+    ),
+    ("portal", 4, 15, 10, "seconds", "Сұрау салуды куәландыру (қол қою) үшін ЭЦҚ таңдау"),
+    ("portal", 6, 90, None, "seconds", "ЭЦҚ арқылы сұрау салуды куәландыру (қол қою)"),
+    ("portal", 7, 90, None, "seconds", "Арызға номер берумен сұрау салуды тіркеу"),
+    ("portal", 9, 10, None, "working_days", "10 жұмыс күні"),
+    ("provider", 1, 15, 10, "seconds", '"Е-лицензиялау" МДБ АЖ-да авторизацияланады'),
+    ("provider", 2, 10, None, "seconds", "10 сек"),
+    (
+        "provider",
+        4,
+        90,
+        None,
+        "seconds",
+        "ЖТМДБ/ЗТМДБ қызмет алушының деректерін тексеруге сұрау салуды жолдау",
+    ),
+    ("provider", 6, 15, 10, "seconds", "Құжаттарды бекітумен сұрау салу нысанын толтыру"),
+    ("provider", 7, 90, None, "seconds", "Арызға номер берумен өтінімді тіркеу"),
+    ("provider", 9, 10, None, "working_days", "10 жұмыс күні"),
+]
+
+
+@pytest.mark.parametrize(("diagram", "number", "amount", "low", "unit", "phrase"), TRACE_NORMS)
+def test_003_action_table_times_every_process(
+    catalog: Catalog,
+    seed_text: dict[str, str],
+    diagram: str,
+    number: int,
+    amount: int,
+    low: int | None,
+    unit: str,
+    phrase: str,
+) -> None:
+    assert _squash(phrase) in seed_text["003"]
+    entry = next(
+        t
+        for t in catalog.get("A", "akmola-2013").trace
+        if t.diagram == diagram and t.kind.value == "process" and t.number == number
+    )
+    assert entry.norm is not None
+    assert (entry.norm.amount, entry.norm.min_amount, entry.norm.unit.value) == (amount, low, unit)
