@@ -20,11 +20,16 @@ from shared.regulation.catalog import Catalog
 from shared.regulation.errors import RegulationError
 from shared.regulation.mermaid import render
 
-app = typer.Typer(
-    help="Draw a service regulation's diagrams from its definition.",
-    # The sub-app has no sub-commands: let options follow the SERVICE argument.
-    context_settings={"allow_interspersed_args": True},
-)
+
+def build() -> typer.Typer:
+    """The ``diagram`` sub-app; the main CLI mounts it with ``add_typer(build(), name=...)``."""
+    app = typer.Typer(
+        help="Draw a service regulation's diagrams from its definition.",
+        # The sub-app has no sub-commands: let options follow the SERVICE argument.
+        context_settings={"allow_interspersed_args": True},
+    )
+    app.callback(invoke_without_command=True)(diagram)
+    return app
 
 
 class DiagramKind(StrEnum):
@@ -59,7 +64,6 @@ def to_svg(text: str, mmdc: str) -> bytes:
         return target.read_bytes()
 
 
-@app.callback(invoke_without_command=True)
 def diagram(
     service: Annotated[str, typer.Argument(help="Service code or letter (A..E)")],
     version: Annotated[
@@ -69,6 +73,7 @@ def diagram(
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.MERMAID,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="file to write")] = None,
 ) -> None:
+    """Print (or write) the diagram as Mermaid text, or as SVG when ``mmdc`` is installed."""
     try:
         text = mermaid_text(service, version, kind)
     except RegulationError as exc:

@@ -6,9 +6,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from egov.commands.diagram import app
+from egov.commands.diagram import build
 
 runner = CliRunner()
+app = build()
 
 
 def test_prints_the_process_diagram_of_the_latest_version() -> None:
@@ -43,13 +44,10 @@ def test_svg_without_renderer_says_what_is_missing(monkeypatch: pytest.MonkeyPat
 
 
 def test_works_mounted_as_egov_diagram() -> None:
-    root = typer.Typer()
-
-    @root.command()
-    def version() -> None:  # a sibling command, as the real CLI has
-        typer.echo("0")
-
-    root.add_typer(app, name="diagram")
+    # Mounted the way egov/cli.py mounts sub-apps, beside other commands.
+    root = typer.Typer(no_args_is_help=True, add_completion=False)
+    root.command("version")(lambda: typer.echo("0"))
+    root.add_typer(build(), name="diagram")
     result = runner.invoke(root, ["diagram", "D", "--kind", "interaction"])
     assert result.exit_code == 0, result.output
     assert "minerals_building_permit@almaty-2019" in result.output
