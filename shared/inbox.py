@@ -11,7 +11,7 @@ The bus acks only when the wrapper returns, that is after the commit.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 import structlog
@@ -37,7 +37,7 @@ class Effects:
     stream_id: str
     events: Sequence[NewEvent] = ()
     expected_version: int | None = None
-    outbox: Sequence[OutboxMessage] = field(default_factory=tuple)
+    outbox: Sequence[OutboxMessage] = ()
 
 
 BusinessHandler = Callable[[Delivery], Awaitable[Effects]]

@@ -7,10 +7,10 @@ import json
 
 import pytest
 from prometheus_client import CollectorRegistry
-from shared.eventlog.sqlite import SqliteEventStore
 
 from shared.bus.port import Delivery, Message, Reject
 from shared.eventlog.port import ConcurrencyConflict, NewEvent
+from shared.eventlog.sqlite import SqliteEventStore
 from shared.inbox import Effects, InboxConsumer, PrometheusInboxMetrics
 from tests.reliability.support import (
     BillingHandler,
@@ -169,3 +169,23 @@ async def test_counts_processed_and_duplicates_in_the_registry_given(
 def test_refuses_an_empty_consumer_name(consumer_store: SqliteEventStore) -> None:
     with pytest.raises(ValueError, match="non-empty name"):
         InboxConsumer(consumer_store, "", BillingHandler())
+
+
+async def test_message_needing_no_change_is_still_claimed(
+    consumer_store: SqliteEventStore,
+) -> None:
+    calls = 0
+
+    async def ignore(delivery: Delivery) -> Effects:
+        nonlocal calls
+        calls += 1
+        return Effects(stream_id="ignored")
+
+    inbox = InboxConsumer(consumer_store, "billing", ignore)
+
+    await inbox(delivery_of(order_message(7)))
+    await inbox(delivery_of(order_message(7)))
+
+    assert await consumer_store.is_processed("billing", "order-7")
+    assert calls == 1
+    assert await all_events(consumer_store) == []

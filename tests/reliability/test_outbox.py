@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from prometheus_client import CollectorRegistry
-from shared.eventlog.sqlite import SqliteEventStore
 
 from shared.bus.memory import InMemoryBus
 from shared.bus.port import Delivery, Message, PublishNotConfirmed
+from shared.clock import SimulatedClock
+from shared.eventlog.port import PendingOutbox
+from shared.eventlog.sqlite import SqliteEventStore
 from shared.outbox import NullRelayMetrics, OutboxRelay, PrometheusRelayMetrics
 from tests.reliability.support import QUEUE, eventually, open_bus, place_orders
 
@@ -204,3 +208,44 @@ async def test_counts_published_failed_and_lag_in_the_registry_given(
 def test_refuses_meaningless_settings(options: dict[str, float], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         OutboxRelay(None, None, **options)  # type: ignore[arg-type]
+
+
+async def test_polls_on_the_clock_it_is_given(store: SqliteEventStore) -> None:
+    clock = SimulatedClock(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
+    bus = await open_bus(InMemoryBus())
+    relay = OutboxRelay(store, bus, poll_interval=60, clock=clock)
+    relay.start()
+
+    async def relay_waits_on_the_clock() -> bool:
+        return clock.pending_timers >= 1
+
+    await eventually(relay_waits_on_the_clock)
+    await place_orders(store, 1)  # no notify(): only the next poll can find it
+    await clock.advance(timedelta(seconds=60))
+
+    assert await received(bus, 1) == ["order-1"]
+    await relay.stop()
+
+
+async def test_keeps_running_after_the_store_failed(tmp_path: Path) -> None:
+    class FlakyStore(SqliteEventStore):
+        failures = 2
+
+        async def pending_outbox(self, *, limit: int = 500) -> list[PendingOutbox]:
+            if self.failures:
+                self.failures -= 1
+                raise OSError("database is locked")
+            return await super().pending_outbox(limit=limit)
+
+    store = FlakyStore(tmp_path / "flaky.db")
+    await store.open()
+    bus = await open_bus(InMemoryBus())
+    await place_orders(store, 2)
+    relay = OutboxRelay(store, bus, poll_interval=60, backoff_base=0.01)
+    relay.start()
+
+    assert await received(bus, 2) == ["order-1", "order-2"]
+    await relay.stop()
+    assert store.failures == 0
+    assert await pending_ids(store) == []
+    await store.close()
