@@ -6,7 +6,9 @@
 * ``process``: the business-process handbook: one lane per role, the steps with their norms,
   an arrow per outcome (with its guard), the ends (result documents and refusals).
 
-Output is deterministic (same definition, same text): docs/regulations/ is checked for drift.
+Node ids are prefixed (``step_*``, ``result_*``, ``refused_*``): Mermaid flowcharts misparse ids
+that begin with the keyword ``end``. Output is deterministic (same definition, same text):
+docs/regulations/ is checked for drift.
 """
 
 from __future__ import annotations
@@ -78,12 +80,17 @@ def interaction(d: Definition) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _node(step_id: str) -> str:
+    # Prefixed: a step id such as ``endorse`` must not start with Mermaid's ``end`` keyword.
+    return f"step_{step_id}"
+
+
 def _end_node(outcome: Outcome) -> tuple[str, str]:
     if outcome.refusal is not None:
         suffix = f"<br/>({outcome.result.value})" if outcome.result is not None else ""
-        return f"end_refused_{outcome.refusal.lower()}", f"Refused: {outcome.refusal}{suffix}"
+        return f"refused_{outcome.refusal.lower()}", f"Refused: {outcome.refusal}{suffix}"
     assert outcome.result is not None  # noqa: S101  -- a terminal outcome has an end
-    return f"end_result_{outcome.result.value}", f"Result: {outcome.result.value}"
+    return f"result_{outcome.result.value}", f"Result: {outcome.result.value}"
 
 
 def _guard(outcome: Outcome) -> str:
@@ -110,20 +117,20 @@ def process(d: Definition) -> str:
         for step in steps:
             norm = step.norm.label() if step.norm else "no norm in the act"
             label = f"{_text(step.action.kk)}<br/><i>{_text(step.action.en)}</i><br/>⏱ {norm}"
-            lines.append(f'        {step.id}["{label}"]')
+            lines.append(f'        {_node(step.id)}["{label}"]')
         lines.append("    end")
     ends: dict[str, str] = {}
     for entry in d.entries:
-        lines.append(f"    start_{entry.channel.value} --> {entry.step}")
+        lines.append(f"    start_{entry.channel.value} --> {_node(entry.step)}")
     for step in d.steps:
         for outcome in step.outcomes:
             label = _text(outcome.label.en + _guard(outcome))
             if outcome.next is not None:
-                lines.append(f'    {step.id} -->|"{label}"| {outcome.next}')
+                lines.append(f'    {_node(step.id)} -->|"{label}"| {_node(outcome.next)}')
             else:
                 node, text = _end_node(outcome)
                 ends[node] = text
-                lines.append(f'    {step.id} -->|"{label}"| {node}')
+                lines.append(f'    {_node(step.id)} -->|"{label}"| {node}')
     for node, text in ends.items():
         lines.append(f'    {node}(["{_text(text)}"])')
     return "\n".join(lines) + "\n"

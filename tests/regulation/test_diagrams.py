@@ -41,12 +41,12 @@ def test_process_diagram_has_every_step_norm_and_end(catalog: Catalog) -> None:
     d = catalog.get("A", "almaty-2018")
     text = process(d)
     for step in d.steps:
-        assert f"        {step.id}[" in text
+        assert f"        step_{step.id}[" in text
     assert "⏱ 5 working days" in text
     assert "subgraph lane_expert_commission" in text
-    edge = 'hand_out -->|"Certificate issued [after certificate_drafted]"| end_result_certificate'
+    edge = 'step_hand_out -->|"Certificate issued [after certificate_drafted]"| result_certificate'
     assert edge in text
-    assert "end_refused_documents_non_compliant" in text
+    assert "refused_documents_non_compliant" in text
 
 
 def test_interaction_diagram_draws_messages_between_systems(catalog: Catalog) -> None:
@@ -63,3 +63,9 @@ def test_interaction_diagram_draws_messages_between_systems(catalog: Catalog) ->
 def test_unknown_kind_is_refused(catalog: Catalog) -> None:
     with pytest.raises(ValueError, match="unknown diagram kind"):
         render(catalog.definitions[0], "gantt")  # type: ignore[arg-type]
+
+
+def test_no_flowchart_node_id_starts_with_the_end_keyword(catalog: Catalog) -> None:
+    for d in catalog.definitions:
+        for line in process(d).splitlines()[1:]:
+            assert not line.strip().startswith("end") or line.strip() == "end", line
