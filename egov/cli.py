@@ -1,0 +1,76 @@
+"""The ``egov`` command line (Typer). Each area keeps its commands in its own module under
+``egov/commands/`` and registers them in :func:`build_cli`; this file stays a table of contents."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import typer
+
+from shared.clock import SystemClock
+from shared.config import RuntimeSettings, SettingsError, load_settings, settings_table
+from shared.logging import configure_logging
+from shared.runtime import Listener, PortInUse, StartupFailed, package_version
+
+
+def build_cli() -> typer.Typer:
+    cli = typer.Typer(
+        help="egov-sim: a simulator of the Kazakhstan e-government gateway topology.",
+        no_args_is_help=True,
+        add_completion=False,
+    )
+    cli.command("run")(run)
+    cli.command("version")(version)
+    cli.command("settings")(settings)
+    from egov.commands import diagram
+
+    cli.add_typer(diagram.build(), name="diagram")
+    # Sub-commands of other areas: one line each, e.g.
+    #   from egov.commands import audit
+    #   cli.add_typer(audit.build(), name="audit")
+    return cli
+
+
+def run() -> None:
+    """Start all five services in this process (SQLite logs, in-memory bus); Ctrl-C stops."""
+    from egov.embedded import run_embedded  # imports every service: only when running them
+
+    try:
+        common = load_settings(RuntimeSettings)
+    except SettingsError as exc:
+        typer.echo(f"egov run: {exc}", err=True)
+        raise typer.Exit(2) from None
+    clock = SystemClock()
+    configure_logging(service="egov", level=common.log_level, clock=clock)
+    try:
+        asyncio.run(run_embedded(common, clock=clock, on_ready=_print_urls))
+    except (SettingsError, PortInUse, StartupFailed) as exc:
+        typer.echo(f"egov run: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo("egov run: stopped")
+
+
+def _print_urls(listeners: Sequence[Listener]) -> None:
+    width = max(len(listener.name) for listener in listeners)
+    for listener in listeners:
+        typer.echo(
+            f"{listener.name:<{width}}  {listener.url}/health  {listener.url}/docs", err=False
+        )
+    typer.echo("all services are up; Ctrl-C stops them")
+
+
+def version() -> None:
+    """Print the installed version."""
+    typer.echo(package_version())
+
+
+def settings() -> None:
+    """Print every EGOV_* variable with its default, as a Markdown table."""
+    from egov.embedded import settings_classes
+
+    typer.echo(settings_table(settings_classes()), nl=False)
+
+
+def main() -> None:
+    build_cli()()

@@ -1,0 +1,42 @@
+"""The provider service's HTTP app. For now it serves the shared operational endpoints
+(``/health``, ``/metrics``, ``/docs``); the service's own routes are added here."""
+
+# ruff: noqa: RUF001 - the Kazakh and Russian names are Cyrillic on purpose
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fastapi import FastAPI
+
+from provider_svc.settings import ProviderSettings
+from shared.runtime import package_version
+from shared.web import Hook, Pingable, create_service_app
+
+TITLE = "provider: ЭҮӨШ АЖО / ЖАО АЖ, the provider's workstation"
+DESCRIPTION = (
+    "The automated workstation of the regional gateway (ЭҮӨШ АЖО, АРМ РШЭП) and the information "
+    "system of the local executive body (ЖАО АЖ, ИС МИО): where the akimat department's staff "
+    "register and process requests."
+)
+
+
+def create_app(
+    settings: ProviderSettings,
+    *,
+    store: Pingable,
+    bus: Pingable,
+    startup: Sequence[Hook] = (),
+    shutdown: Sequence[Hook] = (),
+) -> FastAPI:
+    return create_service_app(
+        settings.service,
+        store=store,
+        bus=bus,
+        version=package_version(),
+        title=TITLE,
+        description=DESCRIPTION,
+        startup=startup,
+        shutdown=shutdown,
+        health_timeout_s=settings.health_timeout_s,
+    )

@@ -1,0 +1,204 @@
+"""Settings of every service, read from ``EGOV_*`` environment variables (pydantic-settings).
+
+Two layers: :class:`RuntimeSettings` holds what every process shares (``EGOV_DATA_DIR``,
+``EGOV_LOG_LEVEL``, ...); each service extends :class:`ServiceSettings` with its own prefix
+(``EGOV_PORTAL_PORT``, ``EGOV_PORTAL_EVENT_STORE_URL``, ...). The shared fields carry an explicit
+alias, which pydantic-settings never prefixes, so ``EGOV_LOG_LEVEL`` is read by every service.
+
+Load through :func:`load_settings`: a bad value then names the environment variable to fix.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, ClassVar, Literal, TypeVar
+from urllib.parse import unquote, urlsplit
+
+from pydantic import AliasChoices, Field, ValidationError, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PREFIX = "EGOV_"
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+# Credentials that ship with the servers' images and tutorials. Acceptable on a laptop, never in
+# production, where anyone could guess them.
+DEFAULT_CREDENTIALS = frozenset(
+    {("guest", "guest"), ("postgres", "postgres"), ("admin", "admin"), ("egov", "egov")}
+)
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class SettingsError(ValueError):
+    """The environment holds a setting that cannot be used; the message names the variable."""
+
+
+def _shared(default: Any, name: str, description: str, **constraints: Any) -> Any:
+    # The alias is the full variable name: pydantic-settings does not prefix aliased fields, so
+    # a service class with its own prefix still reads the shared variable.
+    return Field(
+        default,
+        validation_alias=AliasChoices(f"{PREFIX}{name}"),
+        description=description,
+        **constraints,
+    )
+
+
+class RuntimeSettings(BaseSettings):
+    """Settings every process reads, whatever service it runs."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=PREFIX,
+        populate_by_name=True,  # tests and the composition root build settings by field name
+        extra="ignore",  # EGOV_* variables of other services are not ours to refuse
+        frozen=True,
+    )
+
+    environment: Environment = _shared(
+        Environment.DEVELOPMENT,
+        "ENVIRONMENT",
+        "development or production; production refuses well-known default credentials",
+    )
+    data_dir: Path = _shared(
+        Path("./var"),
+        "DATA_DIR",
+        "directory of the embedded SQLite event logs (created if missing)",
+    )
+    log_level: LogLevel = _shared("INFO", "LOG_LEVEL", "DEBUG, INFO, WARNING, ERROR or CRITICAL")
+    pg_dsn: str | None = _shared(
+        None,
+        "PG_DSN",
+        "PostgreSQL server; when set, a service without its own event-store URL keeps its "
+        "log there, in a schema named after the service",
+    )
+    amqp_url: str | None = _shared(
+        None, "AMQP_URL", "RabbitMQ broker; unset = the in-memory bus (embedded mode)"
+    )
+    host: str = _shared("127.0.0.1", "HOST", "interface the HTTP servers listen on")
+    shutdown_timeout_s: float = _shared(
+        10.0,
+        "SHUTDOWN_TIMEOUT_S",
+        "seconds in-flight HTTP requests get to finish after SIGINT/SIGTERM",
+        gt=0,
+    )
+    health_timeout_s: float = _shared(
+        2.0,
+        "HEALTH_TIMEOUT_S",
+        "seconds each /health check may take before it counts as failed",
+        gt=0,
+    )
+
+    @model_validator(mode="after")
+    def _refuse_default_credentials(self) -> RuntimeSettings:
+        if self.environment is Environment.PRODUCTION:
+            for name, field in type(self).model_fields.items():
+                value = getattr(self, name)
+                if isinstance(value, str) and _has_default_credentials(value):
+                    raise ValueError(
+                        f"{env_var(type(self), name, field)} uses a well-known default user and "
+                        "password, refused in production (EGOV_ENVIRONMENT=production)"
+                    )
+        return self
+
+
+class ServiceSettings(RuntimeSettings):
+    """Base of each service's settings; a subclass sets ``service``, its prefix and its port."""
+
+    service: ClassVar[str]
+
+    port: int = Field(ge=1, le=65535, description="HTTP port")
+    event_store_url: str | None = Field(
+        None,
+        description="event log: sqlite:///path or postgresql://...; unset = "
+        "PostgreSQL from EGOV_PG_DSN if set, else sqlite:///<EGOV_DATA_DIR>/<service>.sqlite3",
+    )
+
+    def resolved_event_store_url(self) -> str:
+        """The event log this service uses, defaults applied (see ``event_store_url``)."""
+        if self.event_store_url:
+            return self.event_store_url
+        if self.pg_dsn:
+            # One server, one schema per service: each service owns its tables and nothing
+            # else reads them.
+            separator = "&" if "?" in self.pg_dsn else "?"
+            return f"{self.pg_dsn}{separator}schema={self.service}"
+        return f"sqlite:///{self.data_dir / f'{self.service}.sqlite3'}"
+
+
+def _has_default_credentials(value: str) -> bool:
+    if "://" not in value:
+        return False
+    parts = urlsplit(value)
+    if parts.username is None:
+        return False
+    return (unquote(parts.username), unquote(parts.password or "")) in DEFAULT_CREDENTIALS
+
+
+S = TypeVar("S", bound=RuntimeSettings)
+
+
+def load_settings(cls: type[S], **overrides: Any) -> S:
+    """Build ``cls`` from the environment (``overrides`` win); a bad value raises
+    :class:`SettingsError` naming the variable and what is wrong with it."""
+    try:
+        return cls(**overrides)
+    except ValidationError as exc:
+        by_variable = {env_var(cls, name, f).upper(): name for name, f in cls.model_fields.items()}
+        problems = []
+        for error in exc.errors():
+            key = str(error["loc"][0]) if error["loc"] else ""
+            # The location is the field name, or the variable itself for the aliased fields.
+            name = key if key in cls.model_fields else by_variable.get(key.upper())
+            if name is None:
+                problems.append(f"{cls.__name__}: {error['msg']}")
+                continue
+            shown = f"={error['input']!r}" if "input" in error else ""
+            problems.append(f"{env_var(cls, name)}{shown}: {error['msg']}")
+        raise SettingsError("invalid settings: " + "; ".join(problems)) from None
+
+
+def env_var(cls: type[BaseSettings], name: str, field: FieldInfo | None = None) -> str:
+    """The environment variable that sets field ``name`` of ``cls``."""
+    field = field if field is not None else cls.model_fields[name]
+    alias = field.validation_alias
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    if isinstance(alias, str):
+        return alias
+    return f"{cls.model_config.get('env_prefix', '')}{name}".upper()
+
+
+def settings_rows(classes: list[type[RuntimeSettings]]) -> list[tuple[str, str, str]]:
+    """(variable, default, description) of every setting of ``classes``, each variable once."""
+    rows: list[tuple[str, str, str]] = []
+    seen: set[str] = set()
+    for cls in classes:
+        for name, field in cls.model_fields.items():
+            var = env_var(cls, name, field)
+            if var in seen:
+                continue
+            seen.add(var)
+            rows.append((var, _shown_default(field.default), field.description or ""))
+    return rows
+
+
+def _shown_default(value: object) -> str:
+    if value is None:
+        return "(unset)"
+    if isinstance(value, Path) and not value.is_absolute():
+        return f"./{value}"  # Path("./var") prints as "var"; the doc shows what one would type
+    return str(value)
+
+
+def settings_table(classes: list[type[RuntimeSettings]]) -> str:
+    """A Markdown table of :func:`settings_rows`, as docs/runtime.md shows it."""
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    for var, default, description in settings_rows(classes):
+        lines.append(f"| `{var}` | `{default}` | {description} |")
+    return "\n".join(lines) + "\n"

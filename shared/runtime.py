@@ -1,0 +1,252 @@
+"""Running service apps: what a bootstrap returns, who opens and closes what, and a server
+runner that serves one or several apps from one event loop.
+
+Ownership rule: whoever builds a resource closes it. A service's bootstrap opens and closes the
+store and the bus it built itself; a store or bus handed to it (the embedded mode shares one
+bus between five services) is left to the caller, so the first service to stop does not close
+the bus under the other four.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import importlib.metadata
+import signal
+import socket
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+
+from shared.bus.port import Bus
+from shared.config import ServiceSettings, env_var
+from shared.eventlog.port import EventStore
+from shared.logging import get_logger
+from shared.web import Hook
+
+
+@dataclass(frozen=True)
+class Service:
+    """A built service, not yet serving: its settings, resources and HTTP app."""
+
+    name: str
+    settings: ServiceSettings
+    store: EventStore
+    bus: Bus
+    app: FastAPI
+
+    def listener(self) -> Listener:
+        settings = self.settings
+        return Listener(
+            name=self.name,
+            app=self.app,
+            host=settings.host,
+            port=settings.port,
+            port_variable=env_var(type(settings), "port"),
+        )
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """Start-up and shutdown hooks for the resources a service owns."""
+
+    startup: tuple[Hook, ...]
+    shutdown: tuple[Hook, ...]
+
+
+def owned_lifecycle(
+    *, store: EventStore | None, bus: Bus | None, store_dir: Path | None = None
+) -> Lifecycle:
+    """Hooks that open ``store`` then ``bus`` at start-up and close them in reverse order at
+    shutdown; None means "not ours", so no hook. ``store_dir`` is created first when given
+    (SQLite does not create the directory of its file)."""
+    startup: list[Hook] = []
+    shutdown: list[Hook] = []
+    if store_dir is not None:
+
+        async def make_dir() -> None:
+            await asyncio.to_thread(store_dir.mkdir, parents=True, exist_ok=True)
+
+        startup.append(make_dir)
+    if store is not None:
+        startup.append(store.open)
+        shutdown.append(store.close)
+    if bus is not None:
+        startup.append(bus.connect)
+        shutdown.append(bus.close)
+    return Lifecycle(tuple(startup), tuple(shutdown))
+
+
+def sqlite_dir(url: str) -> Path | None:
+    """The directory holding a ``sqlite:///path`` event log, or None for other URLs."""
+    path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else None
+    if path is None or path == ":memory:":
+        return None
+    return Path(path).parent
+
+
+# --- serving ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Listener:
+    name: str
+    app: Any  # an ASGI application
+    host: str
+    port: int
+    port_variable: str  # the setting that changes ``port``, named in errors
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+
+class PortInUse(RuntimeError):
+    def __init__(self, listener: Listener) -> None:
+        super().__init__(
+            f"port {listener.port} on {listener.host} ({listener.name}) is already in use; "
+            f"stop what holds it or choose another port with {listener.port_variable}"
+        )
+        self.listener = listener
+
+
+class StartupFailed(RuntimeError):
+    """A server could not start (its app's start-up hooks failed); the log says why."""
+
+
+class _Server(uvicorn.Server):
+    # Several servers share the process: signals are handled once, by :func:`serve`, which
+    # stops them all. uvicorn's own handling would leave only the last server listening to
+    # them and re-raise the signal after shutdown (an exit status that is not 0).
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def bind(listeners: Sequence[Listener]) -> list[socket.socket]:
+    """Bind every listener's port before anything starts, so a taken port is an error that
+    names it, not a half-started topology."""
+    sockets: list[socket.socket] = []
+    try:
+        for listener in listeners:
+            family = socket.AF_INET6 if ":" in listener.host else socket.AF_INET
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            sockets.append(sock)
+            # As uvicorn does: a restart may rebind while old connections sit in TIME_WAIT.
+            # On Linux this still refuses a port another socket listens on.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind((listener.host, listener.port))
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    raise PortInUse(listener) from None
+                raise OSError(
+                    exc.errno,
+                    f"cannot listen on {listener.host}:{listener.port} "
+                    f"({listener.name}, {listener.port_variable}): {exc.strerror}",
+                ) from None
+    except BaseException:
+        for sock in sockets:
+            sock.close()
+        raise
+    return sockets
+
+
+async def serve(
+    listeners: Sequence[Listener],
+    *,
+    shutdown_timeout_s: float,
+    on_ready: Callable[[], None] | None = None,
+) -> None:
+    """Serve every listener on the running loop until SIGINT or SIGTERM, then stop them all
+    gracefully (in-flight requests get ``shutdown_timeout_s``, then each app's shutdown hooks
+    run). A second signal skips the wait. Raises :class:`PortInUse` before starting anything,
+    and :class:`StartupFailed` (after stopping the others) when one app fails to start."""
+    log = get_logger("shared.runtime")
+    sockets = bind(listeners)
+    servers = [
+        _Server(
+            uvicorn.Config(
+                listener.app,
+                host=listener.host,
+                port=listener.port,
+                lifespan="on",
+                log_config=None,  # the process's JSON logging stays in charge
+                access_log=False,  # the edge middleware logs each request with its correlation id
+                timeout_graceful_shutdown=max(1, round(shutdown_timeout_s)),
+            )
+        )
+        for listener in listeners
+    ]
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+
+    def stop(signum: int) -> None:
+        name = signal.Signals(signum).name
+        if stopping.is_set():
+            log.warning("runtime.forced_stop", signal=name)
+            for server in servers:
+                server.force_exit = True
+        else:
+            log.info("runtime.stopping", signal=name)
+        stopping.set()
+        for server in servers:
+            server.should_exit = True
+
+    handled = (signal.SIGINT, signal.SIGTERM)
+    for signum in handled:
+        loop.add_signal_handler(signum, stop, signum)
+    try:
+        tasks = [
+            asyncio.create_task(_serve_one(server, sock, listener.name), name=listener.name)
+            for server, sock, listener in zip(servers, sockets, listeners, strict=True)
+        ]
+        await _wait_started(servers, tasks)
+        if all(server.started for server in servers) and on_ready is not None:
+            on_ready()
+        # One server ending on its own (it crashed) stops the rest: a partial topology would
+        # look healthy from outside while messages pile up.
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for server in servers:
+            server.should_exit = True
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        for signum in handled:
+            loop.remove_signal_handler(signum)
+        for sock in sockets:
+            sock.close()
+    failures = [r for r in results if isinstance(r, BaseException)]
+    if failures:
+        raise failures[0]
+
+
+async def _serve_one(server: _Server, sock: socket.socket, name: str) -> None:
+    try:
+        await server.serve(sockets=[sock])
+    except SystemExit:
+        # uvicorn exits the process when an app's start-up fails; here that would kill the
+        # other servers without their shutdown, so turn it into an ordinary error.
+        raise StartupFailed(f"{name} failed to start; see the log above") from None
+
+
+async def _wait_started(servers: Sequence[_Server], tasks: Sequence[asyncio.Task[None]]) -> None:
+    # uvicorn exposes no start-up event, only the ``started`` flag: poll it, and stop waiting
+    # as soon as a server has ended (failed) or a signal asked everything to stop.
+    while not all(server.started for server in servers):
+        if any(task.done() for task in tasks) or any(s.should_exit for s in servers):
+            return
+        await asyncio.sleep(0.05)
+
+
+def package_version() -> str:
+    """The installed version of the project (shown in OpenAPI and the ``egov_service`` metric)."""
+    try:
+        return importlib.metadata.version("egov-sim")
+    except importlib.metadata.PackageNotFoundError:
+        return "0+unknown"  # running from a source tree that was never installed
