@@ -135,20 +135,24 @@ class RevocationChecker:
         crl_max_age: timedelta = DEFAULT_CRL_MAX_AGE,
         ocsp_url: str | None = None,
         crl_url: str | None = None,
+        use_cache: bool = True,
     ) -> None:
+        """``use_cache=False`` asks every time: for a source that costs nothing (the CA
+        answering in-process), so that a revocation counts from the next check on."""
         self._source = source
         self._clock = clock
         self._ocsp_max_age = ocsp_max_age
         self._crl_max_age = crl_max_age
         self._ocsp_url = ocsp_url
         self._crl_url = crl_url
+        self._use_cache = use_cache
         self._ocsp_cache: dict[tuple[bytes, int], _CachedOcsp] = {}
         self._crl_cache: dict[str, x509.CertificateRevocationList] = {}
 
     def check(self, certificate: x509.Certificate, issuer: x509.Certificate) -> RevocationAnswer:
         now = self._clock.now()
         key = (issuer.fingerprint(hashes.SHA256()), certificate.serial_number)
-        cached = self._ocsp_cache.get(key)
+        cached = self._ocsp_cache.get(key) if self._use_cache else None
         if cached is not None and self._fresh(cached.this_update, cached.next_update, now):
             return RevocationAnswer(cached.state, "ocsp-cache", cached.detail)
         problems: list[str] = []
@@ -157,7 +161,8 @@ class RevocationChecker:
         except RevocationError as exc:
             problems.append(f"OCSP: {exc}")
         else:
-            self._ocsp_cache[key] = answer
+            if self._use_cache:
+                self._ocsp_cache[key] = answer
             return RevocationAnswer(answer.state, "ocsp", answer.detail)
         try:
             return self._check_crl(certificate, issuer, now)
@@ -269,14 +274,15 @@ class RevocationChecker:
         url = self._crl_url or _first_uri(certificate, "crl")
         if url is None:
             raise RevocationError("the certificate names no CRL distribution point")
-        crl = self._crl_cache.get(url)
+        crl = self._crl_cache.get(url) if self._use_cache else None
         if crl is None or not self._crl_fresh(crl, now):
             crl = self._load_crl(url, issuer)
             if not self._crl_fresh(crl, now):
                 raise RevocationError(
                     f"the CRL of {crl.last_update_utc.isoformat()} is not fresh enough"
                 )
-            self._crl_cache[url] = crl
+            if self._use_cache:
+                self._crl_cache[url] = crl
         entry = crl.get_revoked_certificate_by_serial_number(certificate.serial_number)
         if entry is None:
             return RevocationAnswer(RevocationState.GOOD, "crl")

@@ -54,7 +54,7 @@ def other_ca() -> CaPair:
 
 
 ALICE = Individual(
-    iin="900101300123", surname="Сейтқалиева", given_name="Айгерім", patronymic="Нұрланқызы"
+    iin="900101300126", surname="Сейтқалиева", given_name="Айгерім", patronymic="Нұрланқызы"
 )
 
 

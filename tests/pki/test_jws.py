@@ -22,7 +22,7 @@ from shared.signing import VerificationCode
 from tests.pki.conftest import ALICE, CaPair, Issued, IssueFn
 from tests.pki.fakes import FakeCaEndpoint
 
-PAYLOAD = json.dumps({"type": "request.submitted.v1", "body": {"iin": "900101300123"}}).encode()
+PAYLOAD = json.dumps({"type": "request.submitted.v1", "body": {"iin": "900101300126"}}).encode()
 
 
 @pytest.fixture
@@ -55,10 +55,10 @@ def test_signature_verifies_ok_with_identity(
     header = json.loads(b64url_decode(header_b64))
     assert header["alg"] == algorithm.value
     assert len(header["x5c"]) == 2
-    result = verifier.verify(PAYLOAD, signature, expected_iin="900101300123")
+    result = verifier.verify(PAYLOAD, signature, expected_iin="900101300126")
     assert result.code is VerificationCode.OK, result.detail
     assert result.identity is not None
-    assert result.identity.iin == "900101300123"
+    assert result.identity.iin == "900101300126"
     assert result.identity.serial == format(issued.certificate.serial_number, "x")
 
 
@@ -148,9 +148,9 @@ def test_request_iin_must_be_the_certificates(
     issue: IssueFn, test_ca: CaPair, verifier: JwsVerifier
 ) -> None:
     signature = signer_for(issue(), test_ca).sign(PAYLOAD)
-    result = verifier.verify(PAYLOAD, signature, expected_iin="851231400017")
+    result = verifier.verify(PAYLOAD, signature, expected_iin="851231400011")
     assert result.code is VerificationCode.SUBJECT_MISMATCH
-    assert "851231400017" in result.detail
+    assert "851231400011" in result.detail
 
 
 def test_request_bin_must_be_the_certificates(
@@ -162,7 +162,7 @@ def test_request_bin_must_be_the_certificates(
     assert ok.code is VerificationCode.OK
     assert ok.identity is not None
     assert ok.identity.bin == "050140000656"
-    wrong = verifier.verify(PAYLOAD, signature, expected_bin="990340001234")
+    wrong = verifier.verify(PAYLOAD, signature, expected_bin="990340001230")
     assert wrong.code is VerificationCode.SUBJECT_MISMATCH
 
 

@@ -68,7 +68,7 @@ def test_openssl_crl_check_accepts_good_and_rejects_revoked(
         ca,
         [Revocation(bad.serial_number, datetime.now(UTC), x509.ReasonFlags.key_compromise)],
     )
-    common = [
+    common: list[str | Path] = [
         "-crl_check",
         "-CRLfile", crl,
         "-CAfile", write_pem(tmp_path / "root.pem", ca.root.certificate),

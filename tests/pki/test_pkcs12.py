@@ -55,4 +55,4 @@ def test_openssl_opens_the_key_file(tmp_path: Path, test_ca: CaPair, issue: Issu
     )
     assert result.returncode == 0, result.stderr
     assert "subject=" in result.stdout
-    assert "IIN900101300123" in result.stdout
+    assert "IIN900101300126" in result.stdout

@@ -34,7 +34,7 @@ def _policies(cert: x509.Certificate) -> set[str]:
 
 def test_individual_signing_certificate_has_nuc_subject_and_usage(issue: IssueFn) -> None:
     cert = issue(ALICE, KeyPurpose.SIGNING).certificate
-    assert _attr(cert, NameOID.SERIAL_NUMBER) == "IIN900101300123"
+    assert _attr(cert, NameOID.SERIAL_NUMBER) == "IIN900101300126"
     assert _attr(cert, NameOID.SURNAME) == "СЕЙТҚАЛИЕВА"
     assert _attr(cert, NameOID.GIVEN_NAME) == "НҰРЛАНҚЫЗЫ"  # НУЦ puts the patronymic in G
     assert _attr(cert, NameOID.COMMON_NAME) == "СЕЙТҚАЛИЕВА АЙГЕРІМ"
@@ -72,7 +72,7 @@ def test_legal_entity_signer_carries_bin_and_role(
     cert = issue(holder).certificate
     assert _attr(cert, NameOID.ORGANIZATIONAL_UNIT_NAME) == "BIN050140000656"
     assert _attr(cert, NameOID.ORGANIZATION_NAME) == "Дала Жер"
-    assert _attr(cert, NameOID.SERIAL_NUMBER) == "IIN900101300123"
+    assert _attr(cert, NameOID.SERIAL_NUMBER) == "IIN900101300126"
     assert _eku(cert) == {ExtendedKeyUsageOID.EMAIL_PROTECTION.dotted_string, holder_oid}
     assert _policies(cert) == {"1.2.398.3.3.2.3"}
 
@@ -97,7 +97,7 @@ def test_certificate_points_to_ocsp_and_crl(issue: IssueFn) -> None:
     ("kwargs", "message"),
     [
         ({"iin": "12345", "surname": "A", "given_name": "B"}, "IIN must be exactly 12 digits"),
-        ({"iin": "900101300123", "surname": " ", "given_name": "B"}, "surname must not be empty"),
+        ({"iin": "900101300126", "surname": " ", "given_name": "B"}, "surname must not be empty"),
     ],
 )
 def test_individual_rejects_bad_input(kwargs: dict[str, str], message: str) -> None:

@@ -1,0 +1,240 @@
+"""The simulated НУЦ: issues and revokes certificates, answers CRL and OCSP requests.
+
+Its state is the fold of the ``ca`` stream. Before answering or writing, it reads the events it
+has not seen yet, so that a revocation made by ``egov pki revoke`` in another process shows in
+the very next OCSP answer. Writes use the stream version for optimistic concurrency.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from registry_svc.domain.ca import (
+    CA_CREATED,
+    CA_STREAM,
+    CERTIFICATE_ISSUED,
+    CERTIFICATE_REVOKED,
+    CaState,
+    IssuedCertificate,
+    ca_created,
+    certificate_issued,
+    certificate_revoked,
+    der_b64,
+)
+from registry_svc.errors import Conflict, NotFound, RegistryError
+from registry_svc.keystore import CaKeys, CaKeyStore
+from shared.clock import Clock
+from shared.eventlog.port import ConcurrencyConflict, EventStore, NewEvent
+from shared.pki.ca import END_ENTITY_VALIDITY, CaUrls, issue_certificate
+from shared.pki.keys import KeyAlgorithm, generate_private_key
+from shared.pki.pkcs12 import dump_pkcs12
+from shared.pki.profiles import (
+    Holder,
+    Individual,
+    InformationSystem,
+    KeyPurpose,
+    LegalEntitySigner,
+)
+from shared.pki.revocation import Revocation, answer_ocsp, build_crl
+
+_WRITE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class IssuedKeyFile:
+    serial: int
+    certificate: x509.Certificate
+    pkcs12: bytes
+
+
+def _holder_kind(holder: Holder) -> tuple[str, str | None]:
+    if isinstance(holder, Individual):
+        return "individual", None
+    if isinstance(holder, LegalEntitySigner):
+        return "legal_entity", holder.role.value
+    return "system", None
+
+
+class CaService:
+    def __init__(
+        self,
+        store: EventStore,
+        clock: Clock,
+        data_dir: Path,
+        *,
+        urls: CaUrls,
+        algorithm: KeyAlgorithm = KeyAlgorithm.ES256,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._keystore = CaKeyStore(data_dir)
+        self._urls = urls
+        self._algorithm = algorithm
+        self._keys: CaKeys | None = None
+        self.state = CaState()
+
+    @property
+    def keys(self) -> CaKeys:
+        if self._keys is None:
+            raise RegistryError("the CA is not started", code="ca_not_started", status=503)
+        return self._keys
+
+    @property
+    def trust_anchor(self) -> x509.Certificate:
+        return self.keys.root.certificate
+
+    @property
+    def chain(self) -> tuple[x509.Certificate, x509.Certificate]:
+        """Issuing CA then root, as put into key files."""
+        return (self.keys.issuing.certificate, self.keys.root.certificate)
+
+    async def start(self) -> None:
+        """Load the CA keys (creating them at first start) and rebuild the state from the log."""
+        keys, _ = self._keystore.load_or_create(now=self._clock.now(), algorithm=self._algorithm)
+        self._keys = keys
+        await self.refresh()
+        expected = ca_created(keys.root.certificate, keys.issuing.certificate)
+        if self.state.root_der_b64 is None:
+            # Another process may create it at the same moment; the check below covers that.
+            with contextlib.suppress(ConcurrencyConflict):
+                await self._store.append(
+                    CA_STREAM, [NewEvent(CA_CREATED, expected)], expected_version=0
+                )
+            await self.refresh()
+        if (self.state.root_der_b64, self.state.issuing_der_b64) != (
+            expected["root"],
+            expected["issuing"],
+        ):
+            raise RegistryError(
+                f"the CA keys in {self._keystore.directory} are not the CA recorded in the "
+                "event log; point the service at the matching data directory",
+                code="ca_mismatch",
+                status=500,
+            )
+
+    async def refresh(self) -> None:
+        events = await self._store.read_stream(CA_STREAM, from_version=self.state.version + 1)
+        for event in events:
+            self.state.apply(event.version, event.type, event.data)
+
+    async def _append(self, event_type: str, data: Mapping[str, str | None]) -> None:
+        await self._store.append(
+            CA_STREAM, [NewEvent(event_type, data)], expected_version=self.state.version
+        )
+        await self.refresh()
+
+    async def issue(
+        self,
+        holder: Holder,
+        purpose: KeyPurpose,
+        *,
+        password: str,
+        algorithm: KeyAlgorithm | None = None,
+        validity: timedelta = END_ENTITY_VALIDITY,
+    ) -> IssuedKeyFile:
+        keys = self.keys
+        key = generate_private_key(algorithm or self._algorithm)
+        certificate = issue_certificate(
+            keys.issuing,
+            holder,
+            purpose,
+            key.public_key(),
+            serial=x509.random_serial_number(),
+            now=self._clock.now(),
+            validity=validity,
+            urls=self._urls,
+        )
+        kind, role = _holder_kind(holder)
+        data = certificate_issued(certificate, holder_kind=kind, purpose=purpose.value, role=role)
+        name = holder.system_id if isinstance(holder, InformationSystem) else data["subject"]
+        key_file = dump_pkcs12(
+            key, certificate, self.chain, password=password, friendly_name=str(name)
+        )
+        for attempt in range(_WRITE_ATTEMPTS):
+            await self.refresh()
+            try:
+                await self._append(CERTIFICATE_ISSUED, data)
+                break
+            except ConcurrencyConflict:
+                if attempt == _WRITE_ATTEMPTS - 1:
+                    raise
+        return IssuedKeyFile(certificate.serial_number, certificate, key_file)
+
+    async def revoke(self, serial: int, reason: x509.ReasonFlags) -> Revocation:
+        for attempt in range(_WRITE_ATTEMPTS):
+            await self.refresh()
+            if serial not in self.state.issued:
+                raise NotFound(
+                    f"no certificate with serial {serial:x} was issued by this CA",
+                    code="certificate_not_found",
+                )
+            if serial in self.state.revoked:
+                raise Conflict(f"certificate {serial:x} is already revoked", code="already_revoked")
+            try:
+                await self._append(
+                    CERTIFICATE_REVOKED, certificate_revoked(serial, reason, self._clock.now())
+                )
+                break
+            except ConcurrencyConflict:
+                if attempt == _WRITE_ATTEMPTS - 1:
+                    raise
+        return self.state.revoked[serial]
+
+    async def certificate(self, serial: int) -> IssuedCertificate:
+        await self.refresh()
+        found = self.state.issued.get(serial)
+        if found is None:
+            raise NotFound(f"no certificate with serial {serial:x}", code="certificate_not_found")
+        return found
+
+    async def crl_der(self) -> bytes:
+        await self.refresh()
+        return self.crl_der_now()
+
+    def crl_der_now(self) -> bytes:
+        # The stream version only grows, so it serves as the monotonic CRL number (RFC 5280
+        # 5.2.3) without a counter of its own.
+        crl = build_crl(
+            self.keys.issuing,
+            self.state.revoked.values(),
+            now=self._clock.now(),
+            crl_number=self.state.version,
+        )
+        return crl.public_bytes(serialization.Encoding.DER)
+
+    async def ocsp(self, request_der: bytes) -> bytes:
+        await self.refresh()
+        return self.ocsp_now(request_der)
+
+    def ocsp_now(self, request_der: bytes) -> bytes:
+        return answer_ocsp(request_der, self.keys.issuing, self.state.status, now=self._clock.now())
+
+    def pem_chain(self) -> bytes:
+        certificates: Sequence[x509.Certificate] = self.chain
+        return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certificates)
+
+    def issuing_der_b64(self) -> str:
+        return der_b64(self.keys.issuing.certificate)
+
+
+class LocalRevocationSource:
+    """The CA answering its own service's revocation questions in-process (no HTTP to itself).
+    Answers from the state as of the last refresh, which the caller does just before verifying."""
+
+    def __init__(self, ca: CaService) -> None:
+        self._ca = ca
+
+    def post_ocsp(self, url: str, request_der: bytes) -> bytes:
+        del url
+        return self._ca.ocsp_now(request_der)
+
+    def get_crl(self, url: str) -> bytes:
+        del url
+        return self._ca.crl_der_now()

@@ -1,0 +1,252 @@
+"""registry_svc's own HTTP routes: the CA (CRL, OCSP, issuance, revocation) and the person and
+legal-entity registries.
+
+CRL, OCSP and the CA chain are public, as НУЦ publishes them: a relying party must be able to
+check a signature before it can trust anyone. Everything else answers only a caller whose
+signature over the request (``shared.pki.http_signing``) verifies against this CA.
+"""
+
+# No ``from __future__ import annotations`` here: FastAPI reads the route annotations at
+# definition time, and the ``Caller`` alias is local to build_router.
+import base64
+from typing import Annotated
+
+from cryptography.hazmat.primitives import serialization
+from fastapi import APIRouter, Depends, Request, Response
+
+from registry_svc.components import RegistryComponents
+from registry_svc.domain.registry import LegalEntity, LegalEntityChanges, Person, PersonChanges
+from registry_svc.entrypoints.schemas import (
+    CertificateStatusOut,
+    IssueCertificate,
+    IssuedCertificateOut,
+    RevokeCertificate,
+)
+from registry_svc.errors import CallerRejected, RegistryError
+from registry_svc.holders import build_holder
+from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
+from shared.pki.messages import message
+from shared.pki.revocation import CertState, parse_reason
+from shared.signing import SignerIdentity
+
+OCSP_REQUEST = "application/ocsp-request"
+OCSP_RESPONSE = "application/ocsp-response"
+PKIX_CRL = "application/pkix-crl"
+_MAX_OCSP_REQUEST = 64 * 1024
+
+ANONYMOUS = SignerIdentity(subject="anonymous")
+
+
+def _parse_serial(serial: str) -> int:
+    try:
+        return int(serial, 16)
+    except ValueError:
+        raise RegistryError(
+            f"serial {serial!r} is not hexadecimal", code="invalid_serial", status=422
+        ) from None
+
+
+def build_router(components: RegistryComponents) -> APIRouter:
+    router = APIRouter()
+
+    async def signed_caller(request: Request) -> SignerIdentity:
+        if not components.require_signed_requests:
+            return ANONYMOUS
+        signature = request.headers.get(SIGNATURE_HEADER)
+        if not signature:
+            raise CallerRejected(
+                f"the request carries no {SIGNATURE_HEADER} header", code="signature_missing"
+            )
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        payload = request_signing_bytes(request.method, target, await request.body())
+        await components.ca.refresh()  # the verifier answers revocation from this state
+        result = components.verifier.verify(payload, signature)
+        if not result.ok:
+            raise CallerRejected(
+                f"{message(result.code, 'en')} {result.detail}".strip(),
+                code=result.code.value.lower(),
+            )
+        assert result.identity is not None  # noqa: S101 - an OK result always names the signer
+        return result.identity
+
+    Caller = Annotated[SignerIdentity, Depends(signed_caller)]
+
+    # --- certification authority -------------------------------------------------------------
+
+    @router.get(
+        "/crl",
+        tags=["ca"],
+        summary="The full certificate revocation list (DER)",
+        response_class=Response,
+        responses={200: {"content": {PKIX_CRL: {}}}},
+    )
+    async def crl() -> Response:
+        return Response(await components.ca.crl_der(), media_type=PKIX_CRL)
+
+    @router.post(
+        "/ocsp",
+        tags=["ca"],
+        summary="RFC 6960 OCSP responder (POST application/ocsp-request)",
+        response_class=Response,
+        responses={200: {"content": {OCSP_RESPONSE: {}}}},
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {OCSP_REQUEST: {"schema": {"type": "string", "format": "binary"}}},
+            }
+        },
+    )
+    async def ocsp(request: Request) -> Response:
+        content_type = request.headers.get("content-type", "").split(";")[0].strip()
+        if content_type != OCSP_REQUEST:
+            raise RegistryError(
+                f"OCSP requests are sent as {OCSP_REQUEST}, not {content_type or 'nothing'}",
+                code="unsupported_media_type",
+                status=415,
+            )
+        body = await request.body()
+        if len(body) > _MAX_OCSP_REQUEST:
+            raise RegistryError("the OCSP request is too large", code="too_large", status=413)
+        return Response(await components.ca.ocsp(body), media_type=OCSP_RESPONSE)
+
+    @router.get(
+        "/ca/chain.pem",
+        tags=["ca"],
+        summary="The issuing CA and root certificates (PEM), to install as trust anchors",
+        response_class=Response,
+        responses={200: {"content": {"application/x-pem-file": {}}}},
+    )
+    async def chain() -> Response:
+        return Response(components.ca.pem_chain(), media_type="application/x-pem-file")
+
+    @router.post(
+        "/ca/certificates",
+        tags=["ca"],
+        summary="Issue a certificate and hand out its key as a PKCS#12 file",
+        status_code=201,
+    )
+    async def issue(body: IssueCertificate, _caller: Caller) -> IssuedCertificateOut:
+        holder = build_holder(
+            body.kind.value,
+            iin=body.iin,
+            surname=body.surname,
+            given_name=body.given_name,
+            patronymic=body.patronymic,
+            bin_=body.bin,
+            organization=body.organization,
+            role=body.role,
+            system_id=body.system_id,
+        )
+        issued = await components.ca.issue(
+            holder, body.purpose, password=body.password, algorithm=body.algorithm
+        )
+        record = await components.ca.certificate(issued.serial)
+        return IssuedCertificateOut(
+            serial=format(issued.serial, "x"),
+            subject=record.subject,
+            certificate_pem=issued.certificate.public_bytes(serialization.Encoding.PEM).decode(),
+            pkcs12_base64=base64.b64encode(issued.pkcs12).decode(),
+        )
+
+    async def status_of(serial: int) -> CertificateStatusOut:
+        record = await components.ca.certificate(serial)
+        status = components.ca.state.status(serial)
+        revocation = status.revocation
+        return CertificateStatusOut(
+            serial=format(serial, "x"),
+            subject=record.subject,
+            iin=record.iin,
+            bin=record.bin,
+            holder_kind=record.holder_kind,
+            role=record.role,
+            purpose=record.purpose,
+            not_before=record.not_before,
+            not_after=record.not_after,
+            status="revoked" if status.state is CertState.REVOKED else "good",
+            revoked_at=revocation.revoked_at if revocation else None,
+            revocation_reason=revocation.reason.value if revocation else None,
+        )
+
+    @router.get("/ca/certificates/{serial}", tags=["ca"], summary="A certificate's status")
+    async def certificate(serial: str, _caller: Caller) -> CertificateStatusOut:
+        return await status_of(_parse_serial(serial))
+
+    @router.post(
+        "/ca/certificates/{serial}/revocation",
+        tags=["ca"],
+        summary="Revoke a certificate with an RFC 5280 reason",
+    )
+    async def revoke(serial: str, body: RevokeCertificate, _caller: Caller) -> CertificateStatusOut:
+        number = _parse_serial(serial)
+        try:
+            reason = parse_reason(body.reason)
+        except ValueError as exc:
+            raise RegistryError(str(exc), code="invalid_reason", status=422) from exc
+        await components.ca.revoke(number, reason)
+        return await status_of(number)
+
+    # --- registries --------------------------------------------------------------------------
+
+    @router.get(
+        "/persons/{iin}",
+        tags=["persons"],
+        summary="A person by IIN (ГБД ФЛ)",
+        responses={404: {"description": "person_not_found"}, 422: {"description": "invalid_iin"}},
+    )
+    async def person(iin: str, _caller: Caller) -> Person:
+        return await components.registry.person(iin)
+
+    @router.post("/persons", tags=["persons"], summary="Register a person", status_code=201)
+    async def register_person(body: Person, _caller: Caller) -> Person:
+        await components.registry.register_person(body)
+        return await components.registry.person(body.iin)
+
+    @router.patch(
+        "/persons/{iin}", tags=["persons"], summary="Change a person (records a change event)"
+    )
+    async def change_person(iin: str, body: PersonChanges, _caller: Caller) -> Person:
+        return await components.registry.change_person(iin, body)
+
+    @router.get(
+        "/legal-entities/{bin}",
+        tags=["legal entities"],
+        summary="A legal entity by BIN (ГБД ЮЛ)",
+        responses={
+            404: {"description": "legal_entity_not_found"},
+            422: {"description": "invalid_bin"},
+        },
+    )
+    async def entity(bin: str, _caller: Caller) -> LegalEntity:
+        return await components.registry.entity(bin)
+
+    @router.get(
+        "/legal-entities",
+        tags=["legal entities"],
+        summary="Legal entities whose head has this IIN",
+    )
+    async def entities_by_head(head_iin: str, _caller: Caller) -> list[LegalEntity]:
+        return await components.registry.entities_headed_by(head_iin)
+
+    @router.post(
+        "/legal-entities",
+        tags=["legal entities"],
+        summary="Register a legal entity",
+        status_code=201,
+    )
+    async def register_entity(body: LegalEntity, _caller: Caller) -> LegalEntity:
+        await components.registry.register_entity(body)
+        return await components.registry.entity(body.bin)
+
+    @router.patch(
+        "/legal-entities/{bin}",
+        tags=["legal entities"],
+        summary="Change a legal entity (records a change event)",
+    )
+    async def change_entity(
+        bin: str,
+        body: LegalEntityChanges,
+        _caller: Caller,
+    ) -> LegalEntity:
+        return await components.registry.change_entity(bin, body)
+
+    return router

@@ -1,0 +1,24 @@
+"""Signing a synchronous HTTP request (registry lookups through the gateway's sync channel).
+
+There is no envelope around a GET, so the caller signs a small canonical description of the
+request instead: method, target (path and query) and the SHA-256 of the body. Binding the
+target stops a signature for one IIN's lookup being replayed for another's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from shared.canonical import canonical_json
+
+SIGNATURE_HEADER = "X-Egov-Signature"
+
+
+def request_signing_bytes(method: str, target: str, body: bytes = b"") -> bytes:
+    return canonical_json(
+        {
+            "method": method.upper(),
+            "target": target,
+            "body_sha256": hashlib.sha256(body).hexdigest(),
+        }
+    )
