@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from shared.clock import SimulatedClock
 from shared.regulation.catalog import Catalog
 from shared.regulation.errors import ServiceNotProvided, UnknownService
 
@@ -55,3 +56,12 @@ def test_letter_and_code_both_resolve(catalog: Catalog) -> None:
 def test_naive_datetime_is_refused(catalog: Catalog) -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         catalog.in_force("E", datetime(2013, 1, 1))
+
+
+async def test_version_follows_the_simulated_clock_across_a_repeal(catalog: Catalog) -> None:
+    # 000 is applied until 2015-09-19 (Almaty); the next day nothing is in force for A.
+    clock = SimulatedClock(datetime(2015, 9, 18, 12, 0, tzinfo=UTC))
+    assert catalog.in_force("A", clock.now()).version == "almaty-2014"
+    await clock.advance(timedelta(hours=6))  # 2015-09-19 00:00 Almaty
+    with pytest.raises(ServiceNotProvided):
+        catalog.in_force("A", clock.now())
