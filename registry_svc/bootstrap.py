@@ -6,6 +6,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from registry_svc.app import create_app
+from registry_svc.components import RegistryComponents
+from registry_svc.entrypoints.api import build_router
 from registry_svc.settings import RegistrySettings
 from shared.bus.memory import InMemoryBus
 from shared.bus.port import Bus
@@ -45,13 +47,22 @@ def bootstrap(
         bus=owned_bus,
         store_dir=sqlite_dir(url) if owned_store is not None else None,
     )
+    # The CA and the registries start after the store is open (the lifecycle's hooks come first).
+    # Issued certificates name this address as their OCSP responder and CRL location.
+    components = RegistryComponents(
+        store,
+        clock if clock is not None else SystemClock(),
+        data_dir=settings.data_dir,
+        public_url=f"http://{settings.host}:{settings.port}",
+    )
     app = create_app(
         settings,
         store=store,
         bus=bus,
-        startup=lifecycle.startup,
+        startup=[*lifecycle.startup, components.start],
         shutdown=lifecycle.shutdown,
     )
+    app.include_router(build_router(components))
     return Service(settings.service, settings, store, bus, app)
 
 
