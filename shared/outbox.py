@@ -13,7 +13,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge
@@ -126,7 +126,7 @@ class OutboxRelay:
         self._clock = clock
         self._metrics: RelayMetrics = metrics or NullRelayMetrics()
         self._wakeup = asyncio.Event()
-        self._stopping = False
+        self._stop_requested = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._log = structlog.get_logger("shared.outbox")
 
@@ -173,41 +173,50 @@ class OutboxRelay:
         """Relay until :meth:`stop`. A batch in progress is always finished (published and
         marked) before the loop exits."""
         failures = 0
-        while not self._stopping:
+        while not self._stop_requested.is_set():
             self._wakeup.clear()
             try:
                 result = await self.relay_once()
             except Exception as exc:  # the store is unusable: keep trying, never die silently
                 self._log.error("outbox relay pass failed", error=repr(exc))
                 result = None
-            if result is not None and result.failed == 0:
-                failures = 0
-                if result.read == self._batch_size:
-                    continue  # a full batch: more rows are probably waiting
-                await self._pause(self._poll_interval)
-            else:
+            if result is None or (result.failed and not result.sent):
+                # No progress: back off, and do not let notify() cut the wait short, or every
+                # append during a broker outage would trigger another failing pass.
                 failures += 1
-                await self._pause(self._backoff(failures))
+                await self._pause(self._backoff(failures), wake_on_notify=False)
+                continue
+            failures = 0
+            if result.failed or result.read == self._batch_size:
+                # Progress was made and rows are waiting. A row that keeps failing (say, one
+                # nobody routes yet) is retried with the next rows instead of holding them back;
+                # once it is the only one left, the pass makes no progress and backs off.
+                continue
+            await self._pause(self._poll_interval)
 
     def _backoff(self, failures: int) -> float:
         delay = min(self._backoff_max, self._backoff_base * 2 ** (failures - 1))
-        # Full jitter: relays of several replicas that failed together do not retry together.
+        # Jitter: relays of several replicas that failed together do not retry together.
         return random.uniform(delay / 2, delay)
 
-    async def _pause(self, seconds: float) -> None:
-        """Sleep ``seconds`` or until :meth:`notify` / :meth:`stop`, whichever comes first."""
-        if self._stopping:
+    async def _pause(self, seconds: float, *, wake_on_notify: bool = True) -> None:
+        """Sleep ``seconds`` or until :meth:`stop` (or :meth:`notify`, if ``wake_on_notify``),
+        whichever comes first."""
+        if self._stop_requested.is_set():
             return
+        waits: set[asyncio.Task[Any]] = set()
         if self._clock is None:
-            sleeper: asyncio.Task[None] = asyncio.create_task(asyncio.sleep(seconds))
+            waits.add(asyncio.create_task(asyncio.sleep(seconds)))
         else:
             when = self._clock.now() + timedelta(seconds=seconds)
-            sleeper = asyncio.create_task(self._clock.sleep_until(when))
-        waker = asyncio.create_task(self._wakeup.wait())
+            waits.add(asyncio.create_task(self._clock.sleep_until(when)))
+        waits.add(asyncio.create_task(self._stop_requested.wait()))
+        if wake_on_notify:
+            waits.add(asyncio.create_task(self._wakeup.wait()))
         try:
-            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in (sleeper, waker):
+            for task in waits:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -216,13 +225,12 @@ class OutboxRelay:
         """Run the relay as a background task of the running event loop."""
         if self._task is not None:
             raise RuntimeError("the outbox relay is already started")
-        self._stopping = False
+        self._stop_requested.clear()
         self._task = asyncio.create_task(self.run(), name="outbox-relay")
 
     async def stop(self) -> None:
         """Stop after the batch in progress; returns when the loop has exited."""
-        self._stopping = True
-        self._wakeup.set()
+        self._stop_requested.set()
         task, self._task = self._task, None
         if task is not None:
             await task

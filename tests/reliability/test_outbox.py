@@ -249,3 +249,47 @@ async def test_keeps_running_after_the_store_failed(tmp_path: Path) -> None:
     assert store.failures == 0
     assert await pending_ids(store) == []
     await store.close()
+
+
+async def test_a_row_that_keeps_failing_does_not_hold_back_the_others(
+    store: SqliteEventStore,
+) -> None:
+    bus = await open_bus(NackingBus(nack={"order-1"}))  # nacked for good
+    await place_orders(store, 5)
+    # An hour of backoff: the rows behind order-1 must go out without waiting for it.
+    relay = OutboxRelay(store, bus, batch_size=2, backoff_base=3600, backoff_max=3600)
+    relay.start()
+
+    async def only_order_1_left() -> bool:
+        return await pending_ids(store) == ["order-1"]
+
+    await eventually(only_order_1_left)
+    await relay.stop()  # also ends the hour-long backoff at once
+
+
+async def test_notify_does_not_cut_a_backoff_short(store: SqliteEventStore) -> None:
+    attempts = 0
+
+    class DownBus(InMemoryBus):
+        async def publish_many(
+            self, messages: Sequence[Message], *, mandatory: bool = True
+        ) -> None:
+            nonlocal attempts
+            attempts += 1
+            raise ConnectionRefusedError("broker down")
+
+    bus = await open_bus(DownBus())
+    await place_orders(store, 1)
+    relay = OutboxRelay(store, bus, backoff_base=3600, backoff_max=3600)
+    relay.start()
+
+    async def first_attempt_failed() -> bool:
+        return attempts == 1
+
+    await eventually(first_attempt_failed)
+    for _ in range(5):  # appends during the outage must not each trigger a failing pass
+        relay.notify()
+        await asyncio.sleep(0.01)
+
+    assert attempts == 1
+    await relay.stop()
