@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: install lint test run bench up down clean
+.PHONY: install lint test run bench diagrams up down clean
 
 install: $(STAMP)
 
@@ -29,6 +29,10 @@ run: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# Regenerates docs/regulations/ from the definitions; tests/regulation fails when they drift.
+diagrams: install
+	$(BIN)/python -m shared.regulation.render_docs
 
 COMPOSE = deploy/compose.yaml
 
