@@ -108,7 +108,10 @@ class OutboxRelay:
         backoff_max: float = 10.0,
         clock: Clock | None = None,
         metrics: RelayMetrics | None = None,
+        wakeup: asyncio.Event | None = None,
     ) -> None:
+        """``wakeup``: an event the service sets after appends that wrote outbox rows (the same
+        as calling :meth:`notify`); one is created when none is given."""
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         if poll_interval <= 0:
@@ -125,7 +128,7 @@ class OutboxRelay:
         self._backoff_max = backoff_max
         self._clock = clock
         self._metrics: RelayMetrics = metrics or NullRelayMetrics()
-        self._wakeup = asyncio.Event()
+        self._wakeup = wakeup if wakeup is not None else asyncio.Event()
         self._stop_requested = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._log = structlog.get_logger("shared.outbox")

@@ -133,8 +133,9 @@ async def test_running_relay_retries_until_the_broker_confirms(store: SqliteEven
     await relay.stop()
 
 
-async def test_notify_wakes_the_relay_without_waiting_for_the_poll(
-    store: SqliteEventStore,
+@pytest.mark.parametrize("hint", ["notify", "service event"])
+async def test_wake_up_hint_runs_a_pass_without_waiting_for_the_poll(
+    store: SqliteEventStore, hint: str
 ) -> None:
     bus = await open_bus(InMemoryBus())
     idle = asyncio.Event()
@@ -144,12 +145,16 @@ async def test_notify_wakes_the_relay_without_waiting_for_the_poll(
             if pending == 0:
                 idle.set()
 
-    relay = OutboxRelay(store, bus, poll_interval=3600, metrics=IdleSignal())
+    appended = asyncio.Event()
+    relay = OutboxRelay(store, bus, poll_interval=3600, metrics=IdleSignal(), wakeup=appended)
     relay.start()
     await idle.wait()  # the relay found the outbox empty: its next poll is an hour away
     await place_orders(store, 1)
 
-    relay.notify()
+    if hint == "notify":
+        relay.notify()
+    else:
+        appended.set()
 
     assert await received(bus, 1) == ["order-1"]
     await relay.stop()
