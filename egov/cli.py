@@ -38,14 +38,13 @@ def run() -> None:
 
     try:
         common = load_settings(RuntimeSettings)
+        clock = SystemClock()
+        configure_logging(service="egov", level=common.log_level, clock=clock)
+        asyncio.run(run_embedded(common, clock=clock, on_ready=_print_urls))
     except SettingsError as exc:
         typer.echo(f"egov run: {exc}", err=True)
         raise typer.Exit(2) from None
-    clock = SystemClock()
-    configure_logging(service="egov", level=common.log_level, clock=clock)
-    try:
-        asyncio.run(run_embedded(common, clock=clock, on_ready=_print_urls))
-    except (SettingsError, PortInUse, StartupFailed) as exc:
+    except (PortInUse, StartupFailed) as exc:
         typer.echo(f"egov run: {exc}", err=True)
         raise typer.Exit(1) from None
     typer.echo("egov run: stopped")

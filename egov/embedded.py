@@ -7,6 +7,7 @@ services do not own it, see ``shared.runtime``). No server software is needed.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -54,8 +55,10 @@ async def run_embedded(
     *,
     clock: Clock,
     on_ready: Callable[[Sequence[Listener]], None],
+    stop: asyncio.Event | None = None,
 ) -> None:
-    """Serve the five services until SIGINT/SIGTERM; returns once all have stopped cleanly.
+    """Serve the five services until SIGINT/SIGTERM (or ``stop``, for a caller that runs the
+    topology inside its own program); returns once all have stopped cleanly.
 
     Embedded means SQLite and the in-memory bus: ``EGOV_PG_DSN`` and ``EGOV_AMQP_URL`` are
     ignored here (an explicit ``EGOV_<SERVICE>_EVENT_STORE_URL`` still wins)."""
@@ -80,6 +83,7 @@ async def run_embedded(
             listeners,
             shutdown_timeout_s=common.shutdown_timeout_s,
             on_ready=lambda: on_ready(listeners),
+            stop=stop,
         )
     finally:
         await bus.close()

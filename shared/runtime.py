@@ -163,11 +163,13 @@ async def serve(
     *,
     shutdown_timeout_s: float,
     on_ready: Callable[[], None] | None = None,
+    stop: asyncio.Event | None = None,
 ) -> None:
-    """Serve every listener on the running loop until SIGINT or SIGTERM, then stop them all
-    gracefully (in-flight requests get ``shutdown_timeout_s``, then each app's shutdown hooks
-    run). A second signal skips the wait. Raises :class:`PortInUse` before starting anything,
-    and :class:`StartupFailed` (after stopping the others) when one app fails to start."""
+    """Serve every listener on the running loop until SIGINT or SIGTERM (or until ``stop`` is
+    set, for callers that embed the topology), then stop them all gracefully: in-flight
+    requests get ``shutdown_timeout_s`` to finish, then each app's shutdown hooks run. A second
+    signal skips the wait. Raises :class:`PortInUse` before starting anything, and
+    :class:`StartupFailed` (after stopping the others) when one app fails to start."""
     log = get_logger("shared.runtime")
     sockets = bind(listeners)
     servers = [
@@ -185,9 +187,9 @@ async def serve(
         for listener in listeners
     ]
     loop = asyncio.get_running_loop()
-    stopping = asyncio.Event()
+    stopping = stop if stop is not None else asyncio.Event()
 
-    def stop(signum: int) -> None:
+    def on_signal(signum: int) -> None:
         name = signal.Signals(signum).name
         if stopping.is_set():
             log.warning("runtime.forced_stop", signal=name)
@@ -196,27 +198,27 @@ async def serve(
         else:
             log.info("runtime.stopping", signal=name)
         stopping.set()
-        for server in servers:
-            server.should_exit = True
 
     handled = (signal.SIGINT, signal.SIGTERM)
     for signum in handled:
-        loop.add_signal_handler(signum, stop, signum)
+        loop.add_signal_handler(signum, on_signal, signum)
+    tasks = [
+        asyncio.create_task(_serve_one(server, sock, listener.name), name=listener.name)
+        for server, sock, listener in zip(servers, sockets, listeners, strict=True)
+    ]
+    stop_requested = asyncio.create_task(stopping.wait())
     try:
-        tasks = [
-            asyncio.create_task(_serve_one(server, sock, listener.name), name=listener.name)
-            for server, sock, listener in zip(servers, sockets, listeners, strict=True)
-        ]
-        await _wait_started(servers, tasks)
+        await _wait_started(servers, [*tasks, stop_requested])
         if all(server.started for server in servers) and on_ready is not None:
             on_ready()
-        # One server ending on its own (it crashed) stops the rest: a partial topology would
+        # Also stop when one server ends on its own (it crashed): a partial topology would
         # look healthy from outside while messages pile up.
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait([*tasks, stop_requested], return_when=asyncio.FIRST_COMPLETED)
+    finally:
         for server in servers:
             server.should_exit = True
         results = await asyncio.gather(*tasks, return_exceptions=True)
-    finally:
+        stop_requested.cancel()
         for signum in handled:
             loop.remove_signal_handler(signum)
         for sock in sockets:
@@ -235,11 +237,11 @@ async def _serve_one(server: _Server, sock: socket.socket, name: str) -> None:
         raise StartupFailed(f"{name} failed to start; see the log above") from None
 
 
-async def _wait_started(servers: Sequence[_Server], tasks: Sequence[asyncio.Task[None]]) -> None:
+async def _wait_started(servers: Sequence[_Server], tasks: Sequence[asyncio.Task[Any]]) -> None:
     # uvicorn exposes no start-up event, only the ``started`` flag: poll it, and stop waiting
-    # as soon as a server has ended (failed) or a signal asked everything to stop.
+    # as soon as a server has ended (failed) or a stop was requested.
     while not all(server.started for server in servers):
-        if any(task.done() for task in tasks) or any(s.should_exit for s in servers):
+        if any(task.done() for task in tasks):
             return
         await asyncio.sleep(0.05)
 

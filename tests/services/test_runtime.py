@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 
+import httpx
 import pytest
 
 from shared.runtime import Listener, PortInUse, StartupFailed, bind, serve, sqlite_dir
@@ -79,6 +80,47 @@ async def test_one_app_failing_to_start_stops_the_others() -> None:
         )
     assert ready == []  # never announced as up
     assert journal == ["open healthy", "close healthy"]
+
+
+async def test_stopping_lets_an_in_flight_request_finish_before_shutdown_hooks() -> None:
+    journal: list[str] = []
+    store = FakeResource("store", journal)
+    app = create_service_app(
+        "portal",
+        store=store,
+        bus=FakeResource("bus"),
+        version="0",
+        title="t",
+        description="d",
+        shutdown=[store.close],
+    )
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    @app.get("/slow")
+    async def slow() -> dict[str, str]:
+        entered.set()
+        await release.wait()
+        journal.append("request done")
+        return {"answer": "late but whole"}
+
+    port = free_port()
+    ready, stop = asyncio.Event(), asyncio.Event()
+    server = asyncio.create_task(
+        serve([listener("portal", port, app)], shutdown_timeout_s=10, on_ready=ready.set, stop=stop)
+    )
+    await ready.wait()
+    async with httpx.AsyncClient() as client:
+        request = asyncio.create_task(client.get(f"http://127.0.0.1:{port}/slow"))
+        await entered.wait()
+        stop.set()
+        await asyncio.sleep(0.2)  # let the shutdown begin while the request is still running
+        assert not server.done()
+        release.set()
+        response = await request
+    await server
+    assert response.status_code == 200
+    assert response.json() == {"answer": "late but whole"}
+    assert journal == ["request done", "close store"]
 
 
 @pytest.mark.parametrize(
