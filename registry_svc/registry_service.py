@@ -45,12 +45,12 @@ def checked_bin(value: str) -> str:
 
 class RegistryService:
     def __init__(self, store: EventStore) -> None:
-        self._store = store
+        self.store = store
         self.view = RegistryView()
 
     async def catch_up(self) -> None:
         while True:
-            events = await self._store.read_all(after=self.view.position, limit=_PAGE)
+            events = await self.store.read_all(after=self.view.position, limit=_PAGE)
             if not events:
                 return
             for event in events:
@@ -97,7 +97,7 @@ class RegistryService:
         data = changes_data(changes)
         if not data:
             raise Conflict("the change names no field", code="empty_change", status=422)
-        await self._store.append(
+        await self.store.append(
             person_stream(iin), [NewEvent(PERSON_CHANGED, {"iin": iin, "changes": data})]
         )
         return await self.person(iin)
@@ -115,7 +115,7 @@ class RegistryService:
         data = changes_data(changes)
         if not data:
             raise Conflict("the change names no field", code="empty_change", status=422)
-        await self._store.append(
+        await self.store.append(
             entity_stream(bin_), [NewEvent(ENTITY_CHANGED, {"bin": bin_, "changes": data})]
         )
         return await self.entity(bin_)
@@ -125,7 +125,7 @@ class RegistryService:
     ) -> None:
         try:
             # expected_version=0: two concurrent registrations of one number cannot both win.
-            await self._store.append(stream, [NewEvent(event_type, data)], expected_version=0)
+            await self.store.append(stream, [NewEvent(event_type, data)], expected_version=0)
         except ConcurrencyConflict as exc:
             raise Conflict(f"{kind} is already registered", code="already_registered") from exc
         await self.catch_up()
