@@ -26,6 +26,12 @@ def build_cli() -> typer.Typer:
     from egov.commands import diagram
 
     cli.add_typer(diagram.build(), name="diagram")
+    from egov.commands import pki, registry, sign
+
+    cli.add_typer(pki.build(), name="pki")
+    cli.add_typer(registry.build(), name="registry")
+    cli.command("sign")(sign.sign)
+    cli.command("verify")(sign.verify)
     # Sub-commands of other areas: one line each, e.g.
     #   from egov.commands import audit
     #   cli.add_typer(audit.build(), name="audit")
