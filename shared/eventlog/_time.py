@@ -12,6 +12,5 @@ def default_clock(clock: Clock | None) -> Clock:
 
 
 def now_utc(clock: Clock) -> datetime:
-    """``clock.now()`` checked to be aware and converted to UTC, truncated to microseconds by
-    construction of ``datetime`` (the precision both databases keep)."""
+    """``clock.now()`` checked to be timezone-aware and converted to UTC."""
     return as_utc(clock.now(), "clock.now()")

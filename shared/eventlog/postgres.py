@@ -218,21 +218,19 @@ class PostgresEventStore:
         outbox: Sequence[OutboxMessage] = (),
         inbox: InboxClaim | None = None,
     ) -> AppendResult:
-        check_append_arguments(stream_id, events, expected_version)
+        check_append_arguments(stream_id, events, expected_version, outbox, inbox)
         for _ in range(_MAX_ATTEMPTS):
             try:
                 return await self._append_once(stream_id, events, expected_version, outbox, inbox)
             except _Replay as replay:
                 return replay.result
             except asyncpg.UniqueViolationError as exc:
-                if exc.constraint_name == "events_stream_version_key":
-                    # A concurrent writer took the same next version and committed first.
-                    if expected_version is not None:
-                        actual = await self.stream_version(stream_id)
-                        raise ConcurrencyConflict(stream_id, expected_version, actual) from None
-                    continue  # "any version": take the next one
-                if exc.constraint_name == "events_event_id_key":
-                    continue  # a concurrent writer stored one of these ids: re-check replay
+                # A concurrent writer committed first, taking the same next version of the stream
+                # or storing one of these event ids. Try again from the top: the new attempt sees
+                # its commit and ends as a replay (same events), a ConcurrencyConflict naming the
+                # new version (expected_version given), or an append at the next version (None).
+                if exc.constraint_name in ("events_stream_version_key", "events_event_id_key"):
+                    continue
                 raise
         raise EventLogError(
             f"append to stream {stream_id!r} lost {_MAX_ATTEMPTS} races in a row; giving up"
@@ -260,6 +258,14 @@ class PostgresEventStore:
                 )
                 if claimed is None:
                     raise AlreadyProcessed(inbox.consumer, inbox.message_id)
+            # The head is read before the replay lookup: under READ COMMITTED each statement sees
+            # the latest commits, so a replay committed in between is found by the lookup rather
+            # than mistaken for a conflict by a head read after it.
+            head = await conn.fetchrow(
+                "SELECT version, hash FROM events WHERE stream_id = $1"
+                " ORDER BY version DESC LIMIT 1",
+                stream_id,
+            )
             if events:
                 stored = await conn.fetch(
                     _EVENTS_BY_ID,
@@ -268,11 +274,6 @@ class PostgresEventStore:
                 if stored:
                     # Raised inside the transaction so that nothing of this call is committed.
                     raise _Replay(replay_result(stream_id, events, [_event(r) for r in stored]))
-            head = await conn.fetchrow(
-                "SELECT version, hash FROM events WHERE stream_id = $1"
-                " ORDER BY version DESC LIMIT 1",
-                stream_id,
-            )
             current, last_hash = (head["version"], head["hash"]) if head else (0, "")
             if expected_version is not None and expected_version != current:
                 raise ConcurrencyConflict(stream_id, expected_version, current)
@@ -391,6 +392,9 @@ class PostgresEventStore:
                 await asyncio.sleep(_HOLE_POLL)
 
     async def head_position(self) -> int:
+        """The highest committed position. Not a safe place to start a subscription from: an
+        earlier position may still commit (module doc); follow ``read_all`` from 0 or a saved
+        position instead."""
         return int(await self._db.fetchval("SELECT coalesce(max(position), 0) FROM events"))
 
     # -- subscriptions ------------------------------------------------------------------------

@@ -169,7 +169,7 @@ class SqliteEventStore:
         outbox: Sequence[OutboxMessage] = (),
         inbox: InboxClaim | None = None,
     ) -> AppendResult:
-        check_append_arguments(stream_id, events, expected_version)
+        check_append_arguments(stream_id, events, expected_version, outbox, inbox)
         async with self._lock:
             db = self._db
             await db.execute("BEGIN IMMEDIATE")

@@ -11,7 +11,14 @@ from typing import Any
 from uuid import UUID
 
 from shared.eventlog.hashing import canonical_json, event_hash
-from shared.eventlog.port import AppendResult, EventIdReused, NewEvent, RecordedEvent
+from shared.eventlog.port import (
+    AppendResult,
+    EventIdReused,
+    InboxClaim,
+    NewEvent,
+    OutboxMessage,
+    RecordedEvent,
+)
 
 
 @dataclass(frozen=True)
@@ -30,10 +37,24 @@ class PreparedEvent:
 
 
 def check_append_arguments(
-    stream_id: str, events: Sequence[NewEvent], expected_version: int | None
+    stream_id: str,
+    events: Sequence[NewEvent],
+    expected_version: int | None,
+    outbox: Sequence[OutboxMessage] = (),
+    inbox: InboxClaim | None = None,
 ) -> None:
     if not isinstance(stream_id, str) or not stream_id:
         raise ValueError(f"stream_id must be a non-empty string, got {stream_id!r}")
+    for message in outbox:
+        if not message.message_id or not message.exchange:
+            raise ValueError(f"outbox message needs a message_id and an exchange: {message!r}")
+        if not isinstance(message.body, bytes | bytearray):
+            raise TypeError(
+                f"outbox message {message.message_id} body must be bytes, "
+                f"got {type(message.body).__name__}"
+            )
+    if inbox is not None and (not inbox.consumer or not inbox.message_id):
+        raise ValueError(f"inbox claim needs a consumer and a message_id: {inbox!r}")
     if expected_version is not None and expected_version < 0:
         raise ValueError(f"expected_version must be None or >= 0, got {expected_version}")
     seen: set[UUID] = set()

@@ -190,6 +190,13 @@ async def test_bad_input_is_refused_with_a_specific_error(store: EventStore) -> 
         await store.read_all(after=-1)
     with pytest.raises(ValueError, match="position must be >= 0"):
         await store.save_position("sub", -5)
+    with pytest.raises(ValueError, match="inbox claim needs a consumer"):
+        await store.append("s", [ev(1)], inbox=InboxClaim("", "m-1"))
+    with pytest.raises(ValueError, match="needs a message_id and an exchange"):
+        await store.append("s", [ev(1)], outbox=[message("")])
+    bad_body = OutboxMessage("m-2", "egov.events", "rk", "text")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="body must be bytes"):
+        await store.append("s", [ev(1)], outbox=[bad_body])
     assert await store.stream_version("s") == 0
 
 
@@ -405,8 +412,28 @@ async def test_a_new_append_to_a_stream_chains_to_its_own_last_event(store: Even
     assert (await store.read_stream("b"))[0].prev_hash == ""
 
 
-async def test_idempotent_replay_with_the_same_id_from_two_tasks(store: EventStore) -> None:
+@pytest.mark.parametrize("expected_version", [None, 0])
+async def test_the_same_append_racing_itself_is_stored_once(
+    store: EventStore, expected_version: int | None
+) -> None:
     event = NewEvent(type="Once.v1", data={"k": str(uuid4())})
-    results = await asyncio.gather(*(store.append("once", [event]) for _ in range(4)))
+    results = await asyncio.gather(
+        *(store.append("once", [event], expected_version=expected_version) for _ in range(4))
+    )
     assert len(set(results)) == 1
     assert await store.stream_version("once") == 1
+
+
+async def test_racing_creators_of_one_stream_one_wins_the_rest_conflict(
+    store: EventStore,
+) -> None:
+    outcomes = await asyncio.gather(
+        *(store.append("new", [ev(i)], expected_version=0) for i in range(4)),
+        return_exceptions=True,
+    )
+    wins = [o for o in outcomes if isinstance(o, AppendResult)]
+    conflicts = [o for o in outcomes if isinstance(o, ConcurrencyConflict)]
+    assert len(wins) == 1
+    assert len(conflicts) == 3
+    assert all((c.expected, c.actual) == (0, 1) for c in conflicts)
+    assert await store.stream_version("new") == 1

@@ -104,3 +104,19 @@ async def test_audit_over_a_postgres_url_with_schema(pg_dsn: str, pg_schema: str
         assert tables == 1
     finally:
         await conn.close()
+
+
+async def test_sqlite_verify_reports_a_row_that_is_no_longer_json(tmp_path: Path) -> None:
+    path = tmp_path / "log.db"
+    store = await open_event_store(f"sqlite:///{path}")
+    try:
+        await store.append("a", [NewEvent("A.v1", {"n": 1})])
+        async with aiosqlite.connect(path) as conn:
+            await conn.execute("UPDATE events SET data = '{not json' WHERE version = 1")
+            await conn.commit()
+        report = await store.verify_chain()
+    finally:
+        await store.close()
+    assert report.first_broken_position == 1
+    assert report.reason is not None
+    assert report.reason.startswith("content changed: row is not decodable")
