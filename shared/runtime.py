@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import errno
 import importlib.metadata
+import math
 import signal
 import socket
 from collections.abc import Callable, Iterator, Sequence
@@ -181,7 +182,7 @@ async def serve(
                 lifespan="on",
                 log_config=None,  # the process's JSON logging stays in charge
                 access_log=False,  # the edge middleware logs each request with its correlation id
-                timeout_graceful_shutdown=max(1, round(shutdown_timeout_s)),
+                timeout_graceful_shutdown=math.ceil(shutdown_timeout_s),  # uvicorn takes whole s
             )
         )
         for listener in listeners
