@@ -50,10 +50,13 @@ def ports() -> dict[str, int]:
 
 @pytest.fixture
 def egov_run(tmp_path: Path, ports: dict[str, int]) -> Iterator[subprocess.Popen[bytes]]:
+    # Servers that do not exist: the embedded mode must ignore them (SQLite, in-memory bus).
+    env = environment(tmp_path, ports) | {
+        "EGOV_PG_DSN": "postgresql://nobody@127.0.0.1:9/nothing",
+        "EGOV_AMQP_URL": "amqp://nobody:secret-pw@127.0.0.1:9/",
+    }
     with (tmp_path / "out.txt").open("wb") as out, (tmp_path / "err.txt").open("wb") as err:
-        process = subprocess.Popen(
-            [str(EGOV), "run"], env=environment(tmp_path, ports), stdout=out, stderr=err
-        )
+        process = subprocess.Popen([str(EGOV), "run"], env=env, stdout=out, stderr=err)
         try:
             yield process
         finally:
@@ -126,6 +129,8 @@ def test_egov_run_serves_five_services_and_stops_cleanly_on_sigint(
         assert line["path"] == "/openapi.json"
     stopped = {x["service"] for x in lines if x["event"] == "service.stopped"}
     assert stopped == set(SERVICES)
+    assert [x["event"] for x in lines].count("embedded.ignoring_servers") == 1
+    assert "secret-pw" not in (tmp_path / "err.txt").read_text()
 
 
 @pytest.mark.slow
