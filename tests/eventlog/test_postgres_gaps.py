@@ -95,6 +95,34 @@ async def test_a_later_commit_is_not_returned_before_an_earlier_position(
     assert [e.stream_id for e in await pg_store.read_all(after=0)] == ["slow", "fast"]
 
 
+async def test_a_writer_above_the_snapshot_xmax_is_waited_for(
+    pg_store: PostgresEventStore, pg_dsn: str, pg_schema: str
+) -> None:
+    """B takes its xid before A, A draws the earlier position, B commits first. A snapshot taken
+    then has xmax = B's xid + 1 (when nothing else commits meanwhile), so A, still running, is not
+    in its xip list: a reader that only waited for xip would hand out B's event and skip A's."""
+    a = await asyncpg.connect(pg_dsn, server_settings={"search_path": pg_schema})
+    b = await asyncpg.connect(pg_dsn, server_settings={"search_path": pg_schema})
+    insert = _BLOCKING_INSERT.replace("'slow', 1", "$1, 1")
+    try:
+        b_tx, a_tx = b.transaction(), a.transaction()
+        await b_tx.start()
+        b_xid = await b.fetchval("SELECT pg_current_xact_id()")
+        await a_tx.start()
+        a_xid = await a.fetchval("SELECT pg_current_xact_id()")
+        assert a_xid > b_xid
+        await a.execute(insert, "stream-a")  # position 1
+        await b.execute(insert, "stream-b")  # position 2
+        await b_tx.commit()
+        assert await pg_store.read_all(after=0) == []
+        await a_tx.commit()
+        events = await pg_store.read_all(after=0)
+    finally:
+        await a.close()
+        await b.close()
+    assert [(e.position, e.stream_id) for e in events] == [(1, "stream-a"), (2, "stream-b")]
+
+
 async def test_a_rolled_back_position_does_not_stall_the_reader(
     pg_store: PostgresEventStore, pg_dsn: str, pg_schema: str
 ) -> None:
