@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,6 +36,7 @@ from shared.signing import SignerIdentity, VerificationCode, VerificationResult
 
 _P256_BYTES = 32
 _MAX_CHAIN = 5  # root + issuing + leaf is the НУЦ shape; anything much longer is suspect
+_PATH_CACHE_SIZE = 4096  # distinct signer chains remembered (systems, officers, applicants)
 
 
 def b64url(data: bytes) -> str:
@@ -93,7 +95,7 @@ class JwsSigner:
 class _Parsed:
     header_b64: str
     algorithm: KeyAlgorithm
-    chain: list[x509.Certificate]
+    x5c: tuple[str, ...]
     signature: bytes
 
 
@@ -125,13 +127,21 @@ def _parse(signature: str) -> _Parsed:
             VerificationCode.BAD_SIGNATURE, f"algorithm {header.get('alg')!r} is not accepted"
         ) from None
     x5c = header.get("x5c")
-    if not isinstance(x5c, list) or not x5c or len(x5c) > _MAX_CHAIN:
+    if (
+        not isinstance(x5c, list)
+        or not x5c
+        or len(x5c) > _MAX_CHAIN
+        or not all(isinstance(c, str) for c in x5c)
+    ):
         raise _Rejected(VerificationCode.UNTRUSTED_CHAIN, "no usable certificate chain in x5c")
+    return _Parsed(parts[0], algorithm, tuple(x5c), raw_signature)
+
+
+def _load_x5c(x5c: tuple[str, ...]) -> list[x509.Certificate]:
     try:
-        chain = [x509.load_der_x509_certificate(base64.b64decode(c, validate=True)) for c in x5c]
+        return [x509.load_der_x509_certificate(base64.b64decode(c, validate=True)) for c in x5c]
     except (ValueError, TypeError, binascii.Error) as exc:
         raise _Rejected(VerificationCode.UNTRUSTED_CHAIN, f"unreadable x5c: {exc}") from exc
-    return _Parsed(parts[0], algorithm, chain, raw_signature)
 
 
 def _issued(child: x509.Certificate, parent: x509.Certificate) -> bool:
@@ -168,6 +178,10 @@ class JwsVerifier:
         self._anchors = list(trust_anchors)
         self._clock = clock
         self._revocation = revocation
+        # Paths already built from an x5c, so that the chain's signatures are checked once per
+        # sender rather than once per message. Only what never changes is cached (the path to
+        # these anchors); validity and revocation are checked on every call.
+        self._paths: OrderedDict[tuple[str, ...], list[x509.Certificate]] = OrderedDict()
 
     def verify(
         self,
@@ -180,7 +194,7 @@ class JwsVerifier:
         identity: SignerIdentity | None = None
         try:
             parsed = _parse(signature)
-            path = self._path(parsed.chain)
+            path = self._cached_path(parsed.x5c)
             leaf = path[0]
             identity = identity_of(leaf)
             self._check_signature(parsed, payload, leaf)
@@ -191,6 +205,17 @@ class JwsVerifier:
         except _Rejected as rejected:
             return VerificationResult(rejected.code, identity, rejected.detail)
         return VerificationResult(VerificationCode.OK, identity)
+
+    def _cached_path(self, x5c: tuple[str, ...]) -> list[x509.Certificate]:
+        path = self._paths.get(x5c)
+        if path is not None:
+            self._paths.move_to_end(x5c)
+            return path
+        path = self._path(_load_x5c(x5c))
+        self._paths[x5c] = path
+        if len(self._paths) > _PATH_CACHE_SIZE:
+            self._paths.popitem(last=False)
+        return path
 
     def _path(self, chain: list[x509.Certificate]) -> list[x509.Certificate]:
         """Leaf, intermediates, and the trust anchor that closes the path."""

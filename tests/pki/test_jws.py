@@ -254,3 +254,24 @@ def test_every_code_has_three_languages() -> None:
         texts = [message(code, lang) for lang in ("kk", "ru", "en")]
         assert all(texts)
         assert len(set(texts)) == 3
+
+
+async def test_remembered_chain_is_still_checked_for_validity(
+    issue: IssueFn, test_ca: CaPair, verifier: JwsVerifier, clock: SimulatedClock
+) -> None:
+    signature = signer_for(issue(validity=timedelta(days=30)), test_ca).sign(PAYLOAD)
+    assert verifier.verify(PAYLOAD, signature).ok  # the path is built and remembered here
+    await clock.advance(timedelta(days=31))
+    assert verifier.verify(PAYLOAD, signature).code is VerificationCode.CERT_EXPIRED
+
+
+def test_tampered_certificate_in_x5c_is_untrusted(
+    issue: IssueFn, test_ca: CaPair, verifier: JwsVerifier
+) -> None:
+    signature = signer_for(issue(), test_ca).sign(PAYLOAD)
+    header = json.loads(b64url_decode(signature.split(".")[0]))
+    leaf = bytearray(base64.b64decode(header["x5c"][0]))
+    leaf[-10] ^= 0x01  # inside the CA's signature over the certificate
+    header["x5c"][0] = base64.b64encode(bytes(leaf)).decode()
+    forged = b64url(json.dumps(header).encode()) + ".." + signature.split(".")[2]
+    assert verifier.verify(PAYLOAD, forged).code is VerificationCode.UNTRUSTED_CHAIN
