@@ -52,6 +52,8 @@ _INLINE_SECRET = re.compile(
     r"(?P<value>(?:bearer|basic|digest)\s+[^\s,;&\"']+|\"[^\"]*\"|'[^']*'|[^\s,;&\"']+)"
 )
 
+_SELF_CONFIGURING_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi")
+
 _service: ContextVar[str | None] = ContextVar("egov_log_service", default=None)
 
 
@@ -152,6 +154,13 @@ def configure_logging(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    for name in _SELF_CONFIGURING_LOGGERS:
+        # A uvicorn started elsewhere in the process with its default dictConfig gives these
+        # loggers their own plain-text handlers and stops propagation; one format means the
+        # records reach the root handler like every other.
+        own = logging.getLogger(name)
+        own.handlers.clear()
+        own.propagate = True
 
     structlog.configure(
         processors=[
