@@ -80,7 +80,10 @@ class OutboxMessage:
 
 @dataclass(frozen=True)
 class PendingOutbox:
-    id: int  # outbox row id, increasing in commit order of the rows' own transaction
+    # Row id: increasing in insertion order, so in order within one append; across concurrent
+    # appends it follows insertion, not commit order. The relay selects unsent rows (never "ids
+    # after n"), so a late commit is not skipped, only published after later ids.
+    id: int
     message: OutboxMessage
 
 
