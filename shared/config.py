@@ -200,5 +200,10 @@ def settings_table(classes: list[type[RuntimeSettings]]) -> str:
     """A Markdown table of :func:`settings_rows`, as docs/runtime.md shows it."""
     lines = ["| variable | default | meaning |", "|---|---|---|"]
     for var, default, description in settings_rows(classes):
-        lines.append(f"| `{var}` | `{default}` | {description} |")
+        lines.append(f"| `{var}` | `{default}` | {_markdown_text(description)} |")
     return "\n".join(lines) + "\n"
+
+
+def _markdown_text(text: str) -> str:
+    # "<service>" would be read as an HTML tag and vanish; "|" would end the table cell.
+    return text.replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
