@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,19 @@ async def test_health_fails_when_the_lent_bus_is_closed(tmp_path: Path) -> None:
         response = await client.get("/health")
     assert response.status_code == 503
     assert response.json()["failing"] == ["broker"]
+
+
+@pytest.mark.parametrize("name", list(KAZAKH_NAMES))
+async def test_app_from_env_builds_one_service_from_the_environment(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EGOV_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv(f"EGOV_{name.upper()}_EVENT_STORE_URL", f"sqlite:///{tmp_path}/own.db")
+    app_from_env = importlib.import_module(f"{name}_svc.bootstrap").app_from_env
+    app = app_from_env()
+    async with serving(app) as client:
+        response = await client.get("/health")
+    assert response.status_code == 200
+    assert response.json()["service"] == name
+    assert (tmp_path / "own.db").is_file()
+    assert not (tmp_path / f"{name}.sqlite3").exists()
