@@ -55,7 +55,9 @@ async def follow(
         for event in batch:
             position = event.position
             yield event
-        if len(batch) < batch_size:
+        # Sleep only on an empty answer: a short batch may just end at a hole that the next
+        # read_all resolves at once, and catching up must not pay a poll interval per hole.
+        if not batch:
             await wait(poll_interval)
 
 
@@ -87,7 +89,7 @@ async def run_subscription(
             await handler(batch)
             position = batch[-1].position
             await store.save_position(name, position)
-        if len(batch) < batch_size:
+        if not batch:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=poll_interval)
     return position
