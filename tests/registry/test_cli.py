@@ -45,6 +45,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("EGOV_REGISTRY_PORT", str(_free_port()))
     # Never the shared PostgreSQL schema "registry": this test's own SQLite file.
     monkeypatch.setenv("EGOV_REGISTRY_EVENT_STORE_URL", f"sqlite:///{tmp_path / 'registry.db'}")
+    monkeypatch.delenv("EGOV_AMQP_URL", raising=False)  # the in-memory bus: no broker needed
     return tmp_path
 
 
