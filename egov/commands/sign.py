@@ -8,14 +8,12 @@ from typing import Annotated
 
 import httpx
 import typer
-from cryptography import x509
 
 from egov.commands._registry_store import registry_settings
 from shared.clock import SystemClock
-from shared.pki.jws import JwsSigner, JwsVerifier
 from shared.pki.messages import message
-from shared.pki.pkcs12 import KeyFileError, load_pkcs12
-from shared.pki.revocation_client import HttpRevocationSource, RevocationChecker
+from shared.pki.pkcs12 import KeyFileError
+from shared.pki.setup import http_verifier, signer_from_key_file
 
 JWS_SUFFIX = ".jws"
 
@@ -28,7 +26,7 @@ def sign(
 ) -> None:
     """Write a detached JWS (header..signature, chain in x5c) over FILE's bytes."""
     try:
-        signer = JwsSigner.from_key_file(load_pkcs12(p12.read_bytes(), password=password))
+        signer = signer_from_key_file(p12, password)
     except (KeyFileError, ValueError) as exc:
         typer.echo(f"egov sign: {exc}", err=True)
         raise typer.Exit(1) from None
@@ -62,11 +60,8 @@ def verify(
     root_path = trust or registry_settings().data_dir / "ca" / "root.crt.pem"
     if not root_path.exists():
         raise typer.BadParameter(f"no trusted root at {root_path}: run 'egov pki init' or --trust")
-    anchors = x509.load_pem_x509_certificates(root_path.read_bytes())
-    clock = SystemClock()
     with httpx.Client(timeout=5.0) as client:
-        checker = RevocationChecker(HttpRevocationSource(client), clock)
-        verifier = JwsVerifier(anchors, clock, checker)
+        verifier = http_verifier(root_path.read_bytes(), SystemClock(), client)
         result = verifier.verify(
             payload.read_bytes(),
             signature_file.read_text(encoding="ascii").strip(),

@@ -18,6 +18,7 @@ import pytest
 import uvicorn
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from joserfc import jws
 from joserfc.jwk import ECKey
 from typer.testing import CliRunner
@@ -189,3 +190,15 @@ def test_seed_is_deterministic_valid_and_idempotent(env: Path) -> None:
         assert record["head_iin"] in service.view.persons
     other = generate_population(300, 40, 8)
     assert {p.iin for p in other.persons} != {p.iin for p in expected.persons}
+
+
+def test_pki_init_creates_an_rsa_ca_on_request_and_keeps_it(env: Path) -> None:
+    egov("pki", "init", "--algorithm", "RS256")
+    root_path = env / "var" / "ca" / "root.crt.pem"
+    root = x509.load_pem_x509_certificate(root_path.read_bytes())
+    assert isinstance(root.public_key(), rsa.RSAPublicKey)
+    egov("pki", "init")  # an existing CA keeps its keys and algorithm
+    assert x509.load_pem_x509_certificate(root_path.read_bytes()) == root
+    egov("pki", "issue", "system", "gateway", "--password", "pw", "--out", "gw.p12")
+    key_file = load_pkcs12(Path("gw.p12").read_bytes(), password="pw")
+    assert key_file.chain[-1] == root
