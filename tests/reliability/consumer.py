@@ -15,11 +15,10 @@ import asyncio
 import json
 import signal
 
-from shared.eventlog.postgres import PostgresEventStore
-
 from shared.bus.port import Delivery
 from shared.bus.rabbitmq import RabbitMqBus
 from shared.eventlog.port import NewEvent
+from shared.eventlog.postgres import PostgresEventStore
 from shared.inbox import Effects, InboxConsumer
 from tests.reliability import workload
 

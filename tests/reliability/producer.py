@@ -12,9 +12,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from shared.eventlog.postgres import PostgresEventStore
-
 from shared.bus.rabbitmq import RabbitMqBus
+from shared.eventlog.postgres import PostgresEventStore
 from shared.outbox import OutboxRelay
 from tests.reliability import workload
 

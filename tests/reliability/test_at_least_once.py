@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from shared.eventlog.sqlite import SqliteEventStore
 
 from shared.bus.memory import InMemoryBus
+from shared.eventlog.sqlite import SqliteEventStore
 from shared.inbox import InboxConsumer
 from shared.outbox import OutboxRelay
 from tests.reliability.support import (
