@@ -1,0 +1,160 @@
+"""Admission of one inbound message: every check the gateway makes before it logs a message as
+accepted, in a fixed order, each failure a named :class:`Rejected` code (fail closed: anything
+not positively verified is refused).
+
+Order: size (before parsing, so a huge body costs nothing), JSON, envelope schema, signature with
+certificate chain, validity and revocation, sender id equals the certificate's system id, access
+rule. Replay is checked when the acceptance is written (the message-id claim is in the same
+transaction as the log record), see :mod:`gateway_svc.gateway`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from gateway_svc.errors import ErrorCode, Rejected, from_verification
+from gateway_svc.rules import AccessRules, Kind, Route
+from shared.envelope import Envelope
+from shared.signing import SignerIdentity, VerificationResult, Verifier
+
+# A status word becomes one word of the egov.status routing key: no dots, no wildcards.
+_STATUS_WORD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_CLAIMED = ("message_id", "correlation_id", "type", "sender", "recipient", "service_code")
+
+
+@dataclass(frozen=True)
+class Admitted:
+    envelope: Envelope
+    route: Route
+    signer: SignerIdentity
+    rules_version: int
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A refused message: the code, and what it claimed about itself (unverified)."""
+
+    code: ErrorCode
+    detail: str
+    claimed: Mapping[str, Any] = field(default_factory=dict)
+    signer: SignerIdentity | None = None
+
+
+class AdmissionRefused(Exception):
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(f"{refusal.code}: {refusal.detail}")
+        self.refusal = refusal
+
+
+class Admission:
+    """Runs the checks. Signature verification may block (the revocation client uses a blocking
+    HTTP client, and its cache is not thread-safe), so it runs on one dedicated worker thread:
+    off the event loop, and never two at once."""
+
+    def __init__(self, verifier: Verifier, *, max_bytes: int) -> None:
+        if max_bytes < 1:
+            raise ValueError("max_bytes must be positive")
+        self._verifier = verifier
+        self.max_bytes = max_bytes
+        self._executor: ThreadPoolExecutor | None = None
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+
+    async def run_blocking(self, fn: Any, *args: Any) -> Any:
+        """Run ``fn`` on the verification thread (also used by the revocation health probe,
+        which shares the verifier's cache)."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gw-verify")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    async def admit(self, raw: bytes, rules: AccessRules) -> Admitted:
+        if len(raw) > self.max_bytes:
+            raise AdmissionRefused(
+                Refusal(
+                    ErrorCode.MESSAGE_TOO_LARGE,
+                    f"{len(raw)} bytes; the gateway accepts at most {self.max_bytes}",
+                )
+            )
+        try:
+            document = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise AdmissionRefused(Refusal(ErrorCode.MALFORMED_JSON, str(exc))) from None
+        claimed = _claimed(document)
+        try:
+            envelope = Envelope.model_validate(document)
+        except ValidationError as exc:
+            raise AdmissionRefused(
+                Refusal(ErrorCode.INVALID_ENVELOPE, _first_errors(exc), claimed)
+            ) from None
+        result: VerificationResult = await self.run_blocking(envelope.verify, self._verifier)
+        if not result.ok:
+            raise AdmissionRefused(
+                Refusal(from_verification(result.code), result.detail, claimed, result.identity)
+            )
+        signer = result.identity
+        if signer is None or signer.subject != envelope.sender:
+            raise AdmissionRefused(
+                Refusal(
+                    ErrorCode.SENDER_MISMATCH,
+                    f"sender {envelope.sender!r} but the certificate is "
+                    f"{signer.subject if signer else 'nobody'!r}'s",
+                    claimed,
+                    signer,
+                )
+            )
+        try:
+            route = rules.route(envelope.sender, envelope.recipient, envelope.type)
+            if route.kind is Kind.NOTIFICATION:
+                _check_status(envelope)
+        except Rejected as exc:
+            raise AdmissionRefused(Refusal(exc.code, exc.detail, claimed, signer)) from None
+        return Admitted(envelope, route, signer, rules.version)
+
+
+def status_of(envelope: Envelope) -> str:
+    return str(envelope.body["status"])
+
+
+def _check_status(envelope: Envelope) -> None:
+    # Fan-out needs <service_code>.<status>: a notification without them cannot be routed.
+    status = envelope.body.get("status")
+    if envelope.service_code is None or not _STATUS_WORD.fullmatch(envelope.service_code):
+        raise Rejected(
+            ErrorCode.INVALID_ENVELOPE,
+            "a NOTIFICATION needs a service_code of letters, digits, '_' or '-'",
+        )
+    if not isinstance(status, str) or not _STATUS_WORD.fullmatch(status):
+        raise Rejected(
+            ErrorCode.INVALID_ENVELOPE,
+            "a NOTIFICATION needs body.status, one word of letters, digits, '_' or '-'",
+        )
+
+
+def _claimed(document: object) -> dict[str, Any]:
+    if not isinstance(document, dict):
+        return {}
+    return {
+        key: document[key][:200]
+        for key in _CLAIMED
+        if isinstance(document.get(key), str) and document[key]
+    }
+
+
+def _first_errors(exc: ValidationError, limit: int = 3) -> str:
+    parts = [
+        f"{'.'.join(str(p) for p in error['loc']) or '<root>'}: {error['msg']}"
+        for error in exc.errors()[:limit]
+    ]
+    more = exc.error_count() - limit
+    return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
