@@ -110,6 +110,23 @@ def build_router(components: RegistryComponents) -> APIRouter:
         return Response(await components.ca.ocsp(body), media_type=OCSP_RESPONSE)
 
     @router.get(
+        "/ocsp/{encoded:path}",
+        tags=["ca"],
+        summary="RFC 6960 A.1 OCSP over GET: the base64 DER request in the path",
+        response_class=Response,
+        responses={200: {"content": {OCSP_RESPONSE: {}}}},
+    )
+    async def ocsp_get(encoded: str) -> Response:
+        try:
+            # The path is URL-decoded already; base64 of DER, standard alphabet (RFC 6960 A.1).
+            body = base64.b64decode(encoded, validate=True)
+        except ValueError:
+            body = b""  # answered below as malformedRequest, as a POST of garbage would be
+        if len(body) > _MAX_OCSP_REQUEST:
+            raise RegistryError("the OCSP request is too large", code="too_large", status=413)
+        return Response(await components.ca.ocsp(body), media_type=OCSP_RESPONSE)
+
+    @router.get(
         "/ca/chain.pem",
         tags=["ca"],
         summary="The issuing CA and root certificates (PEM), to install as trust anchors",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -182,6 +183,7 @@ class JwsVerifier:
         # sender rather than once per message. Only what never changes is cached (the path to
         # these anchors); validity and revocation are checked on every call.
         self._paths: OrderedDict[tuple[str, ...], list[x509.Certificate]] = OrderedDict()
+        self._paths_lock = threading.Lock()
 
     def verify(
         self,
@@ -207,14 +209,18 @@ class JwsVerifier:
         return VerificationResult(VerificationCode.OK, identity)
 
     def _cached_path(self, x5c: tuple[str, ...]) -> list[x509.Certificate]:
-        path = self._paths.get(x5c)
-        if path is not None:
-            self._paths.move_to_end(x5c)
-            return path
+        # A lock, because async callers run verify() in worker threads (asyncio.to_thread) and
+        # an OrderedDict's reordering is not atomic; building a path happens outside it.
+        with self._paths_lock:
+            path = self._paths.get(x5c)
+            if path is not None:
+                self._paths.move_to_end(x5c)
+                return path
         path = self._path(_load_x5c(x5c))
-        self._paths[x5c] = path
-        if len(self._paths) > _PATH_CACHE_SIZE:
-            self._paths.popitem(last=False)
+        with self._paths_lock:
+            self._paths[x5c] = path
+            if len(self._paths) > _PATH_CACHE_SIZE:
+                self._paths.popitem(last=False)
         return path
 
     def _path(self, chain: list[x509.Certificate]) -> list[x509.Certificate]:

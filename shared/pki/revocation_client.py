@@ -124,7 +124,8 @@ def _first_uri(certificate: x509.Certificate, kind: str) -> str | None:
 
 
 class RevocationChecker:
-    """Not thread-safe: one per event loop / worker (the caches are plain dicts)."""
+    """Safe to share between threads: the caches are dicts whose single get/set operations
+    are atomic; two threads missing the cache at once just ask the responder twice."""
 
     def __init__(
         self,

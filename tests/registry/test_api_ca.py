@@ -191,3 +191,29 @@ async def test_openapi_documents_every_route(client: httpx.AsyncClient) -> None:
     ]:  # fmt: skip
         assert path in paths, path
     assert "application/ocsp-request" in paths["/ocsp"]["post"]["requestBody"]["content"]
+
+
+async def test_ocsp_over_get_answers_like_post(
+    client: httpx.AsyncClient, components: RegistryComponents
+) -> None:
+    from urllib.parse import quote
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509 import ocsp
+
+    issued = await components.ca.issue(PERSON, KeyPurpose.SIGNING, password="pw")
+    await components.ca.revoke(issued.serial, x509.ReasonFlags.affiliation_changed)
+    request = (
+        ocsp.OCSPRequestBuilder()
+        .add_certificate(issued.certificate, components.ca.chain[0], hashes.SHA1())  # noqa: S303
+        .build()
+        .public_bytes(serialization.Encoding.DER)
+    )
+    encoded = quote(base64.b64encode(request).decode(), safe="")
+    response = await client.get(f"/ocsp/{encoded}")
+    assert response.status_code == 200
+    answer = ocsp.load_der_ocsp_response(response.content)
+    assert answer.certificate_status is ocsp.OCSPCertStatus.REVOKED
+    assert answer.revocation_reason is x509.ReasonFlags.affiliation_changed
+    garbage = ocsp.load_der_ocsp_response((await client.get("/ocsp/not-base64!")).content)
+    assert garbage.response_status is ocsp.OCSPResponseStatus.MALFORMED_REQUEST
