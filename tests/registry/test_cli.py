@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import re
 import shutil
 import socket
@@ -202,3 +203,17 @@ def test_pki_init_creates_an_rsa_ca_on_request_and_keeps_it(env: Path) -> None:
     egov("pki", "issue", "system", "gateway", "--password", "pw", "--out", "gw.p12")
     key_file = load_pkcs12(Path("gw.p12").read_bytes(), password="pw")
     assert key_file.chain[-1] == root
+
+
+def test_registry_lookups_from_the_cli(env: Path) -> None:
+    egov("registry", "seed", "--persons", "20", "--entities", "3", "--seed", "5")
+    population = generate_population(20, 3, 5)
+    company = population.entities[0]
+    shown = json.loads(egov("registry", "entity", company.bin))
+    assert shown["head_iin"] == company.head_iin
+    head = json.loads(egov("registry", "person", company.head_iin))
+    assert head["iin"] == company.head_iin
+    headed = json.loads(egov("registry", "headed-by", company.head_iin))
+    assert company.bin in [e["bin"] for e in headed]
+    assert "person_not_found" in egov_fails("registry", "person", "851231400011")
+    assert "invalid_iin" in egov_fails("registry", "person", "851231400012")
