@@ -32,9 +32,10 @@ def build_cli() -> typer.Typer:
     cli.add_typer(registry.build(), name="registry")
     cli.command("sign")(sign.sign)
     cli.command("verify")(sign.verify)
-    # Sub-commands of other areas: one line each, e.g.
-    #   from egov.commands import audit
-    #   cli.add_typer(audit.build(), name="audit")
+    from egov.commands import audit
+
+    cli.add_typer(audit.build(), name="audit")
+    # Sub-commands of other areas: one import and one line each, as above.
     return cli
 
 
