@@ -8,7 +8,7 @@ the very next OCSP answer. Writes use the stream version for optimistic concurre
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -38,7 +38,6 @@ from shared.pki.pkcs12 import dump_pkcs12
 from shared.pki.profiles import (
     Holder,
     Individual,
-    InformationSystem,
     KeyPurpose,
     LegalEntitySigner,
 )
@@ -124,12 +123,6 @@ class CaService:
         for event in events:
             self.state.apply(event.version, event.type, event.data)
 
-    async def _append(self, event_type: str, data: Mapping[str, str | None]) -> None:
-        await self._store.append(
-            CA_STREAM, [NewEvent(event_type, data)], expected_version=self.state.version
-        )
-        await self.refresh()
-
     async def issue(
         self,
         holder: Holder,
@@ -153,23 +146,14 @@ class CaService:
         )
         kind, role = _holder_kind(holder)
         data = certificate_issued(certificate, holder_kind=kind, purpose=purpose.value, role=role)
-        name = holder.system_id if isinstance(holder, InformationSystem) else data["subject"]
         key_file = dump_pkcs12(
-            key, certificate, self.chain, password=password, friendly_name=str(name)
+            key, certificate, self.chain, password=password, friendly_name=str(data["subject"])
         )
-        for attempt in range(_WRITE_ATTEMPTS):
-            await self.refresh()
-            try:
-                await self._append(CERTIFICATE_ISSUED, data)
-                break
-            except ConcurrencyConflict:
-                if attempt == _WRITE_ATTEMPTS - 1:
-                    raise
+        await self._record(lambda: (CERTIFICATE_ISSUED, data))
         return IssuedKeyFile(certificate.serial_number, certificate, key_file)
 
     async def revoke(self, serial: int, reason: x509.ReasonFlags) -> Revocation:
-        for attempt in range(_WRITE_ATTEMPTS):
-            await self.refresh()
+        def revocation() -> tuple[str, Mapping[str, str | None]]:
             if serial not in self.state.issued:
                 raise NotFound(
                     f"no certificate with serial {serial:x} was issued by this CA",
@@ -177,15 +161,27 @@ class CaService:
                 )
             if serial in self.state.revoked:
                 raise Conflict(f"certificate {serial:x} is already revoked", code="already_revoked")
+            return CERTIFICATE_REVOKED, certificate_revoked(serial, reason, self._clock.now())
+
+        await self._record(revocation)
+        return self.state.revoked[serial]
+
+    async def _record(self, decide: Callable[[], tuple[str, Mapping[str, str | None]]]) -> None:
+        """Append the event ``decide`` makes from the current state, at the state's version;
+        if another writer got there first, catch up and decide again (it may now refuse)."""
+        for attempt in range(_WRITE_ATTEMPTS):
+            await self.refresh()
+            event_type, data = decide()
             try:
-                await self._append(
-                    CERTIFICATE_REVOKED, certificate_revoked(serial, reason, self._clock.now())
+                await self._store.append(
+                    CA_STREAM, [NewEvent(event_type, data)], expected_version=self.state.version
                 )
-                break
             except ConcurrencyConflict:
                 if attempt == _WRITE_ATTEMPTS - 1:
                     raise
-        return self.state.revoked[serial]
+                continue
+            await self.refresh()
+            return
 
     async def certificate(self, serial: int) -> IssuedCertificate:
         await self.refresh()

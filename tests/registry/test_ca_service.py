@@ -93,3 +93,41 @@ async def test_revocation_by_another_process_shows_in_the_next_answer(
     await other_process.revoke(issued.serial, x509.ReasonFlags.key_compromise)
     crl = x509.load_der_x509_crl(await components.ca.crl_der())
     assert crl.get_revoked_certificate_by_serial_number(issued.serial) is not None
+
+
+class _RacingStore:
+    """Lets another writer append to the ``ca`` stream just before our first append lands."""
+
+    def __init__(self, inner: SqliteEventStore, rival: CaService, serial: int) -> None:
+        self._inner = inner
+        self._rival = rival
+        self._serial = serial
+        self.raced = False
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._inner, name)
+
+    async def append(self, stream_id: str, events: object, **kwargs: object) -> object:
+        if not self.raced:
+            self.raced = True
+            await self._rival.revoke(self._serial, x509.ReasonFlags.superseded)
+        return await self._inner.append(stream_id, events, **kwargs)  # type: ignore[arg-type]
+
+
+async def test_concurrent_revocation_is_seen_and_refused_not_duplicated(
+    components: RegistryComponents, store: SqliteEventStore, clock: SimulatedClock, tmp_path: Path
+) -> None:
+    issued = await components.ca.issue(PERSON, KeyPurpose.SIGNING, password="pw")
+    rival = CaService(store, clock, tmp_path / "data", urls=URLS)
+    await rival.start()
+    racing = _RacingStore(store, rival, issued.serial)
+    ours = CaService(racing, clock, tmp_path / "data", urls=URLS)  # type: ignore[arg-type]
+    await ours.start()
+    with pytest.raises(Conflict, match="already revoked"):
+        await ours.revoke(issued.serial, x509.ReasonFlags.key_compromise)
+    assert racing.raced
+    revocations = [
+        e for e in await store.read_stream(CA_STREAM) if e.type == "CertificateRevoked.v1"
+    ]
+    assert len(revocations) == 1
+    assert revocations[0].data["reason"] == "superseded"
