@@ -39,6 +39,13 @@ class Admitted:
 
 
 @dataclass(frozen=True)
+class Authenticated:
+    envelope: Envelope
+    signer: SignerIdentity
+    claimed: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class Refusal:
     """A refused message: the code, and what it claimed about itself (unverified)."""
 
@@ -78,7 +85,8 @@ class Admission:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gw-verify")
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
-    async def admit(self, raw: bytes, rules: AccessRules) -> Admitted:
+    async def authenticate(self, raw: bytes) -> Authenticated:
+        """Size, JSON, envelope, signature and certificate, sender id: who sent what."""
         if len(raw) > self.max_bytes:
             raise AdmissionRefused(
                 Refusal(
@@ -113,13 +121,19 @@ class Admission:
                     signer,
                 )
             )
+        return Authenticated(envelope, signer, claimed)
+
+    async def admit(self, raw: bytes, rules: AccessRules) -> Admitted:
+        """:meth:`authenticate`, then the access rule for the async channel."""
+        who = await self.authenticate(raw)
+        envelope = who.envelope
         try:
             route = rules.route(envelope.sender, envelope.recipient, envelope.type)
             if route.kind is Kind.NOTIFICATION:
                 _check_status(envelope)
         except Rejected as exc:
-            raise AdmissionRefused(Refusal(exc.code, exc.detail, claimed, signer)) from None
-        return Admitted(envelope, route, signer, rules.version)
+            raise AdmissionRefused(Refusal(exc.code, exc.detail, who.claimed, who.signer)) from None
+        return Admitted(envelope, route, who.signer, rules.version)
 
 
 def status_of(envelope: Envelope) -> str:

@@ -1,13 +1,18 @@
-"""The gateway service's HTTP app. For now it serves the shared operational endpoints
-(``/health``, ``/metrics``, ``/docs``); the service's own routes are added here."""
+"""The gateway service's HTTP app: the shared operational endpoints plus the gateway's own
+routes (sync channel, message log, parked messages); its /health replaces the shared one
+because it also checks the signing key and revocation freshness and gates traffic."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
+from gateway_svc.gateway import Gateway
+from gateway_svc.routes import gateway_router
 from gateway_svc.settings import GatewaySettings
+from gateway_svc.sync import SyncChannel
 from shared.runtime import package_version
 from shared.web import Hook, Pingable, create_service_app
 
@@ -38,3 +43,13 @@ def create_app(
         shutdown=shutdown,
         health_timeout_s=settings.health_timeout_s,
     )
+
+
+def mount_gateway(app: FastAPI, gateway: Gateway, sync: SyncChannel, *, service: str) -> None:
+    """Add the gateway's routes; its /health (which gates traffic) replaces the shared one."""
+    app.router.routes[:] = [
+        route
+        for route in app.router.routes
+        if not (isinstance(route, APIRoute) and route.path == "/health")
+    ]
+    app.include_router(gateway_router(gateway, sync, service=service))

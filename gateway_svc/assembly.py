@@ -31,13 +31,14 @@ def build_gateway(
     rules_path: Path,
     registry: CollectorRegistry,
     max_message_bytes: int = 1024 * 1024,
-    options: GatewayOptions = GatewayOptions(),
+    options: GatewayOptions | None = None,
     extra_checks: Mapping[str, Callable[[Admission], Check]] | None = None,
     health_timeout_s: float = 2.0,
     health_interval: timedelta = timedelta(seconds=10),
 ) -> Gateway:
     """``extra_checks`` are health checks that need the admission's verification thread (the
     revocation probe shares the verifier's cache and must not run beside it)."""
+    options = options if options is not None else GatewayOptions()
     admission = Admission(verifier, max_bytes=max_message_bytes)
     checks: dict[str, Check] = {"database": store.ping, "broker": bus.ping}
     for name, make in (extra_checks or {}).items():

@@ -1,0 +1,131 @@
+"""The gateway's HTTP routes: the sync channel, the message-log queries and trace, parked
+messages and their re-drive, rules reload, and a /health that also gates traffic."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import AwareDatetime, BaseModel, Field
+
+from gateway_svc.errors import ErrorCode
+from gateway_svc.gateway import Gateway
+from gateway_svc.messagelog import Query as LogQuery
+from gateway_svc.rules import RulesError
+from gateway_svc.sync import SyncChannel, SyncFault, fault
+from shared.web import ServiceError
+
+
+class StopRequest(BaseModel):
+    reason: str = Field(min_length=3, max_length=500)
+
+
+def gateway_router(gateway: Gateway, sync: SyncChannel, *, service: str) -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/health", tags=["operations"], summary="Database, broker, key and revocation")
+    async def health() -> JSONResponse:
+        report = await gateway.health.check()
+        body: dict[str, Any] = {
+            "status": "ok" if report.ok else "failing",
+            "service": service,
+            "accepting_traffic": report.ok,
+            "rules_version": gateway.rules.current.version,
+            "checks": {
+                name: {"ok": r.ok, "ms": round(r.seconds * 1000, 2), "error": r.error}
+                for name, r in report.checks.items()
+            },
+        }
+        if not report.ok:
+            body["failing"] = report.failing
+        return JSONResponse(body, status_code=200 if report.ok else 503)
+
+    @router.post(
+        "/sync/{service_id}",
+        tags=["sync channel"],
+        summary="Call a synchronous service with a signed envelope",
+        responses={200: {"description": "the provider's signed answer, unchanged"}},
+    )
+    async def call_sync(service_id: str, request: Request) -> Response:
+        limit = gateway.admission.max_bytes
+        declared = request.headers.get("content-length")
+        try:
+            if declared is not None and declared.isdigit() and int(declared) > limit:
+                raise fault(
+                    ErrorCode.MESSAGE_TOO_LARGE, f"{declared} bytes; at most {limit} accepted"
+                )
+            answer = await sync.call(service_id, await request.body())
+        except SyncFault as exc:
+            return JSONResponse(exc.fault.body(), status_code=exc.fault.http_status)
+        return Response(answer, media_type="application/json")
+
+    @router.get("/trace/{correlation_id}", tags=["message log"], summary="A request's journey")
+    async def trace(correlation_id: str) -> list[dict[str, Any]]:
+        entries = await gateway.log.trace(correlation_id)
+        if not entries:
+            raise ServiceError(
+                f"no message with correlation id {correlation_id!r} in the log",
+                code="not_found",
+                status=404,
+            )
+        return [e.as_json() for e in entries]
+
+    @router.get("/messages", tags=["message log"], summary="Query the message log")
+    async def messages(
+        message_id: str | None = None,
+        correlation_id: str | None = None,
+        sender: str | None = None,
+        recipient: str | None = None,
+        since: Annotated[AwareDatetime | None, Query()] = None,
+        until: Annotated[AwareDatetime | None, Query()] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> list[dict[str, Any]]:
+        entries = await gateway.log.query(
+            LogQuery(message_id, correlation_id, sender, recipient, since, until, limit)
+        )
+        return [e.as_json() for e in entries]
+
+    @router.get("/parked", tags=["delivery"], summary="Messages that could not be delivered")
+    async def parked() -> list[dict[str, Any]]:
+        return [
+            {
+                "message_id": d.message_id,
+                "recipient": d.recipient,
+                "correlation_id": d.correlation_id,
+                "state": d.state.value,
+                "reason": d.reason,
+                "position": d.position,
+            }
+            for d in await gateway.log.parked()
+        ]
+
+    @router.post(
+        "/parked/{message_id}/{recipient}/redrive", tags=["delivery"], summary="Deliver again"
+    )
+    async def redrive(message_id: str, recipient: str) -> dict[str, str]:
+        try:
+            state = await gateway.redrive(message_id, recipient)
+        except LookupError as exc:
+            raise ServiceError(str(exc), code="not_parked", status=404) from None
+        return {"message_id": message_id, "recipient": recipient, "state": state.value}
+
+    @router.post(
+        "/parked/{message_id}/{recipient}/stop", tags=["delivery"], summary="Stop delivery"
+    )
+    async def stop(message_id: str, recipient: str, body: StopRequest) -> dict[str, str]:
+        try:
+            await gateway.stop_delivery(message_id, recipient, body.reason)
+        except LookupError as exc:
+            raise ServiceError(str(exc), code="not_parked", status=404) from None
+        return {"message_id": message_id, "recipient": recipient, "state": "DELIVERY_STOPPED"}
+
+    @router.post("/admin/rules/reload", tags=["operations"], summary="Reload the access rules")
+    async def reload_rules() -> dict[str, int]:
+        try:
+            rules = await gateway.rules.reload()
+        except RulesError as exc:
+            raise ServiceError(str(exc), code="invalid_rules", status=422) from None
+        return {"version": rules.version}
+
+    return router
