@@ -35,6 +35,9 @@ def build_cli() -> typer.Typer:
     from egov.commands import audit
 
     cli.add_typer(audit.build(), name="audit")
+    from egov.commands import gateway
+
+    cli.add_typer(gateway.build(), name="gateway")
     # Sub-commands of other areas: one import and one line each, as above.
     return cli
 
