@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import uuid
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -173,3 +175,22 @@ async def test_audit_finds_a_tampered_log_row(
     report = await harness.gateway.log.verify()
     assert not report.ok
     assert report.first_broken_position == position
+    url = f"{pg_dsn}?schema={pg_schema}"
+    code, out = await run_egov("audit", "verify", "gateway", "--url", url)
+    assert code == 1
+    assert f"BROKEN at position {position}" in out
+    code, out = await run_egov("gateway", "verify-log", "--store-url", url)
+    assert code == 1
+    assert f"position {position} (MessageAccepted.v1, message {target})" in out
+
+
+async def run_egov(*args: str) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "egov"),
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, out.decode()
