@@ -34,6 +34,8 @@ _STATUS: dict[ErrorCode, int] = {
     ErrorCode.UNKNOWN_SERVICE: 404,
     ErrorCode.ROUTE_DENIED: 403,
     ErrorCode.UNKNOWN_SENDER: 403,
+    ErrorCode.UNKNOWN_RECIPIENT: 403,
+    ErrorCode.UNKNOWN_MESSAGE_TYPE: 403,
     ErrorCode.REPLAYED_MESSAGE: 409,
     ErrorCode.GATEWAY_UNAVAILABLE: 503,
     ErrorCode.REVOCATION_UNKNOWN: 503,
