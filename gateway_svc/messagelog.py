@@ -198,6 +198,9 @@ class MessageLog:
                     break
         return out
 
+    async def query_message(self, message_id: str) -> list[LogEntry]:
+        return await self.query(Query(message_id=message_id, limit=10_000))
+
     async def trace(self, correlation_id: str) -> list[LogEntry]:
         """Every record of a request's journey, in log order."""
         await self.catch_up()
