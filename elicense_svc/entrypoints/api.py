@@ -1,0 +1,237 @@
+"""elicense's HTTP routes: the staff workplace (every call signed with the staff member's
+certificate) and the public permit verification."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from elicense_svc.domain import permit as permits
+from elicense_svc.domain import request as req
+from elicense_svc.domain.actors import Actor
+from elicense_svc.domain.errors import ElicenseError, Invalid
+from elicense_svc.engines import signing_step
+from elicense_svc.entrypoints.auth import authenticate
+from elicense_svc.handlers import ElicenseService
+from elicense_svc.projections import Projections
+from shared.web import error_body
+
+MAX_SCAN_BYTES = 5 * 1024 * 1024  # one scanned document
+
+
+class ScanIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    content_base64: str = Field(min_length=1)
+    media_type: str = "application/pdf"
+
+    def document(self) -> req.Document:
+        try:
+            content = base64.b64decode(self.content_base64, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise Invalid("BAD_SCAN", f"document {self.code!r}: not base64: {exc}") from exc
+        if len(content) > MAX_SCAN_BYTES:
+            raise Invalid(
+                "SCAN_TOO_LARGE", f"document {self.code!r} exceeds {MAX_SCAN_BYTES} bytes"
+            )
+        return req.Document(
+            code=self.code,
+            name=self.name,
+            sha256=hashlib.sha256(content).hexdigest(),
+            size=len(content),
+            media_type=self.media_type,
+        )
+
+
+class NewRequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    request_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    service: str
+    applicant_iin: str | None = None
+    applicant_bin: str | None = None
+    form: dict[str, Any] = Field(default_factory=dict)
+    documents: list[ScanIn] = Field(default_factory=list)
+
+
+class DocumentsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    documents: list[ScanIn] = Field(min_length=1)
+
+
+class ActionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    step: str
+    outcome: str
+    document_signature: str | None = None
+
+
+class PermitCommandIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=1000)
+    document_signature: str | None = None
+
+
+class ReasonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+def install_error_handler(app: FastAPI) -> None:
+    async def domain_error(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ElicenseError)  # noqa: S101 - registered for this type only
+        return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status)
+
+    app.add_exception_handler(ElicenseError, domain_error)
+
+
+def request_view(service: ElicenseService, state: req.ElicenseRequest) -> dict[str, Any]:
+    engine = service.engine_of(state)
+    steps = state.steps(engine)
+    allowed = [] if req.needs_registry_check(engine, state) else engine.allowed(steps)
+    return {
+        "request_id": state.request_id,
+        "number": state.number,
+        "service": state.service,
+        "version": state.version,
+        "channel": state.channel.value,
+        "provider": state.provider,
+        "applicant": state.applicant.as_data(),
+        "status": req.status_of(engine, state),
+        "registry": {
+            "state": state.registry,
+            "attempts": state.registry_attempts,
+            "retry_at": state.retry_at.isoformat() if state.retry_at else None,
+            "reason": state.registry_reason,
+            "record": state.registry_record,
+        },
+        "documents": list(state.documents),
+        "deadline": steps.deadline.isoformat(),
+        "finished": steps.finished,
+        "refusal": steps.refusal,
+        "permit_number": state.permit_number,
+        "signing_step": signing_step(engine.definition).id,
+        "steps": [
+            {
+                "step": r.step,
+                "role": r.role,
+                "started_at": r.started_at.isoformat(),
+                "completed_at": r.completed_at.isoformat() if r.completed_at else None,
+                "outcome": r.outcome,
+                "actor": r.actor,
+            }
+            for r in steps.runs
+        ],
+        "allowed": [
+            {"role": a.role, "step": a.step, "outcomes": list(a.outcomes)} for a in allowed
+        ],
+    }
+
+
+def build_router(service: ElicenseService, projections: Projections) -> APIRouter:
+    router = APIRouter()
+
+    async def staff(request: Request) -> Actor:
+        return await authenticate(request, service.verifier, service.directory)
+
+    Staff = Annotated[Actor, Depends(staff)]
+
+    @router.post("/staff/requests", tags=["staff"], status_code=201, summary="Processes 3-7")
+    async def new_request(body: NewRequestIn, actor: Staff) -> dict[str, Any]:
+        state = await service.receive_staff(
+            actor,
+            request_id=body.request_id,
+            service=body.service,
+            iin=body.applicant_iin,
+            bin=body.applicant_bin,
+            form=body.form,
+            documents=[d.document() for d in body.documents],
+        )
+        return request_view(service, state)
+
+    @router.get("/staff/requests", tags=["staff"], summary="Requests of my provider")
+    async def list_requests(actor: Staff) -> list[dict[str, Any]]:
+        await projections.catch_up(service.store)
+        assert actor.provider is not None  # noqa: S101 - staff always belong to a provider
+        return projections.requests_of(actor.provider)
+
+    @router.get("/staff/requests/{request_id}", tags=["staff"], summary="One request")
+    async def get_request(request_id: str, actor: Staff) -> dict[str, Any]:
+        return request_view(service, await service.get_for(actor, request_id))
+
+    @router.post("/staff/requests/{request_id}/documents", tags=["staff"], summary="Process 6")
+    async def attach(request_id: str, body: DocumentsIn, actor: Staff) -> dict[str, Any]:
+        docs = [d.document() for d in body.documents]
+        return request_view(service, await service.attach_documents(actor, request_id, docs))
+
+    @router.post("/staff/requests/{request_id}/actions", tags=["staff"], summary="Finish a step")
+    async def act(request_id: str, body: ActionIn, actor: Staff) -> dict[str, Any]:
+        state = await service.act(
+            actor,
+            request_id,
+            step=body.step,
+            outcome=body.outcome,
+            document_signature=body.document_signature,
+        )
+        return request_view(service, state)
+
+    @router.post(
+        "/staff/requests/{request_id}/permit-draft",
+        tags=["staff"],
+        summary="The permit document to sign (reserves its number)",
+    )
+    async def draft(request_id: str, actor: Staff) -> dict[str, Any]:
+        document = await service.permit_draft(actor, request_id)
+        return _to_sign(document)
+
+    @router.post("/staff/permits/{number}/reissue-draft", tags=["permits"])
+    async def reissue_draft(number: str, body: ReasonIn, actor: Staff) -> dict[str, Any]:
+        return _to_sign(await service.reissue_draft(actor, number, body.reason))
+
+    @router.post(
+        "/staff/permits/{number}/{command}",
+        tags=["permits"],
+        summary="reissue, suspend, resume or terminate",
+    )
+    async def permit_command(
+        number: str, command: str, body: PermitCommandIn, actor: Staff
+    ) -> dict[str, Any]:
+        if command not in permits.LIFECYCLE_COMMANDS:
+            raise Invalid(
+                "UNKNOWN_COMMAND",
+                f"{command!r}; permit commands: {', '.join(permits.LIFECYCLE_COMMANDS)}",
+            )
+        await service.permit_command(
+            actor,
+            number,
+            command,
+            reason=body.reason,
+            document_signature=body.document_signature,
+        )
+        return await service.verify_permit(number)
+
+    @router.get("/permits/{number}", tags=["public"], summary="Verify a permit by its number")
+    async def verify(number: str) -> dict[str, Any]:
+        return await service.verify_permit(number)
+
+    return router
+
+
+def _to_sign(document: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "document": document,
+        # What the signer's EDS signs: RFC 8785 canonical JSON of the document.
+        "signing_bytes_base64": base64.b64encode(permits.signing_bytes(document)).decode(),
+    }

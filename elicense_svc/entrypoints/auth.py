@@ -1,0 +1,51 @@
+"""Staff authentication by certificate (000 appendix 1 process 1, condition 1, process 2).
+
+Each staff request carries a detached JWS over shared.pki.http_signing's request description
+(method, target, body hash) in ``X-Egov-Signature``. The verified certificate names the person
+(IIN); the directory says which provider they work for and which roles they hold. A refusal is
+the named outcome AUTHORIZATION_REFUSED with the reason.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from elicense_svc.domain.actors import Actor
+from elicense_svc.domain.directory import Directory
+from elicense_svc.domain.errors import ElicenseError
+from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
+from shared.signing import Verifier
+
+
+class AuthorizationRefused(ElicenseError):
+    def __init__(self, message: str) -> None:
+        super().__init__("AUTHORIZATION_REFUSED", message, status=401)
+
+
+async def authenticate(request: Request, verifier: Verifier, directory: Directory) -> Actor:
+    signature = request.headers.get(SIGNATURE_HEADER)
+    if not signature:
+        raise AuthorizationRefused(f"sign the request: no {SIGNATURE_HEADER} header")
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    payload = request_signing_bytes(request.method, target, await request.body())
+    result = verifier.verify(payload, signature)
+    if not result.ok or result.identity is None:
+        raise AuthorizationRefused(f"{result.code.value}: {result.detail}".rstrip(": "))
+    identity = result.identity
+    try:
+        member = directory.member(identity.iin)
+    except ElicenseError as exc:
+        raise AuthorizationRefused(exc.message) from exc
+    provider = directory.provider(member.provider)
+    if provider.bin is not None and identity.bin != provider.bin:
+        raise AuthorizationRefused(
+            f"the certificate is issued for BIN {identity.bin}, not {provider.id} ({provider.bin})"
+        )
+    return Actor(
+        kind="staff",
+        subject=identity.subject,
+        iin=identity.iin,
+        serial=identity.serial,
+        provider=member.provider,
+        roles=member.roles,
+    )

@@ -1,0 +1,72 @@
+"""Bus → inbox → command: portal requests the gateway delivers to ``to.elicense``.
+
+The gateway verified the envelope already; elicense checks it again (the certificate must be
+the sender's own system certificate) because a queue is not a trust boundary. A message that
+can never be processed is parked (Reject) with the reason; the inbox makes redeliveries no-ops.
+"""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from elicense_svc import messages as msg
+from elicense_svc.domain.errors import ElicenseError
+from elicense_svc.handlers import ElicenseService
+from shared.bus.port import Binding, Bus, Consumer, Delivery, QueueSpec, Reject
+from shared.envelope import Envelope
+from shared.inbox import Effects, InboxConsumer
+
+CONSUMER = "elicense.intake"
+
+
+def inbox_queue() -> QueueSpec:
+    # The same declaration as the gateway's (gateway_svc.gateway.Gateway.declare), so that
+    # whichever starts first creates it and the other's declare agrees.
+    return QueueSpec(msg.INBOX_QUEUE, bindings=[Binding(msg.DELIVER_EXCHANGE, msg.SYSTEM_ID)])
+
+
+class IntakeHandler:
+    def __init__(self, service: ElicenseService) -> None:
+        self._service = service
+
+    async def __call__(self, delivery: Delivery) -> Effects:
+        try:
+            envelope = Envelope.model_validate_json(delivery.message.body)
+        except ValidationError as exc:
+            raise Reject(f"not an envelope: {exc.error_count()} error(s): {exc}") from exc
+        if envelope.recipient != msg.SYSTEM_ID:
+            raise Reject(f"addressed to {envelope.recipient!r}, not {msg.SYSTEM_ID!r}")
+        result = envelope.verify(self._service.verifier)
+        if not result.ok:
+            raise Reject(f"envelope signature: {result.code.value} {result.detail}".strip())
+        if result.identity is None or result.identity.subject != envelope.sender:
+            raise Reject(f"signed by {result.identity}, not by the sender {envelope.sender!r}")
+        if envelope.type != msg.SUBMIT_TYPE:
+            raise Reject(f"elicense does not take {envelope.type!r} messages")
+        try:
+            submission = msg.PortalSubmission.model_validate(envelope.body)
+        except ValidationError as exc:
+            raise Reject(f"{msg.SUBMIT_TYPE} body: {exc}") from exc
+        try:
+            return await self._service.receive_portal(envelope, submission)
+        except ElicenseError as exc:
+            if exc.status >= 500:
+                raise
+            # A request elicense can never take (unknown service, bad IIN...) is parked with
+            # its reason for an operator rather than retried forever.
+            raise Reject(f"{exc.code}: {exc.message}") from exc
+
+
+async def start_consumer(bus: Bus, service: ElicenseService, *, prefetch: int = 16) -> Consumer:
+    await bus.declare_exchange(msg.DELIVER_EXCHANGE)
+    await bus.declare_queue(inbox_queue())
+
+    def committed(effects: Effects) -> None:
+        service.notify_outbox()
+        if effects.events:
+            service.kick(effects.events[0].data["request_id"])
+
+    inbox = InboxConsumer(
+        store=service.store, consumer=CONSUMER, handler=IntakeHandler(service), on_commit=committed
+    )
+    return await inbox.consume(bus, msg.INBOX_QUEUE, prefetch=prefetch)

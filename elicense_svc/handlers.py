@@ -1,0 +1,712 @@
+"""elicense's command handlers: each reads a stream, asks the domain for new events and appends
+them with the stream's version (optimistic concurrency), the messages they cause going to the
+outbox in the same transaction. A command that loses a race reads again and decides again, so
+nothing is done twice."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from elicense_svc import messages as msg
+from elicense_svc.counters import Counters
+from elicense_svc.domain import events as ev
+from elicense_svc.domain import permit as permits
+from elicense_svc.domain import request as req
+from elicense_svc.domain.actors import ELICENSE, Actor
+from elicense_svc.domain.directory import Directory
+from elicense_svc.domain.errors import ElicenseError, Forbidden, Invalid, NotFound
+from elicense_svc.domain.numbers import permit_number, request_number, year_of
+from elicense_svc.domain.statuses import Status
+from elicense_svc.engines import Engines, routes_through_elicensing, signing_step
+from elicense_svc.registry_port import Found, RegistryLookup, Unavailable
+from shared.clock import Clock, TimerHandle
+from shared.envelope import Envelope
+from shared.eventlog.port import ConcurrencyConflict, EventStore, NewEvent, OutboxMessage
+from shared.inbox import Effects
+from shared.logging import get_logger
+from shared.regulation.engine import REQUEST_COMPLETED, REQUEST_REFUSED, StepEngine
+from shared.regulation.errors import ActionRefused, RegulationError
+from shared.regulation.model import Channel
+from shared.signing import Signer, Verifier
+
+_PORTAL_CHANNELS = frozenset({Channel.PORTAL, Channel.ELICENSE_PORTAL})
+_ATTEMPTS = 10
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    base: timedelta = timedelta(seconds=30)
+    max: timedelta = timedelta(hours=1)
+
+
+class ElicenseService:
+    def __init__(
+        self,
+        *,
+        store: EventStore,
+        clock: Clock,
+        engines: Engines,
+        directory: Directory,
+        lookup: RegistryLookup,
+        signer: Signer,
+        verifier: Verifier,
+        retry: RetryPolicy = RetryPolicy(),
+        on_outbox: Callable[[], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.engines = engines
+        self.directory = directory
+        self._lookup = lookup
+        self._signer = signer
+        self.verifier = verifier
+        self._retry = retry
+        self._on_outbox = on_outbox
+        self._counters = Counters(store)
+        self._timers: dict[str, TimerHandle] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._log = get_logger("elicense_svc.handlers")
+
+    # --- reading --------------------------------------------------------------------------
+
+    async def load(self, request_id: str) -> req.ElicenseRequest:
+        events = await self.store.read_stream(ev.request_stream(request_id))
+        if not events:
+            raise NotFound("REQUEST_NOT_FOUND", f"no request {request_id}")
+        return req.fold(events)
+
+    def engine_of(self, state: req.ElicenseRequest) -> StepEngine:
+        return self.engines.get(state.service, state.version)
+
+    async def load_permit(self, number: str) -> permits.Permit:
+        events = await self.store.read_stream(ev.permit_stream(number))
+        if not events:
+            raise NotFound("PERMIT_NOT_FOUND", f"no permit {number} in the registry")
+        return permits.fold_permit(events)
+
+    # --- intake ---------------------------------------------------------------------------
+
+    async def _registration(
+        self,
+        *,
+        request_id: str,
+        service: str,
+        channel: Channel,
+        iin: str | None,
+        bin: str | None,
+        at: datetime,
+        provider_id: str | None,
+    ) -> tuple[StepEngine, str, req.Applicant, str]:
+        try:
+            engine = self.engines.in_force(service, at)
+        except RegulationError as exc:
+            raise Invalid("SERVICE_NOT_PROVIDED", str(exc)) from exc
+        definition = engine.definition
+        if not routes_through_elicensing(definition):
+            raise Invalid(
+                "NOT_ELICENSING",
+                f"{definition.key} is routed {definition.route.value}, not through E-licensing",
+            )
+        applicant = req.Applicant.parse(iin, bin)
+        provider = self.directory.provider_for(definition.code, definition.provider.region)
+        if provider_id is not None and provider_id != provider.id:
+            raise Forbidden(
+                "OTHER_PROVIDER",
+                f"{definition.key} is provided by {provider.id}, not {provider_id}",
+            )
+        year = year_of(at)
+        seq = await self._counters.allocate(f"request.{provider.id}.{year}", request_id)
+        return engine, provider.id, applicant, request_number(provider.code, year, seq)
+
+    async def receive_portal(self, envelope: Envelope, submission: msg.PortalSubmission) -> Effects:
+        """A portal request the gateway delivered (000/003 process 7). Returns the effects for
+        the inbox to commit with its claim."""
+        stream = ev.request_stream(submission.request_id)
+        if await self.store.stream_version(stream) > 0:
+            # The same request again under another message id: registered once already.
+            self._log.info("elicense.duplicate_request", request_id=submission.request_id)
+            return Effects(stream_id=stream)
+        at = submission.submitted_at or envelope.sent_at
+        engine, provider, applicant, number = await self._registration(
+            request_id=submission.request_id,
+            service=submission.service,
+            channel=Channel(submission.channel),
+            iin=submission.applicant_iin,
+            bin=submission.applicant_bin,
+            at=at,
+            provider_id=None,
+        )
+        actor = Actor(kind="system", subject=envelope.sender)
+        new = req.receive(
+            engine,
+            request_id=submission.request_id,
+            channel=Channel(submission.channel),
+            provider=provider,
+            applicant=applicant,
+            source={
+                "via": "gateway",
+                "message_id": str(envelope.message_id),
+                "sender": envelope.sender,
+                "applicant_signature": submission.applicant_signature,
+            },
+            number=number,
+            at=self.clock.now(),
+            form=submission.form,
+            documents=[req.Document(**d.model_dump()) for d in submission.documents],
+        )
+        events = ev.stamped(new, actor.as_data(), submission.request_id)
+        state = req.fold(events)
+        return Effects(
+            stream_id=stream,
+            events=events,
+            expected_version=0,
+            outbox=await self._messages(None, state, events),
+        )
+
+    async def receive_staff(
+        self,
+        actor: Actor,
+        *,
+        request_id: str,
+        service: str,
+        iin: str | None,
+        bin: str | None,
+        form: Mapping[str, Any],
+        documents: Sequence[req.Document],
+    ) -> req.ElicenseRequest:
+        """Processes 3 and 7 of the provider path: staff enter the applicant who came to the
+        office; the request is registered under its number."""
+        stream = ev.request_stream(request_id)
+        if await self.store.stream_version(stream) > 0:
+            raise ElicenseError("DUPLICATE_REQUEST", f"request {request_id} already exists")
+        at = self.clock.now()
+        engine, provider, applicant, number = await self._registration(
+            request_id=request_id,
+            service=service,
+            channel=Channel.PROVIDER_OFFICE,
+            iin=iin,
+            bin=bin,
+            at=at,
+            provider_id=actor.provider,
+        )
+        new = req.receive(
+            engine,
+            request_id=request_id,
+            channel=Channel.PROVIDER_OFFICE,
+            provider=provider,
+            applicant=applicant,
+            source={"via": "staff", "staff_iin": actor.iin},
+            number=number,
+            at=at,
+            form=form,
+            documents=documents,
+        )
+        events = ev.stamped(new, actor.as_data(), request_id)
+        state = req.fold(events)
+        try:
+            await self.store.append(
+                stream,
+                events,
+                expected_version=0,
+                outbox=await self._messages(None, state, events),
+            )
+        except ConcurrencyConflict:
+            raise ElicenseError(
+                "DUPLICATE_REQUEST", f"request {request_id} already exists"
+            ) from None
+        self._notify()
+        self.kick(request_id)
+        return state
+
+    # --- the registry check ---------------------------------------------------------------
+
+    def kick(self, request_id: str) -> None:
+        """Run the registry check for the request now, in the background."""
+        task = asyncio.create_task(self._check_safely(request_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def idle(self) -> None:
+        """Wait for the background checks started so far (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks))
+
+    def _schedule(self, request_id: str, when: datetime) -> None:
+        old = self._timers.pop(request_id, None)
+        if old is not None:
+            old.cancel()
+        self._timers[request_id] = self.clock.call_at(when, lambda: self._check_safely(request_id))
+
+    def stop_timers(self) -> None:
+        for handle in self._timers.values():
+            handle.cancel()
+        self._timers.clear()
+
+    async def _check_safely(self, request_id: str) -> None:
+        self._timers.pop(request_id, None)
+        try:
+            await self.check_registry(request_id)
+        except Exception as exc:  # the store failed: try again later, never drop the request
+            self._log.error(
+                "elicense.registry_check_failed", request_id=request_id, error=repr(exc)
+            )
+            self._schedule(request_id, self.clock.now() + self._retry.base)
+
+    async def check_registry(self, request_id: str) -> str:
+        """Ask ГБД ФЛ / ГБД ЮЛ about the applicant if the request needs it now. Returns the
+        request's status afterwards."""
+        for _ in range(_ATTEMPTS):
+            state = await self.load(request_id)
+            engine = self.engine_of(state)
+            if not req.needs_registry_check(engine, state):
+                return req.status_of(engine, state)
+            now = self.clock.now()
+            if state.retry_at is not None and state.retry_at > now:
+                self._schedule(request_id, state.retry_at)  # not due yet (e.g. after a restart)
+                return req.status_of(engine, state)
+            outcome = await self._lookup.lookup(state.applicant.registry, state.applicant.id)
+            now = self.clock.now()
+            if isinstance(outcome, Unavailable):
+                new = req.registry_unavailable(
+                    state,
+                    reason=outcome.reason,
+                    at=now,
+                    base_delay=self._retry.base,
+                    max_delay=self._retry.max,
+                )
+            elif isinstance(outcome, Found):
+                new = req.registry_answered(engine, state, found=outcome.record, reason="", at=now)
+            else:
+                new = req.registry_answered(
+                    engine, state, found=None, reason=outcome.reason, at=now
+                )
+            try:
+                after = await self._append_request(state, new, ELICENSE)
+            except ConcurrencyConflict:
+                continue  # someone else moved the request: look again
+            if after.registry == "deferred" and after.retry_at is not None:
+                self._schedule(request_id, after.retry_at)
+            return req.status_of(engine, after)
+        raise ElicenseError("CONTENDED", f"request {request_id} kept changing under the check")
+
+    async def resume_pending(self) -> int:
+        """At start-up: schedule every request that still waits for the registry (a restart
+        must lose none). Returns how many."""
+        count = 0
+        after = 0
+        pending: set[str] = set()
+        while True:
+            batch = await self.store.read_all(after=after, limit=1000)
+            if not batch:
+                break
+            for event in batch:
+                if event.stream_id.startswith(ev.REQUEST_STREAM_PREFIX):
+                    pending.add(event.stream_id.removeprefix(ev.REQUEST_STREAM_PREFIX))
+            after = batch[-1].position
+        for request_id in sorted(pending):
+            state = await self.load(request_id)
+            if req.needs_registry_check(self.engine_of(state), state):
+                when = state.retry_at or self.clock.now()
+                self._schedule(request_id, max(when, self.clock.now()))
+                count += 1
+        return count
+
+    # --- staff processing -----------------------------------------------------------------
+
+    def _authorize(self, actor: Actor, state: req.ElicenseRequest) -> None:
+        if actor.provider != state.provider:
+            # Users see only what is theirs: another provider's request does not exist for them.
+            raise NotFound("REQUEST_NOT_FOUND", f"no request {state.request_id}")
+
+    async def get_for(self, actor: Actor, request_id: str) -> req.ElicenseRequest:
+        state = await self.load(request_id)
+        self._authorize(actor, state)
+        return state
+
+    async def attach_documents(
+        self, actor: Actor, request_id: str, documents: Sequence[req.Document]
+    ) -> req.ElicenseRequest:
+        """Process 6: the paper documents are marked, scanned and attached."""
+        if not documents:
+            raise Invalid("NO_DOCUMENTS", "attach at least one document")
+        state = await self.get_for(actor, request_id)
+        if state.steps(self.engine_of(state)).finished is not None:
+            raise ElicenseError("REQUEST_FINISHED", f"request {request_id} is finished")
+        event = NewEvent(
+            ev.DOCUMENTS_ATTACHED,
+            {"request_id": request_id, "documents": [d.as_data() for d in documents]},
+        )
+        return await self._append_request(state, [event], actor)
+
+    async def act(
+        self,
+        actor: Actor,
+        request_id: str,
+        *,
+        step: str,
+        outcome: str,
+        document_signature: str | None = None,
+    ) -> req.ElicenseRequest:
+        """A staff member finishes a step (condition 3 and the steps around it)."""
+        state = await self.get_for(actor, request_id)
+        engine = self.engine_of(state)
+        if req.needs_registry_check(engine, state):
+            raise ElicenseError(
+                "REGISTRY_CHECK_PENDING",
+                f"request {request_id} waits for the registry check "
+                f"({req.status_of(engine, state)}); staff steps follow its answer",
+            )
+        steps = state.steps(engine)
+        current = steps.current
+        role = engine.definition.step(current.step).role if current is not None else ""
+        if current is not None and role not in actor.roles:
+            raise Forbidden(
+                "ROLE_REQUIRED",
+                f"step {current.step!r} is done by role {role!r}; your roles: "
+                + ", ".join(actor.roles),
+            )
+        now = self.clock.now()
+        try:
+            new = engine.act(steps, role=role, step=step, outcome=outcome, at=now, actor=actor.iin)
+        except ActionRefused as exc:
+            raise ElicenseError(exc.reason, exc.message) from exc
+        sign = signing_step(engine.definition)
+        chosen = next(o for o in sign.outcomes if o.name == outcome) if step == sign.id else None
+        if chosen is not None and chosen.refusal is None:
+            await self._issue_permit(actor, state, document_signature, now)
+        elif document_signature is not None:
+            raise Invalid("NO_SIGNATURE_HERE", f"step {step!r} signs no document")
+        new += req.advance(engine, req.apply(state, new), now)
+        return await self._append_request(state, new, actor)
+
+    async def permit_draft(self, actor: Actor, request_id: str) -> dict[str, Any]:
+        """The permit document the authorized person is to sign; reserves the central permit
+        number (once per request)."""
+        state = await self.get_for(actor, request_id)
+        engine = self.engine_of(state)
+        current = state.steps(engine).current
+        sign = signing_step(engine.definition)
+        if current is None or current.step != sign.id:
+            raise ElicenseError(
+                "NOT_AT_SIGNING",
+                f"the permit is drafted at step {sign.id!r}; the request is at "
+                f"{current.step if current else 'its end'!r}",
+            )
+        if state.permit_number is None:
+            definition = engine.definition
+            year = year_of(state.received_at)
+            seq = await self._counters.allocate(f"permit.{definition.letter}.{year}", request_id)
+            number = permit_number(definition.letter, year, seq)
+            reserved = NewEvent(
+                ev.PERMIT_NUMBER_RESERVED, {"request_id": request_id, "permit_number": number}
+            )
+            try:
+                state = await self._append_request(state, [reserved], actor)
+            except ConcurrencyConflict:
+                state = await self.load(request_id)
+        assert state.permit_number is not None  # noqa: S101 - reserved just above
+        return permits.permit_document(engine.definition, state, state.permit_number)
+
+    async def _issue_permit(
+        self, actor: Actor, state: req.ElicenseRequest, signature: str | None, at: datetime
+    ) -> None:
+        """Process 9: the permit signed with the authorized person's EDS enters the registry."""
+        if state.permit_number is None:
+            raise ElicenseError("NO_DRAFT", "fetch the permit draft and sign it first")
+        if not signature:
+            raise Invalid("SIGNATURE_REQUIRED", "the permit must be signed with your EDS")
+        document = permits.permit_document(
+            self.engine_of(state).definition, state, state.permit_number
+        )
+        result = self.verifier.verify(
+            permits.signing_bytes(document), signature, expected_iin=actor.iin
+        )
+        if not result.ok:
+            raise Invalid(
+                f"SIGNATURE_{result.code.value}",
+                f"the permit signature does not verify: {result.detail or result.code.value}",
+            )
+        signer = {
+            "subject": result.identity.subject if result.identity else actor.subject,
+            "iin": actor.iin,
+            "serial": result.identity.serial if result.identity else None,
+        }
+        event = permits.issue(
+            request=state,
+            permit_number=state.permit_number,
+            document=document,
+            signature=signature,
+            signer=signer,
+            at=at,
+        )
+        stream = ev.permit_stream(state.permit_number)
+        try:
+            await self.store.append(
+                stream, ev.stamped([event], actor.as_data(), state.request_id), expected_version=0
+            )
+        except ConcurrencyConflict:
+            existing = await self.load_permit(state.permit_number)
+            if existing.request_id != state.request_id:
+                raise
+            # Issued by an earlier attempt of this very command: the request catches up below.
+
+    # --- permit lifecycle -----------------------------------------------------------------
+
+    async def _permit_for(self, actor: Actor, number: str) -> tuple[permits.Permit, int]:
+        events = await self.store.read_stream(ev.permit_stream(number))
+        if not events:
+            raise NotFound("PERMIT_NOT_FOUND", f"no permit {number} in the registry")
+        permit = permits.fold_permit(events)
+        if permit.provider != actor.provider:
+            raise NotFound("PERMIT_NOT_FOUND", f"no permit {number} in the registry")
+        return permit, len(events)
+
+    def _signer_role(self, permit: permits.Permit) -> str:
+        state_service = permit.document["service"]
+        definition = self.engines.catalog.get(state_service["code"], state_service["version"])
+        return definition.results[0].signed_by_role
+
+    async def reissue_draft(self, actor: Actor, number: str, reason: str) -> dict[str, Any]:
+        permit, _ = await self._permit_for(actor, number)
+        return permits.reissued_document(permit.document, reason)
+
+    async def permit_command(
+        self,
+        actor: Actor,
+        number: str,
+        command: str,
+        *,
+        reason: str,
+        document_signature: str | None = None,
+    ) -> permits.Permit:
+        """Re-issue, suspend, resume or terminate (003 p.5.3), by the provider's authorized
+        person; each is an event with a status notification."""
+        for _ in range(_ATTEMPTS):
+            permit, version = await self._permit_for(actor, number)
+            role = self._signer_role(permit)
+            if role not in actor.roles:
+                raise Forbidden("ROLE_REQUIRED", f"permit commands need role {role!r}")
+            now = self.clock.now()
+            extra: dict[str, Any] = {}
+            if command == "reissue":
+                document = permits.reissued_document(permit.document, reason)
+                if not document_signature:
+                    raise Invalid("SIGNATURE_REQUIRED", "a re-issued permit must be signed")
+                result = self.verifier.verify(
+                    permits.signing_bytes(document), document_signature, expected_iin=actor.iin
+                )
+                if not result.ok:
+                    raise Invalid(
+                        f"SIGNATURE_{result.code.value}",
+                        f"the permit signature does not verify: {result.detail}",
+                    )
+                extra = {
+                    "document": document,
+                    "signature": document_signature,
+                    "signer": {
+                        "subject": result.identity.subject if result.identity else actor.subject,
+                        "iin": actor.iin,
+                        "serial": result.identity.serial if result.identity else None,
+                    },
+                }
+            event = permits.lifecycle(permit, command, reason=reason, at=now, extra=extra)
+            stamped = ev.stamped([event], actor.as_data(), permit.request_id)
+            after = permits.fold_permit(
+                [*await self.store.read_stream(ev.permit_stream(number)), *stamped]
+            )
+            try:
+                await self.store.append(
+                    ev.permit_stream(number),
+                    stamped,
+                    expected_version=version,
+                    outbox=await self._permit_messages(after, command, reason, now, stamped[0]),
+                )
+            except ConcurrencyConflict:
+                continue
+            self._notify()
+            return after
+        raise ElicenseError("CONTENDED", f"permit {number} kept changing")
+
+    async def verify_permit(self, number: str) -> dict[str, Any]:
+        """Public verification by permit number: its state and the signature check (done now,
+        against the signer's certificate as it stands today)."""
+        permit = await self.load_permit(number)
+        result = self.verifier.verify(permits.signing_bytes(permit.document), permit.signature)
+        return {
+            "permit_number": permit.number,
+            "state": permit.state.value,
+            "reason": permit.reason,
+            "kind": permit.document["kind"],
+            "title": permit.document["title"],
+            "holder": permit.document["holder"],
+            "provider": permit.provider,
+            "edition": permit.document["edition"],
+            "issued_at": permit.issued_at.isoformat(),
+            "signature": {
+                "valid": result.ok,
+                "code": result.code.value,
+                "signer": permit.signer,
+                "detail": result.detail,
+            },
+            "document": permit.document,
+            "document_signature": permit.signature,
+        }
+
+    # --- appending and messages -----------------------------------------------------------
+
+    async def _append_request(
+        self, state: req.ElicenseRequest, new: Sequence[NewEvent], actor: Actor
+    ) -> req.ElicenseRequest:
+        events = ev.stamped(new, actor.as_data(), state.request_id)
+        after = req.apply(state, events)
+        await self.store.append(
+            ev.request_stream(state.request_id),
+            events,
+            expected_version=state.stream_version,
+            outbox=await self._messages(state, after, events),
+        )
+        self._notify()
+        return req.fold(await self.store.read_stream(ev.request_stream(state.request_id)))
+
+    def _notify(self) -> None:
+        if self._on_outbox is not None:
+            self._on_outbox()
+
+    def notify_outbox(self) -> None:
+        """Wake the outbox relay (after the inbox committed effects with messages)."""
+        self._notify()
+
+    def _recipient(self, state: req.ElicenseRequest) -> str:
+        # Status notifications go to whoever filed: the portal (the gateway also fans them out
+        # to the portal and the public status exchange) or the provider's office.
+        return "portal" if state.channel in _PORTAL_CHANNELS else state.provider
+
+    async def _messages(
+        self,
+        before: req.ElicenseRequest | None,
+        after: req.ElicenseRequest,
+        events: Sequence[NewEvent],
+    ) -> list[OutboxMessage]:
+        engine = self.engine_of(after)
+        status = req.status_of(engine, after)
+        previous = req.status_of(engine, before) if before is not None else None
+        now = self.clock.now()
+        cause = str(events[-1].event_id) if events else after.request_id
+        body: dict[str, Any] = {
+            "status": status,
+            "request_id": after.request_id,
+            "request_number": after.number,
+            "service": after.service,
+            "version": after.version,
+            "at": now.isoformat(),
+        }
+        out: list[OutboxMessage] = []
+        registered_now = any(e.type == ev.REQUEST_REGISTERED for e in events)
+        if registered_now and status != Status.REGISTERED.value:
+            # The applicant always hears "registered" first (process 7), even when automatic
+            # steps moved the request on within the same command.
+            out.append(
+                self._status(
+                    after, {**body, "status": Status.REGISTERED.value}, cause + ":reg", now
+                )
+            )
+        if status != previous:
+            if status == Status.AWAITING_REGISTRY.value:
+                body["reason"] = after.registry_reason
+                body["retry_at"] = after.retry_at.isoformat() if after.retry_at else None
+            if status == Status.REGISTRY_NOT_FOUND.value:
+                body["message"] = req.DATA_CANNOT_BE_OBTAINED
+                body["reason"] = after.registry_reason
+            out.append(self._status(after, body, cause, now))
+        out.extend(await self._results(after, events, cause, now))
+        return out
+
+    def _status(
+        self, state: req.ElicenseRequest, body: Mapping[str, Any], cause: str, at: datetime
+    ) -> OutboxMessage:
+        return msg.outgoing(
+            self._signer,
+            cause=cause,
+            type=msg.STATUS_TYPE,
+            recipient=self._recipient(state),
+            service_code=state.service,
+            correlation_id=state.request_id,
+            body=body,
+            at=at,
+        )
+
+    async def _results(
+        self, state: req.ElicenseRequest, events: Sequence[NewEvent], cause: str, at: datetime
+    ) -> list[OutboxMessage]:
+        """The result to the applicant's cabinet (process 9 / process 8)."""
+        if state.channel not in _PORTAL_CHANNELS:
+            return []
+        finished = [e for e in events if e.type in (REQUEST_COMPLETED, REQUEST_REFUSED)]
+        if not finished:
+            return []
+        end = finished[-1]
+        base = {"request_id": state.request_id, "request_number": state.number}
+        if end.type == REQUEST_REFUSED:
+            definition = self.engine_of(state).definition
+            code = str(end.data.get("refusal"))
+            ground = next((g for g in definition.refusal_grounds if g.code == code), None)
+            body: dict[str, Any] = {
+                **base,
+                "refusal": code,
+                "grounds": ground.name.model_dump(mode="json", exclude_none=True)
+                if ground
+                else None,
+                "reason": state.registry_reason if code == req.NOT_FOUND_GROUND else None,
+            }
+            kind = msg.RESULT_REFUSED_TYPE
+        else:
+            if state.permit_number is None:
+                raise ElicenseError(
+                    "NO_PERMIT", f"request {state.request_id} completed without a permit"
+                )
+            permit = await self.load_permit(state.permit_number)
+            body = {
+                **base,
+                "permit_number": permit.number,
+                "document": permit.document,
+                "document_signature": permit.signature,
+                "signer": permit.signer,
+            }
+            kind = msg.RESULT_ISSUED_TYPE
+        return [
+            msg.outgoing(
+                self._signer,
+                cause=cause,
+                type=kind,
+                recipient="portal",
+                service_code=state.service,
+                correlation_id=state.request_id,
+                body=body,
+                at=at,
+            )
+        ]
+
+    async def _permit_messages(
+        self, permit: permits.Permit, command: str, reason: str, at: datetime, event: NewEvent
+    ) -> list[OutboxMessage]:
+        status = {
+            "reissue": Status.PERMIT_REISSUED,
+            "suspend": Status.PERMIT_SUSPENDED,
+            "resume": Status.PERMIT_RESUMED,
+            "terminate": Status.PERMIT_TERMINATED,
+        }[command]
+        state = await self.load(permit.request_id)
+        body: dict[str, Any] = {
+            "status": status.value,
+            "permit_number": permit.number,
+            "permit_state": permit.state.value,
+            "request_id": permit.request_id,
+            "request_number": state.number,
+            "reason": reason,
+            "at": at.isoformat(),
+        }
+        return [self._status(state, body, str(event.event_id), at)]

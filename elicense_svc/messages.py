@@ -1,0 +1,94 @@
+"""Envelopes elicense sends through the gateway and the portal request it receives.
+
+Outgoing messages are signed with elicense's system certificate and written to the outbox in
+the same transaction as the events that caused them (shared.outbox publishes them to the
+gateway's inbound exchange with elicense's system id as routing key).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.envelope import Envelope
+from shared.eventlog.port import OutboxMessage
+from shared.signing import Signer
+
+SYSTEM_ID = "elicense"
+INBOUND_EXCHANGE = "egov.gateway.in"  # gateway_svc.topology.INBOUND_EXCHANGE
+DELIVER_EXCHANGE = "egov.deliver"  # gateway_svc.topology.DELIVER_EXCHANGE
+INBOX_QUEUE = f"to.{SYSTEM_ID}"  # gateway_svc.topology.recipient_queue("elicense")
+
+SUBMIT_TYPE = "request.elicense.submit.v1"  # portal → elicense (REQUEST)
+STATUS_TYPE = "status.changed.v1"  # elicense → portal / provider (NOTIFICATION)
+RESULT_ISSUED_TYPE = "result.issued.v1"  # elicense → portal: the signed permit (RESPONSE)
+RESULT_REFUSED_TYPE = "result.refused.v1"  # elicense → portal: refusal with grounds (RESPONSE)
+
+# Message ids are derived from the event that caused the message, so a command retried after
+# a crash produces the same ids and the receivers' inboxes drop the copy.
+_NAMESPACE = uuid.UUID("6f1d3c52-4b7e-4f0a-9a52-0c1e5d2b7a11")
+
+
+class DocumentIn(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size: int = Field(ge=0)
+    media_type: str = "application/pdf"
+
+
+class PortalSubmission(BaseModel):
+    """The body of ``request.elicense.submit.v1``: the portal has already checked the
+    applicant's EDS (condition 2) and forwards the signed request (process 7)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    request_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    service: str = Field(min_length=1)
+    channel: str = "portal"
+    applicant_iin: str | None = None
+    applicant_bin: str | None = None
+    submitted_at: datetime | None = None
+    form: dict[str, Any] = Field(default_factory=dict)
+    documents: list[DocumentIn] = Field(default_factory=list)
+    applicant_signature: str | None = None
+
+
+def message_id(cause: str, kind: str) -> uuid.UUID:
+    return uuid.uuid5(_NAMESPACE, f"{cause}:{kind}")
+
+
+def outgoing(
+    signer: Signer,
+    *,
+    cause: str,
+    type: str,
+    recipient: str,
+    service_code: str,
+    correlation_id: str,
+    body: Mapping[str, Any],
+    at: datetime,
+) -> OutboxMessage:
+    envelope = Envelope(
+        message_id=message_id(cause, type + ":" + recipient),
+        correlation_id=correlation_id,
+        type=type,
+        sender=SYSTEM_ID,
+        recipient=recipient,
+        service_code=service_code,
+        sent_at=at,
+        body=dict(body),
+    ).signed(signer)
+    return OutboxMessage(
+        message_id=str(envelope.message_id),
+        exchange=INBOUND_EXCHANGE,
+        routing_key=SYSTEM_ID,
+        body=envelope.model_dump_json().encode(),
+        headers={"type": type, "correlation_id": correlation_id},
+    )
