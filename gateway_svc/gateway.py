@@ -11,7 +11,7 @@ forwards still missing instead of calling its own retry a replay.
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,6 +46,7 @@ from shared.logging import get_logger
 CENTRAL = "central"
 PORTAL = "portal"
 PSC_DESK_FIELD = "psc_desk"  # body field naming the Public Service Center desk a request came from
+ACCEPTED_VISIBLE_TRIES = 50
 MAX_LOGGED_RAW = 64 * 1024  # a refused body is logged up to this size (never an oversized one)
 
 
@@ -175,7 +176,9 @@ class Gateway:
                     for t in targets
                 ],
             )
+            resuming = False
         except AlreadyProcessed:
+            resuming = True
             if not await self._is_own_retry(delivery, raw, message_id):
                 await self._log_refusal(
                     raw,
@@ -187,7 +190,7 @@ class Gateway:
                     ),
                 )
                 return
-        await self._forward(raw, admitted, targets)
+        await self._forward(raw, admitted, targets, resuming=resuming)
         self.metrics.messages.labels(
             route_label(envelope.sender, envelope.recipient, set(rules.file.systems)),
             admitted.route.kind.value,
@@ -216,16 +219,29 @@ class Gateway:
         # bytes we accepted is not a replay: resume. Anything else with a used id is.
         if not (delivery.redelivered or delivery.attempt > 1):
             return False
-        accepted = await self.log.accepted(message_id)
-        return accepted is not None and accepted.data.get("body_sha256") == sha256_hex(raw)
+        for _ in range(ACCEPTED_VISIBLE_TRIES):
+            accepted = await self.log.accepted(message_id)
+            if accepted is not None:
+                return accepted.data.get("body_sha256") == sha256_hex(raw)
+            # The claim exists, so the acceptance is committed; the gap-safe log read is only
+            # not past it yet (an earlier position's transaction is still open). Wait a little.
+            await asyncio.sleep(0.1)
+        raise RuntimeError(f"acceptance of {message_id} is not readable yet; retry later")
 
-    async def _forward(self, raw: bytes, admitted: Admitted, targets: Sequence[str]) -> None:
+    async def _forward(
+        self, raw: bytes, admitted: Admitted, targets: Sequence[str], *, resuming: bool
+    ) -> None:
         envelope = admitted.envelope
-        done = {
-            d.recipient
-            for d in await self.log.deliveries(str(envelope.message_id))
-            if d.state is not DeliveryState.ON_DELIVERY
-        }
+        # Only a resumed message can have forwards behind it; a fresh one skips the log read.
+        done = (
+            {
+                d.recipient
+                for d in await self.log.deliveries(str(envelope.message_id))
+                if d.state is not DeliveryState.ON_DELIVERY
+            }
+            if resuming
+            else set()
+        )
         if admitted.route.kind is Kind.NOTIFICATION:
             # Public fan-out: the original bytes, so the sender's signature still verifies.
             # Not mandatory: a topic nobody subscribes to yet is not an error.
@@ -271,15 +287,21 @@ class Gateway:
         except ValueError as exc:
             raise Reject(f"not an envelope on the regional exchange: {exc}") from exc
         hop = f"regional.{region}"
-        # A second claim is our own redelivery: the hop is logged, finish the delivery below.
-        with contextlib.suppress(AlreadyProcessed):
+        try:
             await self.log.append(
                 Record.RELAYED,
                 {"hop": hop, **_verified_fields(envelope), "body_sha256": sha256_hex(raw)},
                 claim_message_id=f"{hop}:{envelope.message_id}",
             )
-        states = {d.recipient: d.state for d in await self.log.deliveries(str(envelope.message_id))}
-        if states.get(envelope.recipient, DeliveryState.ON_DELIVERY) is DeliveryState.ON_DELIVERY:
+            pending = True
+        except AlreadyProcessed:
+            # Our own redelivery: the hop is logged; deliver unless that happened too.
+            states = {
+                d.recipient: d.state for d in await self.log.deliveries(str(envelope.message_id))
+            }
+            state = states.get(envelope.recipient, DeliveryState.ON_DELIVERY)
+            pending = state is DeliveryState.ON_DELIVERY
+        if pending:
             await self.deliver(raw, envelope, envelope.recipient, hop=hop)
         self.metrics.hop_latency.labels("regional").observe(time.perf_counter() - began)
 

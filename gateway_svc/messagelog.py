@@ -1,12 +1,16 @@
 """The gateway's tamper-evident message log, kept in the service's event log.
 
-Chain scope: the event log chains events per stream, so the message log writes all records of
-one UTC day to one stream (``msglog-YYYY-MM-DD``). Every accepted or rejected message, every
-regional hop, every delivery state change and every sync exchange of that day is one link of
-that day's chain: deleting, editing or reordering any record breaks it, which
-``verify_chain`` (``egov audit verify gateway``) reports with the position of the first broken
-row. One stream per day rather than one for all time keeps the stream head (the row every
-append serialises on) from growing forever and lets a time-range query read whole days.
+Chain scope: the event log chains events per stream, so the message log decides what a chain
+covers. It writes every record of one UTC day to one of ``shards`` streams
+(``msglog-YYYY-MM-DD-NN``), chosen by the message id (or, for a message too broken to have
+one, its body hash). So every record about one message (acceptance, regional hop, delivery
+states, refusals of its replays) is in one chain, in order, and deleting, editing or reordering
+any record breaks that chain, which ``verify_chain`` (``egov audit verify gateway``) reports with
+the position of the first broken row. Why shards and days rather than one chain: every append
+to a stream serialises on its head; one stream for all traffic made concurrent handlers lose
+the append race over and over (measured: the PostgreSQL adapter gave up after 20 lost races at
+64 messages in flight). Within this process appends to one stream also take a lock, so they
+queue instead of racing.
 
 Queries run against an in-memory index caught up from the log (``read_all`` from the last
 position seen), so several gateway processes sharing one database see each other's records.
@@ -58,8 +62,20 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def stream_for(instant: datetime) -> str:
-    return f"{STREAM_PREFIX}{instant.date().isoformat()}"
+DEFAULT_SHARDS = 8
+
+
+def stream_for(instant: datetime, key: str, shards: int = DEFAULT_SHARDS) -> str:
+    shard = int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % shards
+    return f"{STREAM_PREFIX}{instant.date().isoformat()}-{shard:02d}"
+
+
+def _shard_key(data: Mapping[str, Any]) -> str:
+    for name in ("message_id", "body_sha256", "request_sha256"):
+        value = data.get(name)
+        if isinstance(value, str) and value:
+            return value
+    return ""
 
 
 @dataclass(frozen=True)
@@ -143,10 +159,21 @@ class _Index:
 
 
 class MessageLog:
-    def __init__(self, store: EventStore, clock: Clock, *, keep_bodies: bool = True) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        clock: Clock,
+        *,
+        keep_bodies: bool = True,
+        shards: int = DEFAULT_SHARDS,
+    ) -> None:
+        if shards < 1:
+            raise ValueError("shards must be >= 1")
         self._store = store
         self._clock = clock
         self.keep_bodies = keep_bodies
+        self._shards = shards
+        self._stream_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._index = _Index()
         self._catching_up = asyncio.Lock()
 
@@ -168,7 +195,14 @@ class MessageLog:
         claim raises :class:`shared.eventlog.port.AlreadyProcessed` and writes nothing."""
         events = [_event(record, data), *(_event(r, d) for r, d in also)]
         inbox = InboxClaim(REPLAY_CONSUMER, claim_message_id) if claim_message_id else None
-        await self._store.append(stream_for(self._clock.now()), events, outbox=outbox, inbox=inbox)
+        stream = stream_for(self._clock.now(), _shard_key(data), self._shards)
+        if len(self._stream_locks) > 4 * self._shards:
+            # Past days' streams take no more appends: drop the idle locks (a lock nobody
+            # holds has no waiters, so dropping it loses nothing).
+            for name in [n for n, lock in self._stream_locks.items() if not lock.locked()]:
+                del self._stream_locks[name]
+        async with self._stream_locks[stream]:
+            await self._store.append(stream, events, outbox=outbox, inbox=inbox)
 
     async def seen(self, message_id: str) -> bool:
         return await self._store.is_processed(REPLAY_CONSUMER, message_id)
