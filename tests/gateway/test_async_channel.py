@@ -15,7 +15,8 @@ from cryptography import x509
 
 from gateway_svc.errors import ErrorCode
 from gateway_svc.messagelog import Query, Record
-from gateway_svc.topology import recipient_queue
+from gateway_svc.topology import INBOUND_EXCHANGE, recipient_queue
+from shared.bus.port import Message
 from tests.gateway.conftest import Harness, SystemCert, envelope, issue_system
 from tests.pki.conftest import CaPair, make_ca
 from tests.pki.fakes import FakeCaEndpoint
@@ -194,3 +195,21 @@ async def run_egov(*args: str) -> tuple[int, str]:
     out, _ = await process.communicate()
     assert process.returncode is not None
     return process.returncode, out.decode()
+
+
+async def test_a_burst_is_delivered_exactly_once_each_with_the_log_intact(
+    harness: Harness, systems: dict[str, SystemCert]
+) -> None:
+    inbox = await harness.listen(recipient_queue("elicense"))
+    envs = [signed(systems["portal"], recipient="elicense") for _ in range(150)]
+    await harness.bus.publish_many(
+        [Message(INBOUND_EXCHANGE, "portal", raw_of(env), uuid.uuid4().hex) for env in envs]
+    )
+    await harness.wait_for(lambda: _true(len(inbox) >= len(envs)), "all delivered", 60)
+    await asyncio.sleep(0.5)
+    delivered = sorted(json.loads(m.body)["message_id"] for m in inbox)
+    assert delivered == sorted(str(env.message_id) for env in envs)
+    entries = await harness.gateway.log.query(Query(limit=10_000))
+    assert not [e for e in entries if e.record == Record.REJECTED]
+    report = await harness.gateway.log.verify()
+    assert report.ok, report.reason
