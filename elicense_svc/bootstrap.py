@@ -6,6 +6,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from elicense_svc.app import create_app
+from elicense_svc.components import ElicenseComponents
+from elicense_svc.domain.errors import ElicenseError
+from elicense_svc.entrypoints.api import build_router, install_error_handler
+from elicense_svc.handlers import ElicenseService
+from elicense_svc.projections import Projections
 from elicense_svc.settings import ElicenseSettings
 from shared.bus.memory import InMemoryBus
 from shared.bus.port import Bus
@@ -15,6 +20,7 @@ from shared.config import load_settings
 from shared.eventlog.factory import create_event_store
 from shared.eventlog.port import EventStore
 from shared.runtime import Service, owned_lifecycle, sqlite_dir
+from shared.signing import Signer, Verifier
 
 
 def bootstrap(
@@ -23,14 +29,16 @@ def bootstrap(
     store: EventStore | None = None,
     bus: Bus | None = None,
     clock: Clock | None = None,
+    signer: Signer | None = None,
+    verifier: Verifier | None = None,
 ) -> Service:
     """Build the service. A ``store`` or ``bus`` passed in belongs to the caller, who opens and
     closes it; what is built here is opened when the app starts and closed when it stops."""
     settings = settings if settings is not None else load_settings(ElicenseSettings)
     url = settings.resolved_event_store_url()
+    clock = clock if clock is not None else SystemClock()
     owned_store: EventStore | None = None
     if store is None:
-        clock = clock if clock is not None else SystemClock()
         store = owned_store = create_event_store(url, clock=clock)
     owned_bus: Bus | None = None
     if bus is None:
@@ -45,13 +53,28 @@ def bootstrap(
         bus=owned_bus,
         store_dir=sqlite_dir(url) if owned_store is not None else None,
     )
+    # The components start after the store and bus are open and stop before they close.
+    components = ElicenseComponents(settings, store, bus, clock, signer=signer, verifier=verifier)
     app = create_app(
         settings,
         store=store,
         bus=bus,
-        startup=lifecycle.startup,
-        shutdown=lifecycle.shutdown,
+        startup=[*lifecycle.startup, components.start],
+        shutdown=[*lifecycle.shutdown, components.stop],  # run in reverse: components first
     )
+
+    def parts() -> tuple[ElicenseService, Projections]:
+        running = components.parts
+        if running is None:
+            raise ElicenseError(
+                "NOT_RUNNING",
+                "elicense is not running or has no key file and trust anchors configured",
+                status=503,
+            )
+        return running.service, running.projections
+
+    install_error_handler(app)
+    app.include_router(build_router(parts))
     return Service(settings.service, settings, store, bus, app)
 
 

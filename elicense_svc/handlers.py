@@ -381,7 +381,10 @@ class ElicenseService:
         elif document_signature is not None:
             raise Invalid("NO_SIGNATURE_HERE", f"step {step!r} signs no document")
         new += req.advance(engine, req.apply(state, new), now)
-        return await self._append_request(state, new, actor)
+        after = await self._append_request(state, new, actor)
+        if req.needs_registry_check(engine, after):
+            self.kick(request_id)  # 003: the step reached is the registry's own
+        return after
 
     async def permit_draft(self, actor: Actor, request_id: str) -> dict[str, Any]:
         """The permit document the authorized person is to sign; reserves the central permit

@@ -4,12 +4,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.config import ServiceSettings
+
+DEFAULT_DIRECTORY = Path(__file__).resolve().parent / "directory.yaml"
 
 
 class ElicenseSettings(ServiceSettings):
@@ -19,4 +22,28 @@ class ElicenseSettings(ServiceSettings):
 
     port: int = Field(
         8083, ge=1, le=65535, description="HTTP port of elicense («Е-лицензиялау» МДБ)"
+    )
+    gateway_url: str = Field(
+        "http://127.0.0.1:8082", description="the gateway's HTTP base URL (sync channel)"
+    )
+    key_file: Path | None = Field(
+        None,
+        description="elicense's PKCS#12 system key file (signs envelopes and sync requests); "
+        "unset = the service serves /health only and processes nothing",
+    )
+    key_password: SecretStr | None = Field(None, description="password of the key file")
+    trust_anchors: Path | None = Field(
+        None, description="PEM file of the trusted root certificates (НУЦ)"
+    )
+    directory_file: Path = Field(
+        DEFAULT_DIRECTORY, description="providers and staff (IIN, provider, roles), YAML"
+    )
+    registry_retry_base_s: float = Field(
+        30.0, gt=0, le=3600, description="first wait before asking an unreachable registry again"
+    )
+    registry_retry_max_s: float = Field(
+        3600.0, gt=0, le=86400, description="longest wait between registry attempts"
+    )
+    sync_timeout_s: float = Field(
+        10.0, gt=0, le=120, description="timeout of one registry look-up through the gateway"
     )

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from elicense_svc.domain.errors import Forbidden, Invalid
@@ -67,10 +65,6 @@ class Directory(BaseModel):
             return cls.model_validate(data)
         except ValidationError as exc:
             raise Invalid("INVALID_DIRECTORY", f"{source}: {exc}") from exc
-
-    @classmethod
-    def from_file(cls, path: Path) -> Directory:
-        return cls.from_mapping(yaml.safe_load(path.read_text(encoding="utf-8")) or {}, str(path))
 
     def provider(self, provider_id: str) -> Provider:
         for provider in self.providers:

@@ -1,11 +1,13 @@
 """elicense's HTTP routes: the staff workplace (every call signed with the staff member's
 certificate) and the public permit verification."""
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: FastAPI resolves the route annotations, and the
+# ``Staff`` alias is local to build_router.
 
 import base64
 import binascii
 import hashlib
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -140,17 +142,25 @@ def request_view(service: ElicenseService, state: req.ElicenseRequest) -> dict[s
     }
 
 
-def build_router(service: ElicenseService, projections: Projections) -> APIRouter:
+def build_router(parts: Callable[[], tuple[ElicenseService, Projections]]) -> APIRouter:
+    """``parts`` gives the running service and read models (built at start-up); it raises
+    while the service is not running or not configured."""
     router = APIRouter()
 
+    def svc() -> ElicenseService:
+        return parts()[0]
+
+    def proj() -> Projections:
+        return parts()[1]
+
     async def staff(request: Request) -> Actor:
-        return await authenticate(request, service.verifier, service.directory)
+        return await authenticate(request, svc().verifier, svc().directory)
 
     Staff = Annotated[Actor, Depends(staff)]
 
     @router.post("/staff/requests", tags=["staff"], status_code=201, summary="Processes 3-7")
     async def new_request(body: NewRequestIn, actor: Staff) -> dict[str, Any]:
-        state = await service.receive_staff(
+        state = await svc().receive_staff(
             actor,
             request_id=body.request_id,
             service=body.service,
@@ -159,33 +169,33 @@ def build_router(service: ElicenseService, projections: Projections) -> APIRoute
             form=body.form,
             documents=[d.document() for d in body.documents],
         )
-        return request_view(service, state)
+        return request_view(svc(), state)
 
     @router.get("/staff/requests", tags=["staff"], summary="Requests of my provider")
     async def list_requests(actor: Staff) -> list[dict[str, Any]]:
-        await projections.catch_up(service.store)
+        await proj().catch_up(svc().store)
         assert actor.provider is not None  # noqa: S101 - staff always belong to a provider
-        return projections.requests_of(actor.provider)
+        return proj().requests_of(actor.provider)
 
     @router.get("/staff/requests/{request_id}", tags=["staff"], summary="One request")
     async def get_request(request_id: str, actor: Staff) -> dict[str, Any]:
-        return request_view(service, await service.get_for(actor, request_id))
+        return request_view(svc(), await svc().get_for(actor, request_id))
 
     @router.post("/staff/requests/{request_id}/documents", tags=["staff"], summary="Process 6")
     async def attach(request_id: str, body: DocumentsIn, actor: Staff) -> dict[str, Any]:
         docs = [d.document() for d in body.documents]
-        return request_view(service, await service.attach_documents(actor, request_id, docs))
+        return request_view(svc(), await svc().attach_documents(actor, request_id, docs))
 
     @router.post("/staff/requests/{request_id}/actions", tags=["staff"], summary="Finish a step")
     async def act(request_id: str, body: ActionIn, actor: Staff) -> dict[str, Any]:
-        state = await service.act(
+        state = await svc().act(
             actor,
             request_id,
             step=body.step,
             outcome=body.outcome,
             document_signature=body.document_signature,
         )
-        return request_view(service, state)
+        return request_view(svc(), state)
 
     @router.post(
         "/staff/requests/{request_id}/permit-draft",
@@ -193,12 +203,12 @@ def build_router(service: ElicenseService, projections: Projections) -> APIRoute
         summary="The permit document to sign (reserves its number)",
     )
     async def draft(request_id: str, actor: Staff) -> dict[str, Any]:
-        document = await service.permit_draft(actor, request_id)
+        document = await svc().permit_draft(actor, request_id)
         return _to_sign(document)
 
     @router.post("/staff/permits/{number}/reissue-draft", tags=["permits"])
     async def reissue_draft(number: str, body: ReasonIn, actor: Staff) -> dict[str, Any]:
-        return _to_sign(await service.reissue_draft(actor, number, body.reason))
+        return _to_sign(await svc().reissue_draft(actor, number, body.reason))
 
     @router.post(
         "/staff/permits/{number}/{command}",
@@ -213,18 +223,18 @@ def build_router(service: ElicenseService, projections: Projections) -> APIRoute
                 "UNKNOWN_COMMAND",
                 f"{command!r}; permit commands: {', '.join(permits.LIFECYCLE_COMMANDS)}",
             )
-        await service.permit_command(
+        await svc().permit_command(
             actor,
             number,
             command,
             reason=body.reason,
             document_signature=body.document_signature,
         )
-        return await service.verify_permit(number)
+        return await svc().verify_permit(number)
 
     @router.get("/permits/{number}", tags=["public"], summary="Verify a permit by its number")
     async def verify(number: str) -> dict[str, Any]:
-        return await service.verify_permit(number)
+        return await svc().verify_permit(number)
 
     return router
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from cryptography import x509
 
 from elicense_svc.domain.actors import Actor
 from elicense_svc.domain.directory import Directory
@@ -107,6 +108,7 @@ class Pki:
     clock: SimulatedClock
     endpoint: FakeCaEndpoint
     serials: Iterator[int] = field(default_factory=lambda: itertools.count(5000))
+    issued: dict[str, x509.Certificate] = field(default_factory=dict)  # by serial (hex)
 
     def signer(self, holder: Holder, purpose: KeyPurpose = KeyPurpose.SIGNING) -> JwsSigner:
         key = generate_private_key(KeyAlgorithm.ES256)
@@ -119,7 +121,10 @@ class Pki:
             now=self.clock.now(),
             urls=URLS,
         )
-        return JwsSigner(key, certificate, [self.ca.issuing.certificate])
+        signer = JwsSigner(key, certificate, [self.ca.issuing.certificate])
+        assert signer.identity.serial is not None
+        self.issued[signer.identity.serial] = certificate
+        return signer
 
     def verifier(self) -> JwsVerifier:
         return JwsVerifier(
