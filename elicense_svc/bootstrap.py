@@ -11,6 +11,7 @@ from elicense_svc.domain.errors import ElicenseError
 from elicense_svc.entrypoints.api import build_router, install_error_handler
 from elicense_svc.handlers import ElicenseService
 from elicense_svc.projections import Projections
+from elicense_svc.registry_port import RegistryLookup
 from elicense_svc.settings import ElicenseSettings
 from shared.bus.memory import InMemoryBus
 from shared.bus.port import Bus
@@ -31,6 +32,7 @@ def bootstrap(
     clock: Clock | None = None,
     signer: Signer | None = None,
     verifier: Verifier | None = None,
+    lookup: RegistryLookup | None = None,
 ) -> Service:
     """Build the service. A ``store`` or ``bus`` passed in belongs to the caller, who opens and
     closes it; what is built here is opened when the app starts and closed when it stops."""
@@ -54,7 +56,9 @@ def bootstrap(
         store_dir=sqlite_dir(url) if owned_store is not None else None,
     )
     # The components start after the store and bus are open and stop before they close.
-    components = ElicenseComponents(settings, store, bus, clock, signer=signer, verifier=verifier)
+    components = ElicenseComponents(
+        settings, store, bus, clock, signer=signer, verifier=verifier, lookup=lookup
+    )
     app = create_app(
         settings,
         store=store,

@@ -18,6 +18,7 @@ from elicense_svc.entrypoints.consumer import start_consumer
 from elicense_svc.gateway_lookup import GatewayRegistryLookup
 from elicense_svc.handlers import ElicenseService, RetryPolicy
 from elicense_svc.projections import Projections
+from elicense_svc.registry_port import RegistryLookup
 from elicense_svc.settings import ElicenseSettings
 from regulations import definitions_dir
 from shared.bus.port import Bus, Consumer
@@ -60,15 +61,17 @@ class ElicenseComponents:
         *,
         signer: Signer | None = None,
         verifier: Verifier | None = None,
+        lookup: RegistryLookup | None = None,
     ) -> None:
-        """``signer``/``verifier`` given: used as they are (tests, embedded runs); otherwise
-        built from the key file and trust anchors in the settings at start-up."""
+        """``signer``/``verifier``/``lookup`` given: used as they are (tests, embedded runs);
+        otherwise built from the settings (key file, trust anchors, gateway URL) at start-up."""
         self._settings = settings
         self._store = store
         self._bus = bus
         self._clock = clock
         self._signer = signer
         self._verifier = verifier
+        self._lookup = lookup
         self._parts: Parts | None = None
         self._relay: OutboxRelay | None = None
         self._consumer: Consumer | None = None
@@ -111,7 +114,7 @@ class ElicenseComponents:
             clock=self._clock,
             engines=engines,
             directory=load_directory(s),
-            lookup=GatewayRegistryLookup(self._http, signer),
+            lookup=self._lookup or GatewayRegistryLookup(self._http, signer),
             signer=signer,
             verifier=verifier,
             retry=retry_policy(s),
