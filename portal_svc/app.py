@@ -1,15 +1,19 @@
-"""The portal service's HTTP app. For now it serves the shared operational endpoints
-(``/health``, ``/metrics``, ``/docs``); the service's own routes are added here."""
+"""The portal service's HTTP app: the shared operational endpoints (``/health``,
+``/metrics``, ``/docs``) and, when the portal has its keys, its own routes. Errors people
+read are answered in the language of ``Accept-Language`` (kk, ru or en)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
 
+from portal_svc.domain.errors import PortalError
+from portal_svc.domain.texts import negotiate, text
 from portal_svc.settings import PortalSettings
 from shared.runtime import package_version
-from shared.web import Hook, Pingable, create_service_app
+from shared.web import Hook, Pingable, create_service_app, error_body
 
 TITLE = "portal: ЭҮП, the e-government portal, and the ХҚКО desk"
 DESCRIPTION = (
@@ -19,6 +23,18 @@ DESCRIPTION = (
 )
 
 
+async def _portal_error(request: Request, exc: Exception) -> JSONResponse:
+    if not isinstance(exc, PortalError):  # registered for PortalError only
+        raise exc
+    language = negotiate(request.headers.get("accept-language"))
+    readable = text(exc.code, language) or exc.message
+    details = {k: v for k, v in exc.details.items() if k != "until"}
+    if "until" in exc.details:
+        details["until"] = exc.details["until"].isoformat()
+    body = error_body(exc.code, readable, detail=exc.message, language=language, **details)
+    return JSONResponse(body, status_code=exc.status, headers={"Content-Language": language})
+
+
 def create_app(
     settings: PortalSettings,
     *,
@@ -26,8 +42,9 @@ def create_app(
     bus: Pingable,
     startup: Sequence[Hook] = (),
     shutdown: Sequence[Hook] = (),
+    router: APIRouter | None = None,
 ) -> FastAPI:
-    return create_service_app(
+    app = create_service_app(
         settings.service,
         store=store,
         bus=bus,
@@ -38,3 +55,7 @@ def create_app(
         shutdown=shutdown,
         health_timeout_s=settings.health_timeout_s,
     )
+    app.add_exception_handler(PortalError, _portal_error)
+    if router is not None:
+        app.include_router(router)
+    return app

@@ -1,20 +1,63 @@
-"""The composition root of the portal service: the only place that builds its event store and
-its bus (see shared.runtime for who closes what)."""
+"""The composition root of the portal service: the only place that builds its event store, its
+bus, its keys and verifiers (see shared.runtime for who closes what)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import httpx
+from cryptography import x509
 from fastapi import FastAPI
 
 from portal_svc.app import create_app
+from portal_svc.assembly import Portal, build_portal
+from portal_svc.blobs import BlobStore
+from portal_svc.handlers import Limits
+from portal_svc.passwords import Passwords
 from portal_svc.settings import PortalSettings
+from portal_svc.verification import AuthKeyVerifier
+from regulations import definitions_dir
 from shared.bus.memory import InMemoryBus
 from shared.bus.port import Bus
 from shared.bus.rabbitmq import RabbitMqBus
+from shared.calendar import KzCalendar
 from shared.clock import Clock, SystemClock
 from shared.config import load_settings
 from shared.eventlog.factory import create_event_store
 from shared.eventlog.port import EventStore
+from shared.pki.jws import JwsVerifier
+from shared.pki.revocation_client import HttpRevocationSource, RevocationChecker
+from shared.pki.setup import signer_from_key_file
+from shared.regulation.catalog import Catalog
 from shared.runtime import Service, owned_lifecycle, sqlite_dir
+
+
+def _portal(settings: PortalSettings, store: EventStore, bus: Bus, clock: Clock) -> Portal | None:
+    """The portal's own parts, or None without keys and trust anchors (then only /health and
+    /metrics are served: nothing could be signed or verified)."""
+    if settings.trust_anchors is None or settings.key_file is None:
+        return None
+    password = settings.key_password.get_secret_value() if settings.key_password else ""
+    roots = x509.load_pem_x509_certificates(settings.trust_anchors.read_bytes())
+    checker = RevocationChecker(HttpRevocationSource(httpx.Client(timeout=5.0)), clock)
+    return build_portal(
+        store=store,
+        bus=bus,
+        clock=clock,
+        catalog=Catalog.from_directory(definitions_dir()),
+        calendar=KzCalendar(),
+        signer=signer_from_key_file(settings.key_file, password),
+        verifier=JwsVerifier(roots, clock, checker),
+        auth_verifier=AuthKeyVerifier(roots, clock, checker),
+        passwords=Passwords(
+            time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
+        ),
+        blobs=BlobStore(settings.attachments_dir),
+        limits=Limits(
+            max_attachment_bytes=settings.max_attachment_bytes,
+            session_ttl=timedelta(minutes=settings.session_minutes),
+        ),
+    )
 
 
 def bootstrap(
@@ -28,9 +71,9 @@ def bootstrap(
     closes it; what is built here is opened when the app starts and closed when it stops."""
     settings = settings if settings is not None else load_settings(PortalSettings)
     url = settings.resolved_event_store_url()
+    clock = clock if clock is not None else SystemClock()
     owned_store: EventStore | None = None
     if store is None:
-        clock = clock if clock is not None else SystemClock()
         store = owned_store = create_event_store(url, clock=clock)
     owned_bus: Bus | None = None
     if bus is None:
@@ -45,12 +88,20 @@ def bootstrap(
         bus=owned_bus,
         store_dir=sqlite_dir(url) if owned_store is not None else None,
     )
+    portal = _portal(settings, store, bus, clock)
+    startup = list(lifecycle.startup)
+    shutdown = list(lifecycle.shutdown)
+    if portal is not None:
+        # Started after the store and bus are open, stopped before they close.
+        startup.append(portal.start)
+        shutdown.insert(0, portal.stop)
     app = create_app(
         settings,
         store=store,
         bus=bus,
-        startup=lifecycle.startup,
-        shutdown=lifecycle.shutdown,
+        startup=startup,
+        shutdown=shutdown,
+        router=portal.router if portal is not None else None,
     )
     return Service(settings.service, settings, store, bus, app)
 

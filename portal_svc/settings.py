@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.config import ServiceSettings
@@ -16,3 +17,23 @@ class PortalSettings(ServiceSettings):
     service: ClassVar[str] = "portal"
 
     port: int = Field(8081, ge=1, le=65535, description="HTTP port of portal (ЭҮП)")
+    trust_anchors: Path | None = Field(
+        None,
+        description="PEM file of the trusted root certificates (НУЦ); unset = the portal's "
+        "own routes are not served (nothing could be verified)",
+    )
+    key_file: Path | None = Field(
+        None, description="the portal's PKCS#12 key file (signs envelopes to the gateway)"
+    )
+    key_password: SecretStr | None = Field(None, description="password of the key file")
+    attachments_dir: Path = Field(
+        Path("var/portal/attachments"), description="content-addressed store of attachments"
+    )
+    max_attachment_bytes: int = Field(
+        10 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024, description="largest attachment"
+    )
+    argon2_memory_kib: int = Field(
+        65536, ge=1024, le=4 * 1024 * 1024, description="Argon2id memory cost of a password hash"
+    )
+    argon2_time_cost: int = Field(3, ge=1, le=20, description="Argon2id passes")
+    session_minutes: int = Field(30, ge=1, le=24 * 60, description="session lifetime")

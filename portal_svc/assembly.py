@@ -1,0 +1,102 @@
+"""Wiring of the portal's parts around a store, a bus and a clock: the command handlers, the
+cabinet read model, the HTTP router, the inbox consumer of ``to.portal`` (and each PSC desk's
+``to.<desk>``) and the outbox relay. The composition root and the tests both build it here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Final
+
+from fastapi import APIRouter
+
+from portal_svc.blobs import BlobStore
+from portal_svc.domain.accounts import LoginPolicy
+from portal_svc.entrypoints.api import build_router
+from portal_svc.entrypoints.consumer import Inbound
+from portal_svc.handlers import ApplicantLookup, Limits, PortalService, WorkingDays
+from portal_svc.passwords import Passwords
+from portal_svc.projections import Cabinet
+from shared.bus.port import Bus, Consumer
+from shared.clock import Clock
+from shared.eventlog.port import EventStore
+from shared.inbox import InboxConsumer
+from shared.outbox import OutboxRelay
+from shared.regulation.catalog import Catalog
+from shared.signing import Signer, Verifier
+
+PORTAL_QUEUE: Final = "to.portal"  # gateway_svc.topology.recipient_queue("portal")
+
+
+@dataclass
+class Portal:
+    service: PortalService
+    cabinet: Cabinet
+    router: APIRouter
+    relay: OutboxRelay
+    inbound: InboxConsumer
+    bus: Bus
+    queues: tuple[str, ...]
+    consumers: list[Consumer] = field(default_factory=list)
+
+    async def start(self) -> None:
+        """Consume what the gateway delivers (the gateway declares the queues) and relay."""
+        self.relay.start()
+        for queue in self.queues:
+            self.consumers.append(await self.inbound.consume(self.bus, queue))
+
+    async def stop(self) -> None:
+        for consumer in self.consumers:
+            await consumer.stop()
+        self.consumers.clear()
+        await self.relay.stop()
+
+
+def build_portal(
+    *,
+    store: EventStore,
+    bus: Bus,
+    clock: Clock,
+    catalog: Catalog,
+    calendar: WorkingDays,
+    signer: Signer,
+    verifier: Verifier,
+    auth_verifier: Verifier,
+    passwords: Passwords,
+    blobs: BlobStore,
+    desk_signers: Mapping[str, Signer] | None = None,
+    lookup: ApplicantLookup | None = None,
+    policy: LoginPolicy | None = None,
+    limits: Limits | None = None,
+    relay_poll_s: float = 0.5,
+    stream_poll_s: float = 0.5,
+) -> Portal:
+    relay = OutboxRelay(store, bus, poll_interval=relay_poll_s)
+    service = PortalService(
+        store,
+        clock,
+        catalog,
+        calendar,
+        signer=signer,
+        verifier=verifier,
+        auth_verifier=auth_verifier,
+        passwords=passwords,
+        blobs=blobs,
+        policy=policy,
+        limits=limits,
+        desk_signers=desk_signers,
+        lookup=lookup,
+        on_commit=relay.notify,
+    )
+    cabinet = Cabinet(store)
+    inbound = InboxConsumer(store, "portal", Inbound(store, verifier))
+    queues = (PORTAL_QUEUE, *(f"to.{desk}" for desk in sorted(desk_signers or {})))
+    return Portal(
+        service=service,
+        cabinet=cabinet,
+        router=build_router(service, cabinet, poll_s=stream_poll_s),
+        relay=relay,
+        inbound=inbound,
+        bus=bus,
+        queues=queues,
+    )

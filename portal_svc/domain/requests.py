@@ -1,0 +1,118 @@
+"""A request as the portal sees it: the draft the applicant (or a PSC operator) fills, what
+condition 2 decided, and what came back through the gateway. Pure: folded from the stream."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from portal_svc.domain import events, statuses
+from shared.canonical import canonical_json
+
+SIGNED_KIND = "egov.portal.request.v1"
+
+
+@dataclass(frozen=True)
+class Document:
+    code: str
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "media_type": self.media_type,
+            "size": self.size,
+            "sha256": self.sha256,
+        }
+
+
+@dataclass(frozen=True)
+class PortalRequest:
+    request_id: str
+    owner: str  # account id, or "psc:<desk>" for a desk request
+    service: str
+    version: str
+    channel: str  # "portal" or "psc"
+    recipient: str  # system id the gateway delivers to
+    applicant_iin: str | None
+    applicant_bin: str | None
+    desk: str | None = None
+    operator_iin: str | None = None
+    form: Mapping[str, Any] = field(default_factory=dict)
+    documents: tuple[Document, ...] = ()
+    status: str = statuses.DRAFT
+    result: Mapping[str, Any] | None = None
+    survey: Mapping[str, Any] | None = None
+    handed_out: bool = False
+    version_no: int = 0
+
+    @property
+    def editable(self) -> bool:
+        return self.status in statuses.EDITABLE
+
+    def signing_payload(self) -> dict[str, Any]:
+        """What the applicant signs (process 4): everything the provider will act on. The
+        documents enter by their SHA-256, so the signature covers their content too."""
+        return {
+            "kind": SIGNED_KIND,
+            "request_id": self.request_id,
+            "service": self.service,
+            "version": self.version,
+            "applicant_iin": self.applicant_iin,
+            "applicant_bin": self.applicant_bin,
+            "form": dict(self.form),
+            "documents": [d.as_json() for d in sorted(self.documents, key=lambda d: d.code)],
+        }
+
+    def signing_bytes(self) -> bytes:
+        return canonical_json(self.signing_payload())
+
+
+def fold(history: Iterable[Any]) -> PortalRequest | None:
+    request: PortalRequest | None = None
+    version = 0
+    for event in history:
+        version += 1
+        data = event.data
+        if event.type == events.DRAFT_CREATED:
+            request = PortalRequest(
+                request_id=data["request_id"],
+                owner=data["owner"],
+                service=data["service"],
+                version=data["version"],
+                channel=data["channel"],
+                recipient=data["recipient"],
+                applicant_iin=data.get("applicant_iin"),
+                applicant_bin=data.get("applicant_bin"),
+                desk=data.get("desk"),
+                operator_iin=data.get("operator_iin"),
+            )
+        elif request is None:
+            continue
+        elif event.type == events.FORM_FILLED:
+            request = replace(request, form=dict(data["form"]))
+        elif event.type == events.DOCUMENT_ATTACHED:
+            document = Document(
+                data["code"], data["name"], data["media_type"], data["size"], data["sha256"]
+            )
+            kept = tuple(d for d in request.documents if d.code != document.code)
+            request = replace(request, documents=(*kept, document))
+        elif event.type == events.SUBMISSION_REFUSED:
+            request = replace(request, status=statuses.REJECTED_SIGNATURE)
+        elif event.type == events.REQUEST_SUBMITTED:
+            request = replace(request, status=statuses.SUBMITTED)
+        elif event.type == events.STATUS_CHANGED:
+            request = replace(request, status=data["status"])
+        elif event.type == events.RESULT_RECEIVED:
+            request = replace(request, result=dict(data), status=data["status"])
+        elif event.type == events.SURVEY_ANSWERED:
+            request = replace(request, survey=dict(data))
+        elif event.type == events.RESULT_HANDED_OUT:
+            request = replace(request, handed_out=True, status=statuses.HANDED_OUT)
+        request = replace(request, version_no=version)
+    return request

@@ -1,0 +1,449 @@
+"""The portal's HTTP routes: accounts and sessions, the catalog, requests, the cabinet (with a
+Server-Sent Events stream of status changes), result verification, the survey, and the PSC
+desk (operators authenticate each call with their EDS, ``shared.pki.http_signing``)."""
+
+# No ``from __future__ import annotations``: FastAPI reads the annotations at definition time.
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from portal_svc.domain import accounts
+from portal_svc.domain.errors import Forbidden, NotFound, Unauthorized
+from portal_svc.domain.survey import ANSWERS, QUESTIONS
+from portal_svc.domain.texts import negotiate
+from portal_svc.handlers import PortalService, challenge_bytes, token_hash
+from portal_svc.projections import Cabinet, indicators
+from portal_svc.psc import Center, center_by_bin
+from shared.canonical import canonical_json
+from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
+from shared.regulation.model import Channel, Definition
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegisterIn(_In):
+    iin: str = Field(max_length=12)
+    bin: str | None = Field(default=None, max_length=12)
+    password: str = Field(max_length=256)
+    signature: str = Field(max_length=20_000)
+
+
+class LoginIn(_In):
+    iin: str = Field(max_length=12)
+    bin: str | None = Field(default=None, max_length=12)
+    password: str = Field(max_length=256)
+
+
+class SignedLoginIn(_In):
+    iin: str = Field(max_length=12)
+    bin: str | None = Field(default=None, max_length=12)
+    challenge: str = Field(max_length=100)
+    signature: str = Field(max_length=20_000)
+
+
+class DraftIn(_In):
+    service: str = Field(max_length=64)
+
+
+class FormIn(_In):
+    form: dict[str, Any]
+
+
+class SignIn(_In):
+    signature: str = Field(max_length=20_000)
+
+
+class SurveyIn(_In):
+    answers: dict[str, int]
+
+
+class DeskDraftIn(_In):
+    service: str = Field(max_length=64)
+    applicant_iin: str = Field(max_length=12)
+
+
+class HandOutIn(_In):
+    how: str
+    email: str | None = Field(default=None, max_length=254)
+
+
+def _definition(d: Definition) -> dict[str, Any]:
+    names = d.name.model_dump(exclude={"ru_is_translation"})
+    return {
+        "code": d.code,
+        "version": d.version,
+        "name": names,
+        "provider": d.provider.name.model_dump(exclude={"ru_is_translation"}),
+        "region": d.provider.region,
+        "channels": [c.value for c in d.channels],
+        "route": d.route.value,
+        "term": d.term.norm.label(),
+        "fee_kzt": d.fee.amount_kzt,
+        "form": [
+            {
+                "name": f.name,
+                "label": f.label.model_dump(exclude={"ru_is_translation"}),
+                "type": f.type.value,
+                "required": f.required,
+                "max_length": f.max_length,
+                "choices": list(f.choices),
+                "prefilled_from": f.prefilled_from,
+            }
+            for f in d.form
+        ],
+        "required_documents": [
+            {"code": r.code, "name": r.name.model_dump(exclude={"ru_is_translation"})}
+            for r in d.required_documents
+        ],
+        "in_force": {"from": d.in_force.from_.isoformat(), "until": d.in_force.until},
+    }
+
+
+def _request_view(row: dict[str, Any]) -> dict[str, Any]:
+    history = row["history"]
+    return {
+        "request_id": row["request_id"],
+        "service": row["service"],
+        "version": row["version"],
+        "status": row["status"],
+        "deadline": row["deadline"],
+        "term": row["term"],
+        "last_change": row["last_change"],
+        "result_number": row["result_number"],
+        "history": [{k: h[k] for k in ("status", "step", "at")} for h in history],
+    }
+
+
+def build_router(service: PortalService, cabinet: Cabinet, *, poll_s: float = 0.5) -> APIRouter:
+    router = APIRouter()
+
+    async def account(authorization: Annotated[str | None, Header()] = None) -> str:
+        if not authorization or not authorization.lower().startswith("bearer "):
+            raise Unauthorized("not_authenticated", "send Authorization: Bearer <token>")
+        await cabinet.refresh()
+        found = cabinet.session(token_hash(authorization[7:].strip()), service.clock.now())
+        if found is None:
+            raise Unauthorized("session_expired", "the session is unknown or has expired")
+        return found
+
+    async def operator(request: Request) -> tuple[Center, str]:
+        """A PSC operator: a request signed with a certificate carrying a center's BIN."""
+        signature = request.headers.get(SIGNATURE_HEADER)
+        if not signature:
+            raise Unauthorized("not_authenticated", f"sign the request ({SIGNATURE_HEADER})")
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        payload = request_signing_bytes(request.method, target, await request.body())
+        result = await asyncio.to_thread(service.verifier.verify, payload, signature)
+        if not result.ok or result.identity is None or result.identity.iin is None:
+            raise Unauthorized("not_authenticated", f"{result.code.value}: {result.detail}")
+        found = center_by_bin(result.identity.bin)
+        if found is None:
+            raise Forbidden("not_an_operator", f"BIN {result.identity.bin} is no PSC")
+        return found, result.identity.iin
+
+    Account = Annotated[str, Depends(account)]
+    Operator = Annotated[tuple[Center, str], Depends(operator)]
+
+    # --- point 1 ---------------------------------------------------------------------------
+
+    @router.post("/auth/register", status_code=201)
+    async def register(body: RegisterIn) -> dict[str, Any]:
+        found = await service.register(
+            iin=body.iin, bin_=body.bin, password=body.password, signature=body.signature
+        )
+        return {"account": found.account_id, "name": found.name, "kind": found.kind}
+
+    @router.post("/auth/login")
+    async def login(body: LoginIn) -> dict[str, Any]:
+        session = await service.login(iin=body.iin, bin_=body.bin, password=body.password)
+        return {"token": session.token, "expires_at": session.expires_at.isoformat()}
+
+    @router.get("/auth/challenge")
+    async def challenge() -> dict[str, Any]:
+        nonce, expires = service.challenge()
+        return {
+            "challenge": nonce,
+            "expires_at": expires.isoformat(),
+            "sign": challenge_bytes(nonce).decode(),
+        }
+
+    @router.post("/auth/login/signed")
+    async def login_signed(body: SignedLoginIn) -> dict[str, Any]:
+        session = await service.login_signed(
+            iin=body.iin, bin_=body.bin, challenge=body.challenge, signature=body.signature
+        )
+        return {"token": session.token, "expires_at": session.expires_at.isoformat()}
+
+    # --- point 2 ---------------------------------------------------------------------------
+
+    @router.get("/catalog")
+    async def catalog(
+        channel: Annotated[Channel, Query()] = Channel.PORTAL,
+    ) -> dict[str, Any]:
+        return {
+            "date": service.clock.now().isoformat(),
+            "services": [_definition(d) for d in service.offered(channel)],
+        }
+
+    # --- point 3 ---------------------------------------------------------------------------
+
+    async def _applicant(account_id: str) -> accounts.Account:
+        found = await service._account(account_id)
+        if found is None:
+            raise Unauthorized("not_authenticated", "the account no longer exists")
+        return found
+
+    @router.post("/requests", status_code=201)
+    async def create(body: DraftIn, who: Account) -> dict[str, Any]:
+        applicant = await _applicant(who)
+        draft = await service.create_draft(
+            owner=who,
+            actor=who,
+            service=body.service,
+            applicant_iin=applicant.iin,
+            applicant_bin=applicant.bin,
+        )
+        return {"request_id": draft.request_id, "service": draft.service, "version": draft.version}
+
+    @router.put("/requests/{request_id}/form")
+    async def fill(request_id: str, body: FormIn, who: Account) -> dict[str, Any]:
+        filled = await service.fill(request_id, owner=who, actor=who, form=body.form)
+        return {"request_id": request_id, "form": dict(filled.form)}
+
+    async def _attach(
+        request: Request, request_id: str, code: str, name: str, owner: str, actor: str
+    ) -> dict[str, Any]:
+        limit = service.limits.max_attachment_bytes
+        declared = request.headers.get("content-length")
+        content = b""
+        if declared is None or int(declared) <= limit:
+            content = await request.body()
+        else:
+            content = b"\0" * (limit + 1)  # refuse without reading a body known to be too big
+        document = await service.attach(
+            request_id,
+            owner=owner,
+            actor=actor,
+            code=code,
+            name=name,
+            media_type=request.headers.get("content-type", "application/octet-stream"),
+            content=content,
+        )
+        return document.as_json()
+
+    @router.put("/requests/{request_id}/documents/{code}")
+    async def attach(
+        request: Request, request_id: str, code: str, name: Annotated[str, Query()], who: Account
+    ) -> dict[str, Any]:
+        return await _attach(request, request_id, code, name, who, who)
+
+    @router.get("/requests/{request_id}/signing-payload")
+    async def signing_payload(request_id: str, who: Account) -> dict[str, Any]:
+        found = await service.owned(request_id, who)
+        return {"payload": found.signing_bytes().decode()}
+
+    @router.post("/requests/{request_id}/sign")
+    async def sign(request_id: str, body: SignIn, who: Account) -> dict[str, Any]:
+        done = await service.submit(request_id, owner=who, actor=who, signature=body.signature)
+        return {"request_id": request_id, "status": done.status}
+
+    # --- point 4 ---------------------------------------------------------------------------
+
+    @router.get("/cabinet/requests")
+    async def mine(who: Account) -> dict[str, Any]:
+        await cabinet.refresh()
+        return {"requests": [_request_view(r) for r in cabinet.mine(who)]}
+
+    async def _row(request_id: str, owner: str) -> dict[str, Any]:
+        await cabinet.refresh()
+        row = cabinet.state.requests.get(request_id)
+        if row is None:
+            raise NotFound("request_not_found", f"no request {request_id}")
+        if row["owner"] != owner:
+            raise Forbidden("not_yours", f"request {request_id} belongs to someone else")
+        return row
+
+    @router.get("/cabinet/requests/{request_id}")
+    async def one(request_id: str, who: Account) -> dict[str, Any]:
+        # "Update status" (003 p.8-9) is this GET: the cabinet catches up with the log first.
+        return _request_view(await _row(request_id, who))
+
+    @router.get("/cabinet/requests/{request_id}/result")
+    async def result(request_id: str, who: Account) -> dict[str, Any]:
+        await _row(request_id, who)
+        found = await service.load(request_id)
+        if found.result is None:
+            raise NotFound("no_result_yet", f"no result for {request_id} yet")
+        return dict(found.result)
+
+    @router.get("/cabinet/stream")
+    async def stream(who: Account) -> StreamingResponse:
+        async def changes() -> AsyncIterator[bytes]:
+            await cabinet.refresh()
+            seen = {
+                r["request_id"]: len(r["history"]) for r in cabinet.mine(who)
+            }  # only what changes from now on
+            while True:
+                await asyncio.sleep(poll_s)
+                await cabinet.refresh()
+                for row in cabinet.mine(who):
+                    done = seen.get(row["request_id"], 0)
+                    for entry in row["history"][done:]:
+                        event = {"request_id": row["request_id"], **entry}
+                        yield f"event: status\ndata: {json.dumps(event)}\n\n".encode()
+                    seen[row["request_id"]] = len(row["history"])
+
+        return StreamingResponse(changes(), media_type="text/event-stream")
+
+    @router.get("/verify/{number}")
+    async def verify(number: str) -> dict[str, Any]:
+        """Public: anyone holding a result document checks it by its number."""
+        await cabinet.refresh()
+        request_id = cabinet.state.results.get(number)
+        if request_id is None:
+            raise NotFound("result_not_found", f"no result document {number}")
+        found = await service.load(request_id)
+        stored = found.result or {}
+        document = stored.get("document")
+        signature = stored.get("signature")
+        checked: dict[str, Any] = {"valid": False, "code": "NO_SIGNATURE"}
+        if isinstance(document, dict) and isinstance(signature, str):
+            outcome = await asyncio.to_thread(
+                service.verifier.verify, canonical_json(document), signature
+            )
+            checked = {
+                "valid": outcome.ok,
+                "code": outcome.code.value,
+                "signer": None if outcome.identity is None else outcome.identity.subject,
+            }
+        return {
+            "number": number,
+            "service": found.service,
+            "decision": stored.get("decision"),
+            "document_sha256": stored.get("document_sha256"),
+            **checked,
+        }
+
+    # --- point 5 ---------------------------------------------------------------------------
+
+    @router.get("/survey")
+    async def survey_form(request: Request) -> dict[str, Any]:
+        language = negotiate(request.headers.get("accept-language"))
+        return {
+            "questions": {q: t[language] for q, t in QUESTIONS.items()},
+            "answers": {str(a): t[language] for a, t in ANSWERS.items()},
+        }
+
+    @router.post("/requests/{request_id}/survey", status_code=201)
+    async def survey(request_id: str, body: SurveyIn, who: Account) -> dict[str, Any]:
+        await service.answer_survey(request_id, owner=who, actor=who, answers=body.answers)
+        return {"request_id": request_id, "answered": True}
+
+    @router.get("/survey/indicators")
+    async def survey_indicators() -> dict[str, Any]:
+        await cabinet.refresh()
+        return {s: indicators(c) for s, c in sorted(cabinet.state.survey.items())}
+
+    # --- point 6: PSC desk -----------------------------------------------------------------
+
+    @router.post("/psc/requests", status_code=201)
+    async def desk_create(body: DeskDraftIn, op: Operator) -> dict[str, Any]:
+        center, operator_iin = op
+        accounts.check_identifiers(body.applicant_iin, None)
+        await service.check_applicant(body.applicant_iin)
+        draft = await service.create_draft(
+            owner=f"psc:{center.desk}",
+            actor=f"operator:{center.desk}:{operator_iin}",
+            service=body.service,
+            applicant_iin=body.applicant_iin,
+            applicant_bin=None,
+            channel=Channel.PSC,
+            center=center,
+            operator_iin=operator_iin,
+        )
+        return {"request_id": draft.request_id, "desk": center.desk}
+
+    @router.put("/psc/requests/{request_id}/form")
+    async def desk_fill(request_id: str, body: FormIn, op: Operator) -> dict[str, Any]:
+        center, operator_iin = op
+        filled = await service.fill(
+            request_id,
+            owner=f"psc:{center.desk}",
+            actor=f"operator:{center.desk}:{operator_iin}",
+            form=body.form,
+        )
+        return {"request_id": request_id, "form": dict(filled.form)}
+
+    @router.put("/psc/requests/{request_id}/documents/{code}")
+    async def desk_attach(
+        request: Request, request_id: str, code: str, name: Annotated[str, Query()], op: Operator
+    ) -> dict[str, Any]:
+        center, operator_iin = op
+        actor = f"operator:{center.desk}:{operator_iin}"
+        return await _attach(request, request_id, code, name, f"psc:{center.desk}", actor)
+
+    @router.get("/psc/requests/{request_id}/signing-payload")
+    async def desk_payload(request_id: str, op: Operator) -> dict[str, Any]:
+        found = await service.owned(request_id, f"psc:{op[0].desk}")
+        return {"payload": found.signing_bytes().decode()}
+
+    @router.post("/psc/requests/{request_id}/sign")
+    async def desk_sign(request_id: str, body: SignIn, op: Operator) -> dict[str, Any]:
+        center, operator_iin = op
+        done = await service.submit(
+            request_id,
+            owner=f"psc:{center.desk}",
+            actor=f"operator:{center.desk}:{operator_iin}",
+            signature=body.signature,
+            signer_iin=operator_iin,
+            signer_bin=center.bin,
+        )
+        return {"request_id": request_id, "status": done.status}
+
+    @router.get("/psc/requests")
+    async def desk_list(op: Operator, uncollected_days: int | None = None) -> dict[str, Any]:
+        """The desk's requests; with ``uncollected_days``, the results waiting longer than that
+        and not handed out (004 p.17.4: kept and listed)."""
+        await cabinet.refresh()
+        rows = cabinet.mine(f"psc:{op[0].desk}")
+        if uncollected_days is not None:
+            now = service.clock.now()
+            rows = [
+                r
+                for r in rows
+                if r["result_number"] is not None
+                and r["handed_out"] is None
+                and (now - _arrived(r)).days >= uncollected_days
+            ]
+        return {"requests": [_request_view(r) for r in rows]}
+
+    @router.post("/psc/requests/{request_id}/hand-out")
+    async def hand_out(request_id: str, body: HandOutIn, op: Operator) -> dict[str, Any]:
+        center, operator_iin = op
+        await service.hand_out(
+            request_id, center=center, operator=operator_iin, how=body.how, email=body.email
+        )
+        return {"request_id": request_id, "handed_out": body.how}
+
+    @router.get("/psc/emails")
+    async def emails(op: Operator) -> dict[str, Any]:
+        await cabinet.refresh()
+        return {"emails": [e for e in cabinet.state.emails if e["desk"] == op[0].desk]}
+
+    return router
+
+
+def _arrived(row: dict[str, Any]) -> Any:
+    from datetime import datetime
+
+    for entry in reversed(row["history"]):
+        if entry["status"] in ("completed", "refused"):
+            return datetime.fromisoformat(entry["at"])
+    return datetime.fromisoformat(row["last_change"])

@@ -1,0 +1,101 @@
+"""Bus -> inbox: what comes back through the gateway on queue ``to.portal`` (and
+``to.psc.<desk>``): status notifications (``status.*``) and results (``result.*``) from
+E-licensing and the provider workstations (processes 8-9; 004 p.7)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Final
+
+from pydantic import ValidationError
+
+from portal_svc.domain import events, statuses
+from portal_svc.domain import requests as req
+from shared.bus.port import Delivery, Reject
+from shared.canonical import canonical_json
+from shared.envelope import Envelope
+from shared.eventlog.port import EventStore, NewEvent
+from shared.inbox import Effects
+from shared.signing import Verifier
+
+STATUS_PREFIX: Final = "status."
+RESULT_PREFIX: Final = "result."
+REFUSED_TYPE: Final = "result.refused.v1"
+
+
+def _result_data(envelope: Envelope, request: req.PortalRequest) -> dict[str, Any]:
+    """One shape for both senders' results: a provider sends ``document`` + ``signature``,
+    E-licensing ``document`` + ``document_signature`` + ``permit_number``, or a refusal with
+    ``refusal`` and ``grounds`` and no document."""
+    body = envelope.body
+    document = body.get("document")
+    document = document if isinstance(document, dict) else None
+    signature = body.get("signature") or body.get("document_signature")
+    refused = envelope.type == REFUSED_TYPE or (
+        document is not None and document.get("decision") == "refused"
+    )
+    number = body.get("permit_number") or (document or {}).get("number") or request.request_id
+    return {
+        "request_id": request.request_id,
+        "number": str(number),
+        "service": request.service,
+        "decision": "refused" if refused else "issued",
+        "status": statuses.REFUSED if refused else statuses.COMPLETED,
+        "document": document,
+        "document_sha256": None
+        if document is None
+        else hashlib.sha256(canonical_json(document)).hexdigest(),
+        "signature": signature if isinstance(signature, str) else None,
+        "refusal": body.get("refusal") or (document or {}).get("refusal_code"),
+        "grounds": body.get("grounds") or (document or {}).get("grounds"),
+        "from": envelope.sender,
+        "at": envelope.sent_at.isoformat(),
+    }
+
+
+class Inbound:
+    def __init__(self, store: EventStore, verifier: Verifier) -> None:
+        self._store = store
+        self._verifier = verifier
+
+    async def __call__(self, delivery: Delivery) -> Effects:
+        try:
+            envelope = Envelope.model_validate_json(delivery.message.body)
+        except ValidationError as exc:
+            raise Reject(f"not an envelope: {exc.errors()[0]['msg']}") from None
+        result = envelope.verify(self._verifier)
+        if not result.ok or result.identity is None:
+            raise Reject(f"sender signature rejected: {result.code.value} {result.detail}")
+        if result.identity.subject != envelope.sender:
+            raise Reject(f"signed by {result.identity.subject}, not by {envelope.sender}")
+        stream = events.request_stream(envelope.correlation_id)
+        history = await self._store.read_stream(stream)
+        request = req.fold(history)
+        if request is None:
+            raise Reject(f"no request {envelope.correlation_id} was sent from here")
+        if envelope.sender != request.recipient:
+            raise Reject(f"{envelope.sender} is not where {request.request_id} was sent")
+        if envelope.recipient != (request.desk or "portal"):
+            raise Reject(f"{request.request_id} was not filed at {envelope.recipient}")
+        metadata = {"actor": envelope.sender, "message_id": str(envelope.message_id)}
+        if envelope.type.startswith(STATUS_PREFIX):
+            status = envelope.body.get("status")
+            if not isinstance(status, str) or not status:
+                raise Reject("a status notification without a status")
+            data = {
+                "request_id": request.request_id,
+                "status": status,
+                "step": envelope.body.get("step"),
+                "deadline": envelope.body.get("request_deadline"),
+                "from": envelope.sender,
+                "at": envelope.sent_at.isoformat(),
+            }
+            new = [NewEvent(events.STATUS_CHANGED, data, metadata=metadata)]
+        elif envelope.type.startswith(RESULT_PREFIX):
+            if request.result is not None:
+                raise Reject(f"{request.request_id} already has its result")
+            data = _result_data(envelope, request)
+            new = [NewEvent(events.RESULT_RECEIVED, data, metadata=metadata)]
+        else:
+            raise Reject(f"the portal does not take {envelope.type}")
+        return Effects(stream, new, expected_version=len(history))

@@ -1,0 +1,171 @@
+"""The cabinet's read models, folded from the log in position order (issue 6 points 4-6):
+sessions, each request's row and status history, results by number, survey indicators per
+service, and the desks' e-mail outbox. Rebuilt from position 0 by ``egov replay portal``;
+in the service it catches up before each read, so a reader sees its own writes."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from portal_svc.domain import events, statuses
+from portal_svc.domain.survey import ANSWERS, QUESTIONS
+from shared.canonical import canonical_json
+from shared.eventlog.port import EventStore, RecordedEvent
+
+
+@dataclass
+class CabinetState:
+    position: int = 0
+    sessions: dict[str, dict[str, Any]] = field(default_factory=dict)  # token sha -> session
+    requests: dict[str, dict[str, Any]] = field(default_factory=dict)
+    results: dict[str, str] = field(default_factory=dict)  # result number -> request id
+    survey: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+    emails: list[dict[str, Any]] = field(default_factory=list)
+    refusals: int = 0
+
+    def digest(self) -> str:
+        """A fingerprint of everything a reader can see (``egov replay portal`` compares it)."""
+        view = {
+            "requests": self.requests,
+            "results": self.results,
+            "survey": self.survey,
+            "emails": self.emails,
+            "sessions": self.sessions,
+        }
+        return hashlib.sha256(canonical_json(view)).hexdigest()
+
+
+def _history_entry(event: RecordedEvent, status: str, step: str | None = None) -> dict[str, Any]:
+    return {
+        "status": status,
+        "step": step,
+        "at": event.data.get("at") or event.recorded_at.isoformat(),
+        "by": event.metadata.get("actor"),
+        "position": event.position,
+    }
+
+
+def apply(state: CabinetState, event: RecordedEvent) -> None:
+    state.position = event.position
+    data = event.data
+    kind = event.type
+    if kind == events.SESSION_OPENED:
+        state.sessions[data["token_sha256"]] = {
+            "account": data["account"],
+            "expires_at": data["expires_at"],
+        }
+        return
+    if kind == events.AUTHORIZATION_REFUSED:
+        state.refusals += 1
+        return
+    row = state.requests.get(str(data.get("request_id")))
+    if kind == events.DRAFT_CREATED:
+        state.requests[data["request_id"]] = {
+            "request_id": data["request_id"],
+            "owner": data["owner"],
+            "desk": data.get("desk"),
+            "service": data["service"],
+            "version": data["version"],
+            "channel": data["channel"],
+            "applicant_iin": data.get("applicant_iin"),
+            "status": statuses.DRAFT,
+            "deadline": None,
+            "term": None,
+            "last_change": data["at"],
+            "history": [_history_entry(event, statuses.DRAFT)],
+            "result_number": None,
+            "handed_out": None,
+            "surveyed": False,
+        }
+        return
+    if row is None:
+        return
+    status: str | None = None
+    step: str | None = None
+    if kind == events.SUBMISSION_REFUSED:
+        status = statuses.REJECTED_SIGNATURE
+        row["refusal"] = data["code"]
+    elif kind == events.REQUEST_SUBMITTED:
+        status = statuses.SUBMITTED
+        row["deadline"] = data["deadline"]
+        row["term"] = data["term"]
+        row["submitted_at"] = data["at"]
+    elif kind == events.STATUS_CHANGED:
+        status, step = data["status"], data.get("step")
+    elif kind == events.RESULT_RECEIVED:
+        status = data["status"]
+        row["result_number"] = data["number"]
+        state.results[data["number"]] = row["request_id"]
+    elif kind == events.RESULT_HANDED_OUT:
+        status = statuses.HANDED_OUT
+        row["handed_out"] = {"how": data["how"], "at": data["at"]}
+    elif kind == events.EMAIL_QUEUED:
+        state.emails.append(dict(data))
+    elif kind == events.SURVEY_ANSWERED:
+        row["surveyed"] = True
+        per_service = state.survey.setdefault(
+            data["service"], {q: {str(a): 0 for a in ANSWERS} for q in QUESTIONS}
+        )
+        for question, answer in data["answers"].items():
+            per_service[question][str(answer)] += 1
+    if status is not None:
+        row["status"] = status
+        row["history"].append(_history_entry(event, status, step))
+    row["last_change"] = data.get("at", row["last_change"])
+
+
+def indicators(counts: dict[str, dict[str, int]]) -> dict[str, Any]:
+    """Per question: the answers' counts and the share satisfied (answer 3) and at least
+    partly satisfied (answers 2-3), the figures 003 appendix 3's indicators are made of."""
+    out: dict[str, Any] = {}
+    for question, answers in counts.items():
+        total = sum(answers.values())
+        out[question] = {
+            "answers": answers,
+            "total": total,
+            "satisfied_share": round(answers["3"] / total, 4) if total else None,
+            "at_least_partly_share": round((answers["2"] + answers["3"]) / total, 4)
+            if total
+            else None,
+        }
+    return out
+
+
+class Cabinet:
+    """The live read model of one service instance."""
+
+    def __init__(self, store: EventStore) -> None:
+        self._store = store
+        self.state = CabinetState()
+        self._lock = asyncio.Lock()
+
+    async def refresh(self) -> CabinetState:
+        async with self._lock:
+            while True:
+                batch = await self._store.read_all(after=self.state.position, limit=1000)
+                if not batch:
+                    return self.state
+                for event in batch:
+                    apply(self.state, event)
+
+    def session(self, token_sha: str, now: datetime) -> str | None:
+        found = self.state.sessions.get(token_sha)
+        if found is None or datetime.fromisoformat(found["expires_at"]) <= now:
+            return None
+        return str(found["account"])
+
+    def mine(self, owner: str) -> list[dict[str, Any]]:
+        rows = [r for r in self.state.requests.values() if r["owner"] == owner]
+        return sorted(rows, key=lambda r: r["last_change"], reverse=True)
+
+
+def rebuild(history: Iterable[RecordedEvent]) -> CabinetState:
+    state = CabinetState()
+    for event in history:
+        apply(state, event)
+    return state
