@@ -38,6 +38,10 @@ def build_cli() -> typer.Typer:
     from egov.commands import gateway
 
     cli.add_typer(gateway.build(), name="gateway")
+    from egov.commands import elicense
+
+    cli.add_typer(elicense.build(), name="elicense")
+    cli.add_typer(elicense.build_replay(), name="replay")
     # Sub-commands of other areas: one import and one line each, as above.
     return cli
 

@@ -88,3 +88,18 @@ class Projections:
             for p in sorted(self.permits.values(), key=lambda p: p.number)
         ]
         return hashlib.sha256(canonical_json({"permits": rows})).hexdigest()
+
+
+async def rebuild(store: EventStore, engines: Engines) -> Projections:
+    """The read models from position 0 (``egov replay elicense``)."""
+    projections = Projections(engines)
+    await projections.catch_up(store)
+    return projections
+
+
+def default_engines() -> Engines:
+    from regulations import definitions_dir
+    from shared.calendar import KzCalendar
+    from shared.regulation.catalog import Catalog
+
+    return Engines(Catalog.from_directory(definitions_dir()), KzCalendar())
