@@ -123,6 +123,14 @@ class Admission:
             )
         return Authenticated(envelope, signer, claimed)
 
+    async def verify_detached(self, payload: bytes, signature: str) -> VerificationResult:
+        """A detached signature over ``payload`` (the signed-HTTP-request form of the sync
+        channel, ``shared.pki.http_signing``), on the verification thread."""
+        result: VerificationResult = await self.run_blocking(
+            lambda: self._verifier.verify(payload, signature)
+        )
+        return result
+
     async def admit(self, raw: bytes, rules: AccessRules) -> Admitted:
         """:meth:`authenticate`, then the access rule for the async channel."""
         who = await self.authenticate(raw)

@@ -24,7 +24,7 @@ from shared.clock import Clock, SystemClock
 from shared.config import load_settings
 from shared.eventlog.factory import create_event_store
 from shared.eventlog.port import EventStore
-from shared.pki.jws import JwsVerifier
+from shared.pki.jws import JwsSigner, JwsVerifier
 from shared.pki.pkcs12 import KeyFile, load_pkcs12
 from shared.pki.revocation_client import (
     HttpRevocationSource,
@@ -168,7 +168,9 @@ def bootstrap(
         health_interval=timedelta(seconds=settings.health_interval_s),
     )
     holder.append(gateway)
-    mount_gateway(app, gateway, SyncChannel(gateway, sync_http), service=settings.service)
+    signer = JwsSigner.from_key_file(_load_key(settings)) if settings.key_file else None
+    sync = SyncChannel(gateway, sync_http, signer=signer)
+    mount_gateway(app, gateway, sync, service=settings.service)
     return Service(settings.service, settings, store, bus, app)
 
 

@@ -13,7 +13,8 @@ from gateway_svc.errors import ErrorCode
 from gateway_svc.gateway import Gateway
 from gateway_svc.messagelog import Query as LogQuery
 from gateway_svc.rules import RulesError
-from gateway_svc.sync import SyncChannel, SyncFault, fault
+from gateway_svc.sync import SENDER_HEADER, SyncChannel, SyncFault, fault
+from shared.pki.http_signing import SIGNATURE_HEADER
 from shared.web import ServiceError
 
 
@@ -44,8 +45,11 @@ def gateway_router(gateway: Gateway, sync: SyncChannel, *, service: str) -> APIR
     @router.post(
         "/sync/{service_id}",
         tags=["sync channel"],
-        summary="Call a synchronous service with a signed envelope",
-        responses={200: {"description": "the provider's signed answer, unchanged"}},
+        summary="Call a synchronous service (signed envelope, or signed HTTP request)",
+        responses={
+            200: {"description": "the provider's answer (a signed envelope unchanged)"},
+            404: {"description": "a record service holds no such record (provider's body)"},
+        },
     )
     async def call_sync(service_id: str, request: Request) -> Response:
         limit = gateway.admission.max_bytes
@@ -55,10 +59,15 @@ def gateway_router(gateway: Gateway, sync: SyncChannel, *, service: str) -> APIR
                 raise fault(
                     ErrorCode.MESSAGE_TOO_LARGE, f"{declared} bytes; at most {limit} accepted"
                 )
-            answer = await sync.call(service_id, await request.body())
+            answer = await sync.call(
+                service_id,
+                await request.body(),
+                signature=request.headers.get(SIGNATURE_HEADER),
+                sender=request.headers.get(SENDER_HEADER),
+            )
         except SyncFault as exc:
             return JSONResponse(exc.fault.body(), status_code=exc.fault.http_status)
-        return Response(answer, media_type="application/json")
+        return Response(answer.body, status_code=answer.status, media_type="application/json")
 
     @router.get("/trace/{correlation_id}", tags=["message log"], summary="A request's journey")
     async def trace(correlation_id: str) -> list[dict[str, Any]]:

@@ -10,10 +10,11 @@ recipient and that kind. Sender and recipient in a rule are AMQP topic patterns 
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import (
@@ -64,13 +65,37 @@ class Rule(_Model):
     kinds: tuple[Kind, ...] = Field(min_length=1)
 
 
+PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+
+class Answer(StrEnum):
+    """What the provider answers: a signed envelope (checked, then returned unchanged), or a
+    plain JSON record (a registry row; passed on with its 200 or 404)."""
+
+    ENVELOPE = "envelope"
+    RECORD = "record"
+
+
+def _http_url(value: str) -> str:
+    # Placeholders ({iin}) are filled per call, so validate the URL with them replaced.
+    HttpUrl(PLACEHOLDER.sub("x", value))
+    return value
+
+
 class SyncService(_Model):
-    """A synchronous service reached through ``POST /sync/{service_id}``."""
+    """A synchronous service reached through ``POST /sync/{service_id}``. With ``method: GET``
+    the URL's placeholders (``{iin}``) are filled from the request body's fields."""
 
     provider: SystemId
-    url: HttpUrl
+    url: Annotated[str, AfterValidator(_http_url)]
+    method: Literal["GET", "POST"] = "POST"
+    answer: Answer = Answer.ENVELOPE
     timeout_s: float = Field(5.0, gt=0, le=120)
     clients: tuple[Pattern, ...] = Field(min_length=1)
+
+    @property
+    def placeholders(self) -> list[str]:
+        return PLACEHOLDER.findall(self.url)
 
 
 class RulesFile(_Model):

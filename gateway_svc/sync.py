@@ -1,11 +1,21 @@
-"""The synchronous channel: ``POST /sync/{service_id}`` with a signed envelope.
+"""The synchronous channel: ``POST /sync/{service_id}``.
 
-The gateway authenticates the caller exactly as on the async channel, checks that the caller may
-use the service, claims the message id (a replay is refused), logs the request, forwards the
-envelope's bytes to the provider's registered endpoint with a timeout, checks that the answer is
-an envelope signed by that provider and answering this request, logs the answer linked to the
-request by the request's SHA-256 (as X-Road links a request and its response), and returns the
-provider's bytes unchanged, its signature intact.
+A caller authenticates in one of two forms:
+
+* **signed envelope** (the body is an envelope, as on the async channel): the same checks as
+  there, and its message id is claimed, so a replay is refused;
+* **signed HTTP request** (``shared.pki.http_signing``: headers ``X-Egov-Signature`` over the
+  method, target and body hash, and ``X-Egov-Sender``), for look-ups that have no envelope. The
+  signature binds this exact target and body; a repeated look-up is an idempotent read, so no
+  replay claim is made (each call is still logged).
+
+Then the service's ``clients`` patterns decide whether the caller may use it. The gateway logs
+the request, forwards it to the provider's registered endpoint with a timeout (signed with the
+gateway's own key when it has one, as the provider sees the gateway as its caller), checks the
+answer, logs it linked to the request by the request's SHA-256 (as X-Road links a request and
+its response) and returns it. An ``envelope`` answer must be an envelope signed by that
+provider, addressed to the caller, naming the request in ``causation_id``; it is returned byte
+for byte. A ``record`` answer (a registry row) is passed on with its 200 or 404.
 
 Every failure is a fault ``{code, message, origin}``: ``client`` when the caller's message is at
 fault, ``gateway`` when the gateway cannot serve, ``provider`` when the provider failed.
@@ -14,23 +24,33 @@ fault, ``gateway`` when the gateway cannot serve, ``provider`` when the provider
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
-from gateway_svc.admission import AdmissionRefused, Authenticated
-from gateway_svc.errors import ErrorCode, Origin, Rejected, origin_of
+from gateway_svc.admission import AdmissionRefused, Authenticated, Refusal
+from gateway_svc.errors import ErrorCode, Origin, Rejected, from_verification, origin_of
 from gateway_svc.gateway import Gateway
 from gateway_svc.messagelog import Record, sha256_hex
-from gateway_svc.rules import SyncService
+from gateway_svc.rules import Answer, SyncService
+from shared import correlation
 from shared.eventlog.port import AlreadyProcessed
+from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
+from shared.signing import Signer
+
+SENDER_HEADER = "X-Egov-Sender"
+_FIELD_VALUE = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
 
 _STATUS: dict[ErrorCode, int] = {
     ErrorCode.MESSAGE_TOO_LARGE: 413,
     ErrorCode.MALFORMED_JSON: 400,
     ErrorCode.INVALID_ENVELOPE: 400,
+    ErrorCode.INVALID_REQUEST: 400,
     ErrorCode.UNKNOWN_SERVICE: 404,
     ErrorCode.ROUTE_DENIED: 403,
     ErrorCode.UNKNOWN_SENDER: 403,
@@ -71,13 +91,39 @@ def fault(code: ErrorCode, message: str) -> SyncFault:
     return SyncFault(Fault(code, message, origin_of(code)))
 
 
+@dataclass(frozen=True)
+class SyncAnswer:
+    status: int  # 200, or 404 for a record the provider does not hold
+    body: bytes
+
+
+@dataclass(frozen=True)
+class _Caller:
+    sender: str
+    message_id: str | None  # the envelope form's id; None for a signed HTTP request
+    correlation_id: str | None
+    fields: dict[str, Any]  # what fills the service URL's placeholders
+    envelope: Authenticated | None
+
+
 class SyncChannel:
-    def __init__(self, gateway: Gateway, client: httpx.AsyncClient) -> None:
+    def __init__(
+        self, gateway: Gateway, client: httpx.AsyncClient, *, signer: Signer | None = None
+    ) -> None:
         self._gateway = gateway
         self._client = client
+        self._signer = signer
 
-    async def call(self, service_id: str, raw: bytes) -> bytes:
-        """The provider's signed answer, or :class:`SyncFault`."""
+    async def call(
+        self,
+        service_id: str,
+        raw: bytes,
+        *,
+        signature: str | None = None,
+        sender: str | None = None,
+    ) -> SyncAnswer:
+        """The provider's answer, or :class:`SyncFault`. ``signature`` (and ``sender``) are the
+        signed-HTTP-request headers; without them ``raw`` must be a signed envelope."""
         gateway = self._gateway
         began = time.perf_counter()
         outcome = "ok"
@@ -87,7 +133,7 @@ class SyncChannel:
                     ErrorCode.GATEWAY_UNAVAILABLE,
                     f"gateway unhealthy: {', '.join(gateway.health.failing)}",
                 )
-            return await self._call(service_id, raw)
+            return await self._call(service_id, raw, signature, sender)
         except SyncFault as exc:
             outcome = exc.fault.code.value
             gateway.metrics.rejections.labels(exc.fault.code.value).inc()
@@ -97,48 +143,105 @@ class SyncChannel:
                 _service_label(gateway, service_id), outcome
             ).observe(time.perf_counter() - began)
 
-    async def _call(self, service_id: str, raw: bytes) -> bytes:
+    async def _call(
+        self, service_id: str, raw: bytes, signature: str | None, sender: str | None
+    ) -> SyncAnswer:
         gateway = self._gateway
         request_hash = sha256_hex(raw)
         try:
-            who = await gateway.admission.authenticate(raw)
-            service = gateway.rules.current.sync_service(service_id, who.envelope.sender)
+            caller = await (
+                self._authenticate_request(service_id, raw, signature, sender)
+                if signature is not None
+                else self._authenticate_envelope(raw)
+            )
         except AdmissionRefused as refused:
             r = refused.refusal
-            await self._log_request(service_id, raw, None, code=r.code, detail=r.detail)
+            await self._log_refusal(service_id, raw, None, r.code, r.detail)
             raise fault(r.code, r.detail) from None
+        try:
+            service = gateway.rules.current.sync_service(service_id, caller.sender)
+            url = _target(service, caller.fields)
         except Rejected as rejected:
-            await self._log_request(
-                service_id, raw, who, code=rejected.code, detail=rejected.detail
-            )
+            await self._log_refusal(service_id, raw, caller, rejected.code, rejected.detail)
             raise fault(rejected.code, rejected.detail) from None
         try:
-            await self._log_request(service_id, raw, who, claim=True, provider=service.provider)
+            await self._log_request(service_id, raw, caller, service)
         except AlreadyProcessed:
-            detail = f"message id {who.envelope.message_id} was already used"
-            await self._log_request(
-                service_id, raw, who, code=ErrorCode.REPLAYED_MESSAGE, detail=detail
-            )
+            detail = f"message id {caller.message_id} was already used"
+            await self._log_refusal(service_id, raw, caller, ErrorCode.REPLAYED_MESSAGE, detail)
             raise fault(ErrorCode.REPLAYED_MESSAGE, detail) from None
         try:
-            answer = await self._forward(service, raw)
-            await self._check_answer(service, who, answer)
+            answer = await self._forward(service, url, raw)
+            if service.answer is Answer.ENVELOPE:
+                await self._check_envelope_answer(service, caller, answer.body)
         except SyncFault as exc:
-            await self._log_response(service_id, who, request_hash, None, exc.fault)
+            await self._log_response(service_id, caller, request_hash, None, exc.fault)
             raise
-        await self._log_response(service_id, who, request_hash, answer, None)
+        await self._log_response(service_id, caller, request_hash, answer, None)
         return answer
 
-    async def _forward(self, service: SyncService, raw: bytes) -> bytes:
-        url = str(service.url)
+    # --- who is calling ----------------------------------------------------------------------
+
+    async def _authenticate_envelope(self, raw: bytes) -> _Caller:
+        who = await self._gateway.admission.authenticate(raw)
+        envelope = who.envelope
+        return _Caller(
+            sender=envelope.sender,
+            message_id=str(envelope.message_id),
+            correlation_id=envelope.correlation_id,
+            fields=dict(envelope.body),
+            envelope=who,
+        )
+
+    async def _authenticate_request(
+        self, service_id: str, raw: bytes, signature: str, sender: str | None
+    ) -> _Caller:
+        admission = self._gateway.admission
+        if len(raw) > admission.max_bytes:
+            raise _refused(ErrorCode.MESSAGE_TOO_LARGE, f"{len(raw)} bytes")
+        payload = request_signing_bytes("POST", f"/sync/{service_id}", raw)
+        result = await admission.verify_detached(payload, signature)
+        if not result.ok or result.identity is None:
+            raise _refused(from_verification(result.code), result.detail)
+        subject = result.identity.subject
+        if sender is not None and sender != subject:
+            raise _refused(
+                ErrorCode.SENDER_MISMATCH,
+                f"{SENDER_HEADER} says {sender!r} but the certificate is {subject!r}'s",
+            )
+        fields: dict[str, Any] = {}
+        if raw:
+            try:
+                document = json.loads(raw)
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                raise _refused(ErrorCode.MALFORMED_JSON, str(exc)) from None
+            if not isinstance(document, dict):
+                raise _refused(ErrorCode.INVALID_REQUEST, "the request body is not a JSON object")
+            fields = document
+        return _Caller(subject, None, correlation.current(), fields, None)
+
+    # --- the provider ------------------------------------------------------------------------
+
+    async def _forward(self, service: SyncService, url: str, raw: bytes) -> SyncAnswer:
+        body = raw if service.method == "POST" else b""
+        headers = {"Content-Type": "application/json"} if body else {}
+        if self._signer is not None:
+            # The provider sees the gateway as its caller (it cannot check the original
+            # signature, whose target was /sync/...): sign this request as shared.pki.http_signing
+            # describes.
+            target = httpx.URL(url).raw_path.decode("ascii")
+            headers[SIGNATURE_HEADER] = self._signer.sign(
+                request_signing_bytes(service.method, target, body)
+            )
+            headers[SENDER_HEADER] = self._signer.identity.subject
+        cid = correlation.current()
+        if cid is not None:
+            headers[correlation.HEADER] = cid
         try:
             # asyncio's timeout bounds the whole exchange, whatever the transport honours.
             async with asyncio.timeout(service.timeout_s):
-                response = await self._client.post(
-                    url,
-                    content=raw,
-                    headers={"Content-Type": "application/json"},
-                    timeout=service.timeout_s,
+                response = await self._client.request(
+                    service.method, url, content=body, headers=headers, timeout=service.timeout_s
                 )
         except (TimeoutError, httpx.TimeoutException):
             raise fault(
@@ -149,14 +252,17 @@ class SyncChannel:
             raise fault(
                 ErrorCode.PROVIDER_UNREACHABLE, f"{service.provider} at {url}: {exc}"
             ) from None
-        if response.status_code != 200:
+        passed_on = (200, 404) if service.answer is Answer.RECORD else (200,)
+        if response.status_code not in passed_on:
             raise fault(
                 ErrorCode.PROVIDER_ERROR,
                 f"{service.provider} answered HTTP {response.status_code}: {response.text[:300]}",
             )
-        return response.content
+        return SyncAnswer(response.status_code, response.content)
 
-    async def _check_answer(self, service: SyncService, who: Authenticated, answer: bytes) -> None:
+    async def _check_envelope_answer(
+        self, service: SyncService, caller: _Caller, answer: bytes
+    ) -> None:
         try:
             reply = await self._gateway.admission.authenticate(answer)
         except AdmissionRefused as refused:
@@ -166,60 +272,64 @@ class SyncChannel:
                 f"{refused.refusal.detail}",
             ) from None
         envelope = reply.envelope
-        if envelope.sender != service.provider or envelope.recipient != who.envelope.sender:
+        if envelope.sender != service.provider or envelope.recipient != caller.sender:
             raise fault(
                 ErrorCode.BAD_PROVIDER_RESPONSE,
                 f"the answer goes {envelope.sender} -> {envelope.recipient}, expected "
-                f"{service.provider} -> {who.envelope.sender}",
+                f"{service.provider} -> {caller.sender}",
             )
-        if envelope.causation_id != str(who.envelope.message_id):
+        if caller.message_id is not None and envelope.causation_id != caller.message_id:
             raise fault(
                 ErrorCode.BAD_PROVIDER_RESPONSE,
                 "the answer's causation_id does not name the request's message id",
             )
 
-    async def _log_request(
-        self,
-        service_id: str,
-        raw: bytes,
-        who: Authenticated | None,
-        *,
-        claim: bool = False,
-        provider: str | None = None,
-        code: ErrorCode | None = None,
-        detail: str = "",
-    ) -> None:
-        log = self._gateway.log
+    # --- the log -----------------------------------------------------------------------------
+
+    def _base(self, service_id: str, raw: bytes, caller: _Caller | None) -> dict[str, Any]:
         data: dict[str, Any] = {
             "hop": "sync",
             "service_id": service_id,
-            "provider": provider,
             "request_sha256": sha256_hex(raw),
             "size": len(raw),
         }
-        if who is not None:
-            envelope = who.envelope
+        if caller is not None:
             data.update(
-                message_id=str(envelope.message_id),
-                correlation_id=envelope.correlation_id,
-                sender=envelope.sender,
-                recipient=envelope.recipient,
-                type=envelope.type,
+                message_id=caller.message_id,
+                correlation_id=caller.correlation_id,
+                sender=caller.sender,
+                form="envelope" if caller.envelope is not None else "signed-request",
             )
-        if code is not None:
-            data.update(code=code.value, detail=detail[:2000])
-        if log.keep_bodies and len(raw) <= self._gateway.admission.max_bytes:
+        if self._gateway.log.keep_bodies and len(raw) <= self._gateway.admission.max_bytes:
             data["raw"] = raw.decode("utf-8", errors="replace")
-        claim_id = f"sync:{who.envelope.message_id}" if claim and who is not None else None
-        record = Record.SYNC_REQUEST if code is None else Record.REJECTED
-        await log.append(record, data, claim_message_id=claim_id)
+        return data
+
+    async def _log_request(
+        self, service_id: str, raw: bytes, caller: _Caller, service: SyncService
+    ) -> None:
+        data = self._base(service_id, raw, caller)
+        data["provider"] = service.provider
+        claim = f"sync:{caller.message_id}" if caller.message_id is not None else None
+        await self._gateway.log.append(Record.SYNC_REQUEST, data, claim_message_id=claim)
+
+    async def _log_refusal(
+        self,
+        service_id: str,
+        raw: bytes,
+        caller: _Caller | None,
+        code: ErrorCode,
+        detail: str,
+    ) -> None:
+        data = self._base(service_id, raw, caller)
+        data.update(code=code.value, detail=detail[:2000])
+        await self._gateway.log.append(Record.REJECTED, data)
 
     async def _log_response(
         self,
         service_id: str,
-        who: Authenticated,
+        caller: _Caller,
         request_hash: str,
-        answer: bytes | None,
+        answer: SyncAnswer | None,
         failed: Fault | None,
     ) -> None:
         log = self._gateway.log
@@ -227,17 +337,35 @@ class SyncChannel:
             "hop": "sync",
             "service_id": service_id,
             "request_sha256": request_hash,  # links the answer to its request
-            "message_id": str(who.envelope.message_id),
-            "correlation_id": who.envelope.correlation_id,
-            "sender": who.envelope.sender,
+            "message_id": caller.message_id,
+            "correlation_id": caller.correlation_id,
+            "sender": caller.sender,
         }
         if answer is not None:
-            data["response_sha256"] = sha256_hex(answer)
+            data["status"] = answer.status
+            data["response_sha256"] = sha256_hex(answer.body)
             if log.keep_bodies:
-                data["raw"] = answer.decode("utf-8", errors="replace")
+                data["raw"] = answer.body.decode("utf-8", errors="replace")
         if failed is not None:
             data.update(code=failed.code.value, detail=failed.message[:2000], origin=failed.origin)
         await log.append(Record.SYNC_RESPONSE, data)
+
+
+def _refused(code: ErrorCode, detail: str) -> AdmissionRefused:
+    return AdmissionRefused(Refusal(code, detail))
+
+
+def _target(service: SyncService, fields: dict[str, Any]) -> str:
+    url = service.url
+    for name in service.placeholders:
+        value = fields.get(name)
+        if not isinstance(value, str) or not _FIELD_VALUE.fullmatch(value):
+            raise Rejected(
+                ErrorCode.INVALID_REQUEST,
+                f"the request needs a field {name!r}: letters, digits, '_', '.', '-'",
+            )
+        url = url.replace("{" + name + "}", quote(value, safe=""))
+    return url
 
 
 def _service_label(gateway: Gateway, service_id: str) -> str:

@@ -210,5 +210,6 @@ def systems(gw_ca: CaPair) -> dict[str, SystemCert]:
         "provider.almaty.culture",
         "provider.astana.archives",
         "intruder",
+        "gateway",
     ]
     return {name: issue_system(gw_ca, name) for name in names}

@@ -26,6 +26,7 @@ from shared.clock import SystemClock
 from shared.config import load_settings
 from shared.envelope import Envelope
 from shared.eventlog.factory import create_event_store
+from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
 from shared.pki.jws import JwsVerifier
 from shared.pki.revocation_client import RevocationChecker
 from tests.gateway.conftest import SystemCert, envelope
@@ -58,13 +59,32 @@ sync_services:
     provider: registry
     url: "http://registry.test/lookup"
     clients: [elicense]
+  registry.person_record:
+    provider: registry
+    method: GET
+    url: "http://registry.test/persons/{iin}"
+    answer: record
+    clients: [elicense]
 """
 )
 
 
-def provider_app(registry: SystemCert) -> FastAPI:
-    """The registry's side of the sync channel: answers a person look-up with a signed reply."""
+def provider_app(registry: SystemCert, callers: list[str], verifier: JwsVerifier) -> FastAPI:
+    """The registry's side of the sync channel: answers a person look-up with a signed reply,
+    and serves records by IIN to callers that sign the request (recorded in ``callers``)."""
     app = FastAPI()
+
+    @app.get("/persons/{iin}")
+    async def person(iin: str, request: Request) -> Response:
+        signature = request.headers.get(SIGNATURE_HEADER, "")
+        payload = request_signing_bytes("GET", request.url.path)
+        result = verifier.verify(payload, signature)
+        if not result.ok or result.identity is None:
+            return Response(b'{"code": "bad_signature"}', status_code=401)
+        callers.append(result.identity.subject)
+        if iin != "900101300126":
+            return Response(b'{"code": "person_not_found"}', status_code=404)
+        return Response(b'{"iin": "900101300126", "surname": "X"}')
 
     def answer(request: Envelope, *, sender: str = "registry") -> bytes:
         reply = Envelope(
@@ -107,6 +127,7 @@ class Served:
     client: httpx.AsyncClient
     gateway: Gateway
     ca_endpoint: FakeCaEndpoint
+    provider_callers: list[str]
 
 
 @pytest.fixture
@@ -159,12 +180,16 @@ async def served(
         health_interval=timedelta(hours=1),
     )
     holder.append(gateway)
-    provider = httpx.AsyncClient(transport=httpx.ASGITransport(app=provider_app(own)))
-    mount_gateway(app, gateway, SyncChannel(gateway, provider), service="gateway")
+    callers: list[str] = []
+    provider = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=provider_app(own, callers, verifier))
+    )
+    sync = SyncChannel(gateway, provider, signer=systems["gateway"].signer)
+    mount_gateway(app, gateway, sync, service="gateway")
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
-            yield Served(client, gateway, endpoint)
+            yield Served(client, gateway, endpoint, callers)
     await provider.aclose()
 
 
@@ -279,3 +304,67 @@ async def test_metrics_count_routes_and_failures(
     metrics = (await served.client.get("/metrics")).text
     assert 'gateway_rejections_total{code="MALFORMED_JSON"} 1.0' in metrics
     assert "gateway_sync_seconds_bucket" in metrics
+
+
+def signed_request(
+    systems: dict[str, SystemCert], service: str, body: bytes, *, signer: str = "elicense"
+) -> dict[str, str]:
+    signature = systems[signer].signer.sign(request_signing_bytes("POST", f"/sync/{service}", body))
+    return {SIGNATURE_HEADER: signature, "X-Egov-Sender": "elicense"}
+
+
+async def test_signed_request_lookup_passes_the_record_and_its_404_through(
+    served: Served, systems: dict[str, SystemCert]
+) -> None:
+    body = b'{"iin": "900101300126"}'
+    response = await served.client.post(
+        "/sync/registry.person_record",
+        content=body,
+        headers={
+            **signed_request(systems, "registry.person_record", body),
+            "X-Correlation-ID": "c-42",
+        },
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["iin"] == "900101300126"
+    # The registry saw the gateway as its caller, by the gateway's own signature.
+    assert served.provider_callers == ["gateway"]
+    missing = b'{"iin": "000000000001"}'
+    response = await served.client.post(
+        "/sync/registry.person_record",
+        content=missing,
+        headers=signed_request(systems, "registry.person_record", missing),
+    )
+    assert (response.status_code, response.json()["code"]) == (404, "person_not_found")
+    trace = (await served.client.get("/trace/c-42")).json()
+    assert [(e["record"], e.get("status")) for e in trace] == [
+        (Record.SYNC_REQUEST, None),
+        (Record.SYNC_RESPONSE, 200),
+    ]
+    assert trace[0]["form"] == "signed-request"
+
+
+@pytest.mark.parametrize(
+    ("case", "status", "code"),
+    [
+        ("tampered", 401, "BAD_SIGNATURE"),
+        ("other_signer", 401, "SENDER_MISMATCH"),
+        ("no_iin", 400, "INVALID_REQUEST"),
+        ("odd_iin", 400, "INVALID_REQUEST"),
+    ],
+)
+async def test_signed_request_refusals(
+    served: Served, systems: dict[str, SystemCert], case: str, status: int, code: str
+) -> None:
+    body = {
+        "no_iin": b'{"bin": "123"}',
+        "odd_iin": b'{"iin": "../admin"}',
+    }.get(case, b'{"iin": "900101300126"}')
+    signer = "portal" if case == "other_signer" else "elicense"
+    headers = signed_request(systems, "registry.person_record", body, signer=signer)
+    sent = b'{"iin": "900101300127"}' if case == "tampered" else body
+    response = await served.client.post(
+        "/sync/registry.person_record", content=sent, headers=headers
+    )
+    assert (response.status_code, response.json()["code"]) == (status, code)
+    assert served.provider_callers == []
