@@ -156,7 +156,7 @@ def bootstrap(
         bus=bus,
         clock=clock,
         verifier=verifier,
-        rules_path=settings.rules_file,
+        rules_path=settings.resolved_rules_file(),
         registry=app.state.metrics.registry,
         max_message_bytes=settings.max_message_bytes,
         options=GatewayOptions(

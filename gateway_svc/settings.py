@@ -18,9 +18,15 @@ class GatewaySettings(ServiceSettings):
     service: ClassVar[str] = "gateway"
 
     port: int = Field(8082, ge=1, le=65535, description="HTTP port of gateway (ЭҮШ/ЭҮАШ)")
-    rules_file: Path = Field(
-        DEFAULT_RULES, description="access rules and routes (versioned YAML, reloadable)"
+    rules_file: Path | None = Field(
+        None,
+        description="access rules and routes (versioned YAML, reloadable); unset = the rules "
+        "shipped with the gateway (gateway_svc/rules.yaml)",
     )
+
+    def resolved_rules_file(self) -> Path:
+        return self.rules_file if self.rules_file is not None else DEFAULT_RULES
+
     trust_anchors: Path | None = Field(
         None,
         description="PEM file of the trusted root certificates (НУЦ); unset = every message is "
