@@ -40,6 +40,7 @@ class SystemCert:
     system_id: str
     signer: JwsSigner
     certificate: Any
+    key: Any
 
 
 @pytest.fixture(scope="session")
@@ -63,7 +64,8 @@ def issue_system(ca: CaPair, system_id: str) -> SystemCert:
         now=datetime.now(UTC),
         urls=URLS,
     )
-    return SystemCert(system_id, JwsSigner(key, certificate, [ca.issuing.certificate]), certificate)
+    signer = JwsSigner(key, certificate, [ca.issuing.certificate])
+    return SystemCert(system_id, signer, certificate, key)
 
 
 def envelope(
