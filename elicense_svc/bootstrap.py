@@ -10,6 +10,7 @@ from elicense_svc.components import ElicenseComponents
 from elicense_svc.domain.errors import ElicenseError
 from elicense_svc.entrypoints.api import build_router, install_error_handler
 from elicense_svc.handlers import ElicenseService
+from elicense_svc.messages import DEFAULT_TOPOLOGY, Topology
 from elicense_svc.projections import Projections
 from elicense_svc.registry_port import RegistryLookup
 from elicense_svc.settings import ElicenseSettings
@@ -33,6 +34,7 @@ def bootstrap(
     signer: Signer | None = None,
     verifier: Verifier | None = None,
     lookup: RegistryLookup | None = None,
+    topology: Topology = DEFAULT_TOPOLOGY,
 ) -> Service:
     """Build the service. A ``store`` or ``bus`` passed in belongs to the caller, who opens and
     closes it; what is built here is opened when the app starts and closed when it stops."""
@@ -57,7 +59,14 @@ def bootstrap(
     )
     # The components start after the store and bus are open and stop before they close.
     components = ElicenseComponents(
-        settings, store, bus, clock, signer=signer, verifier=verifier, lookup=lookup
+        settings,
+        store,
+        bus,
+        clock,
+        signer=signer,
+        verifier=verifier,
+        lookup=lookup,
+        topology=topology,
     )
     app = create_app(
         settings,

@@ -17,6 +17,7 @@ from elicense_svc.engines import Engines
 from elicense_svc.entrypoints.consumer import start_consumer
 from elicense_svc.gateway_lookup import GatewayRegistryLookup
 from elicense_svc.handlers import ElicenseService, RetryPolicy
+from elicense_svc.messages import DEFAULT_TOPOLOGY, Topology
 from elicense_svc.projections import Projections
 from elicense_svc.registry_port import RegistryLookup
 from elicense_svc.settings import ElicenseSettings
@@ -62,6 +63,7 @@ class ElicenseComponents:
         signer: Signer | None = None,
         verifier: Verifier | None = None,
         lookup: RegistryLookup | None = None,
+        topology: Topology = DEFAULT_TOPOLOGY,
     ) -> None:
         """``signer``/``verifier``/``lookup`` given: used as they are (tests, embedded runs);
         otherwise built from the settings (key file, trust anchors, gateway URL) at start-up."""
@@ -72,6 +74,7 @@ class ElicenseComponents:
         self._signer = signer
         self._verifier = verifier
         self._lookup = lookup
+        self._topology = topology
         self._parts: Parts | None = None
         self._relay: OutboxRelay | None = None
         self._consumer: Consumer | None = None
@@ -119,6 +122,7 @@ class ElicenseComponents:
             verifier=verifier,
             retry=retry_policy(s),
             on_outbox=self._wakeup.set,
+            topology=self._topology,
         )
         self._parts = Parts(service, Projections(engines))
         self._relay = OutboxRelay(self._store, self._bus, clock=None, wakeup=self._wakeup)

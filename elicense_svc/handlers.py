@@ -56,6 +56,7 @@ class ElicenseService:
         verifier: Verifier,
         retry: RetryPolicy = RetryPolicy(),
         on_outbox: Callable[[], None] | None = None,
+        topology: msg.Topology = msg.DEFAULT_TOPOLOGY,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -66,6 +67,7 @@ class ElicenseService:
         self.verifier = verifier
         self._retry = retry
         self._on_outbox = on_outbox
+        self.topology = topology
         self._counters = Counters(store)
         self._timers: dict[str, TimerHandle] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -640,6 +642,7 @@ class ElicenseService:
             correlation_id=state.request_id,
             body=body,
             at=at,
+            exchange=self.topology.inbound_exchange,
         )
 
     async def _results(
@@ -690,6 +693,7 @@ class ElicenseService:
                 correlation_id=state.request_id,
                 body=body,
                 at=at,
+                exchange=self.topology.inbound_exchange,
             )
         ]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +23,21 @@ SYSTEM_ID = "elicense"
 INBOUND_EXCHANGE = "egov.gateway.in"  # gateway_svc.topology.INBOUND_EXCHANGE
 DELIVER_EXCHANGE = "egov.deliver"  # gateway_svc.topology.DELIVER_EXCHANGE
 INBOX_QUEUE = f"to.{SYSTEM_ID}"  # gateway_svc.topology.recipient_queue("elicense")
+
+
+@dataclass(frozen=True)
+class Topology:
+    """Where elicense publishes (the gateway's inbound exchange) and what it consumes (its
+    ``to.elicense`` queue on the delivery exchange). Other names only to isolate tests that
+    share one broker."""
+
+    inbound_exchange: str = INBOUND_EXCHANGE
+    deliver_exchange: str = DELIVER_EXCHANGE
+    inbox_queue: str = INBOX_QUEUE
+
+
+DEFAULT_TOPOLOGY = Topology()
+
 
 SUBMIT_TYPE = "request.elicense.submit.v1"  # portal → elicense (REQUEST)
 STATUS_TYPE = "status.changed.v1"  # elicense → portal / provider (NOTIFICATION)
@@ -74,6 +90,7 @@ def outgoing(
     correlation_id: str,
     body: Mapping[str, Any],
     at: datetime,
+    exchange: str = INBOUND_EXCHANGE,
 ) -> OutboxMessage:
     envelope = Envelope(
         message_id=message_id(cause, type + ":" + recipient),
@@ -87,7 +104,7 @@ def outgoing(
     ).signed(signer)
     return OutboxMessage(
         message_id=str(envelope.message_id),
-        exchange=INBOUND_EXCHANGE,
+        exchange=exchange,
         routing_key=SYSTEM_ID,
         body=envelope.model_dump_json().encode(),
         headers={"type": type, "correlation_id": correlation_id},

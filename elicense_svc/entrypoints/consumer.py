@@ -19,10 +19,12 @@ from shared.inbox import Effects, InboxConsumer
 CONSUMER = "elicense.intake"
 
 
-def inbox_queue() -> QueueSpec:
+def inbox_queue(topology: msg.Topology) -> QueueSpec:
     # The same declaration as the gateway's (gateway_svc.gateway.Gateway.declare), so that
     # whichever starts first creates it and the other's declare agrees.
-    return QueueSpec(msg.INBOX_QUEUE, bindings=[Binding(msg.DELIVER_EXCHANGE, msg.SYSTEM_ID)])
+    return QueueSpec(
+        topology.inbox_queue, bindings=[Binding(topology.deliver_exchange, msg.SYSTEM_ID)]
+    )
 
 
 class IntakeHandler:
@@ -58,8 +60,9 @@ class IntakeHandler:
 
 
 async def start_consumer(bus: Bus, service: ElicenseService, *, prefetch: int = 16) -> Consumer:
-    await bus.declare_exchange(msg.DELIVER_EXCHANGE)
-    await bus.declare_queue(inbox_queue())
+    topology = service.topology
+    await bus.declare_exchange(topology.deliver_exchange)
+    await bus.declare_queue(inbox_queue(topology))
 
     def committed(effects: Effects) -> None:
         service.notify_outbox()
@@ -69,4 +72,4 @@ async def start_consumer(bus: Bus, service: ElicenseService, *, prefetch: int = 
     inbox = InboxConsumer(
         store=service.store, consumer=CONSUMER, handler=IntakeHandler(service), on_commit=committed
     )
-    return await inbox.consume(bus, msg.INBOX_QUEUE, prefetch=prefetch)
+    return await inbox.consume(bus, topology.inbox_queue, prefetch=prefetch)
