@@ -75,7 +75,9 @@ class Admission:
 
     def close(self) -> None:
         if self._executor is not None:
-            self._executor.shutdown(wait=True)
+            # Called after the consumers stopped, so nothing waits for a result; not waiting
+            # keeps a verification stuck on a slow OCSP responder from blocking the event loop.
+            self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
 
     async def run_blocking(self, fn: Any, *args: Any) -> Any:
