@@ -368,3 +368,37 @@ async def test_signed_request_refusals(
     )
     assert (response.status_code, response.json()["code"]) == (status, code)
     assert served.provider_callers == []
+
+
+async def test_rules_reload_over_http_takes_a_valid_file_and_refuses_a_broken_one(
+    served: Served, tmp_path: Path, systems: dict[str, SystemCert]
+) -> None:
+    rules_path = tmp_path / "rules.yaml"
+    # Version 2 withdraws portal's right to call registry.person.
+    rules_path.write_text(
+        RULES.replace("version: 1", "version: 2").replace(
+            "clients: [elicense, portal]", "clients: [elicense]"
+        ),
+        "utf-8",
+    )
+    response = await served.client.post("/admin/rules/reload")
+    assert response.json() == {"version": 2}
+    request = request_from(systems, "portal")
+    denied = await served.client.post(
+        "/sync/registry.person", content=request.model_dump_json().encode()
+    )
+    assert (denied.status_code, denied.json()["code"]) == (403, "ROUTE_DENIED")
+    rules_path.write_text("version: 3\nsystems: {}\n", "utf-8")
+    broken = await served.client.post("/admin/rules/reload")
+    assert broken.status_code == 422
+    assert (await served.client.get("/health")).json()["rules_version"] == 2
+
+
+async def test_parked_routes_answer_404_for_what_is_not_parked(served: Served) -> None:
+    assert (await served.client.get("/parked")).json() == []
+    response = await served.client.post(f"/parked/{uuid.uuid4()}/portal/redrive")
+    assert response.status_code == 404
+    response = await served.client.post(
+        f"/parked/{uuid.uuid4()}/portal/stop", json={"reason": "gone"}
+    )
+    assert response.status_code == 404
