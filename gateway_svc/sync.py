@@ -309,7 +309,8 @@ class SyncChannel:
     ) -> None:
         data = self._base(service_id, raw, caller)
         data["provider"] = service.provider
-        claim = f"sync:{caller.message_id}" if caller.message_id is not None else None
+        # One namespace with the async channel: a message id is used once at the gateway.
+        claim = caller.message_id
         await self._gateway.log.append(Record.SYNC_REQUEST, data, claim_message_id=claim)
 
     async def _log_refusal(
