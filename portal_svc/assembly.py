@@ -70,6 +70,7 @@ def build_portal(
     limits: Limits | None = None,
     relay_poll_s: float = 0.5,
     stream_poll_s: float = 0.5,
+    public_url: str = "http://127.0.0.1:8081",
 ) -> Portal:
     relay = OutboxRelay(store, bus, poll_interval=relay_poll_s)
     service = PortalService(
@@ -94,7 +95,7 @@ def build_portal(
     return Portal(
         service=service,
         cabinet=cabinet,
-        router=build_router(service, cabinet, poll_s=stream_poll_s),
+        router=build_router(service, cabinet, poll_s=stream_poll_s, public_url=public_url),
         relay=relay,
         inbound=inbound,
         bus=bus,

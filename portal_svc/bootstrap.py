@@ -53,6 +53,7 @@ def _portal(settings: PortalSettings, store: EventStore, bus: Bus, clock: Clock)
             time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
         ),
         blobs=BlobStore(settings.attachments_dir),
+        public_url=settings.public_url,
         limits=Limits(
             max_attachment_bytes=settings.max_attachment_bytes,
             session_ttl=timedelta(minutes=settings.session_minutes),

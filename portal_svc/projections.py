@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -158,6 +158,24 @@ class Cabinet:
         if found is None or datetime.fromisoformat(found["expires_at"]) <= now:
             return None
         return str(found["account"])
+
+    async def changes(self, owner: str, *, poll_s: float) -> AsyncIterator[dict[str, Any]]:
+        """Status changes of ``owner``'s requests from now on, as they reach the log."""
+        await self.refresh()
+        seen = {r["request_id"]: len(r["history"]) for r in self.mine(owner)}
+        while True:
+            await asyncio.sleep(poll_s)
+            await self.refresh()
+            for row in self.mine(owner):
+                done = seen.get(row["request_id"], 0)
+                for entry in row["history"][done:]:
+                    yield {
+                        "request_id": row["request_id"],
+                        "status": entry["status"],
+                        "step": entry["step"],
+                        "at": entry["at"],
+                    }
+                seen[row["request_id"]] = len(row["history"])
 
     def mine(self, owner: str) -> list[dict[str, Any]]:
         rows = [r for r in self.state.requests.values() if r["owner"] == owner]

@@ -36,4 +36,8 @@ class PortalSettings(ServiceSettings):
         65536, ge=1024, le=4 * 1024 * 1024, description="Argon2id memory cost of a password hash"
     )
     argon2_time_cost: int = Field(3, ge=1, le=20, description="Argon2id passes")
+    public_url: str = Field(
+        "http://127.0.0.1:8081",
+        description="the portal's public address (the result PDF's QR code links here)",
+    )
     session_minutes: int = Field(30, ge=1, le=24 * 60, description="session lifetime")

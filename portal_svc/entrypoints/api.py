@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from portal_svc.domain import accounts
@@ -17,6 +17,7 @@ from portal_svc.domain.errors import Forbidden, NotFound, Unauthorized
 from portal_svc.domain.survey import ANSWERS, QUESTIONS
 from portal_svc.domain.texts import negotiate
 from portal_svc.handlers import PortalService, challenge_bytes, token_hash
+from portal_svc.pdf import SignatureCheck, render
 from portal_svc.projections import Cabinet, indicators
 from portal_svc.psc import Center, center_by_bin
 from shared.canonical import canonical_json
@@ -121,7 +122,13 @@ def _request_view(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def build_router(service: PortalService, cabinet: Cabinet, *, poll_s: float = 0.5) -> APIRouter:
+def build_router(
+    service: PortalService,
+    cabinet: Cabinet,
+    *,
+    poll_s: float = 0.5,
+    public_url: str = "http://127.0.0.1:8081",
+) -> APIRouter:
     router = APIRouter()
 
     async def account(authorization: Annotated[str | None, Header()] = None) -> str:
@@ -285,50 +292,64 @@ def build_router(service: PortalService, cabinet: Cabinet, *, poll_s: float = 0.
 
     @router.get("/cabinet/stream")
     async def stream(who: Account) -> StreamingResponse:
-        async def changes() -> AsyncIterator[bytes]:
-            await cabinet.refresh()
-            seen = {
-                r["request_id"]: len(r["history"]) for r in cabinet.mine(who)
-            }  # only what changes from now on
-            while True:
-                await asyncio.sleep(poll_s)
-                await cabinet.refresh()
-                for row in cabinet.mine(who):
-                    done = seen.get(row["request_id"], 0)
-                    for entry in row["history"][done:]:
-                        event = {"request_id": row["request_id"], **entry}
-                        yield f"event: status\ndata: {json.dumps(event)}\n\n".encode()
-                    seen[row["request_id"]] = len(row["history"])
+        """Server-Sent Events: one ``status`` event per status change of my requests."""
 
-        return StreamingResponse(changes(), media_type="text/event-stream")
+        async def events() -> AsyncIterator[bytes]:
+            async for change in cabinet.changes(who, poll_s=poll_s):
+                yield f"event: status\ndata: {json.dumps(change)}\n\n".encode()
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    async def _check(result: dict[str, Any]) -> SignatureCheck:
+        document = result.get("document")
+        signature = result.get("signature")
+        if not isinstance(document, dict) or not isinstance(signature, str):
+            return SignatureCheck("NO_SIGNATURE", None)
+        outcome = await asyncio.to_thread(
+            service.verifier.verify, canonical_json(document), signature
+        )
+        signer = None if outcome.identity is None else outcome.identity.subject
+        return SignatureCheck(outcome.code.value, signer)
+
+    @router.get("/cabinet/requests/{request_id}/result.pdf")
+    async def result_pdf(request: Request, request_id: str, who: Account) -> Response:
+        await _row(request_id, who)
+        found = await service.load(request_id)
+        if found.result is None:
+            raise NotFound("no_result_yet", f"no result for {request_id} yet")
+        stored = dict(found.result)
+        language = negotiate(request.headers.get("accept-language"))
+        content = await asyncio.to_thread(
+            render,
+            stored,
+            check=await _check(stored),
+            verify_url=f"{public_url.rstrip('/')}/verify/{stored['number']}",
+            language=language,
+        )
+        return Response(
+            content,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{stored["number"]}.pdf"'},
+        )
 
     @router.get("/verify/{number}")
     async def verify(number: str) -> dict[str, Any]:
-        """Public: anyone holding a result document checks it by its number."""
+        """Public: anyone holding a result document checks it by its number (the QR code)."""
         await cabinet.refresh()
         request_id = cabinet.state.results.get(number)
         if request_id is None:
             raise NotFound("result_not_found", f"no result document {number}")
         found = await service.load(request_id)
-        stored = found.result or {}
-        document = stored.get("document")
-        signature = stored.get("signature")
-        checked: dict[str, Any] = {"valid": False, "code": "NO_SIGNATURE"}
-        if isinstance(document, dict) and isinstance(signature, str):
-            outcome = await asyncio.to_thread(
-                service.verifier.verify, canonical_json(document), signature
-            )
-            checked = {
-                "valid": outcome.ok,
-                "code": outcome.code.value,
-                "signer": None if outcome.identity is None else outcome.identity.subject,
-            }
+        stored = dict(found.result or {})
+        check = await _check(stored)
         return {
             "number": number,
             "service": found.service,
             "decision": stored.get("decision"),
             "document_sha256": stored.get("document_sha256"),
-            **checked,
+            "valid": check.code == "OK",
+            "code": check.code,
+            "signer": check.signer,
         }
 
     # --- point 5 ---------------------------------------------------------------------------

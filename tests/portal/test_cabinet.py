@@ -1,0 +1,171 @@
+# ruff: noqa: RUF001  -- Kazakh names are Cyrillic on purpose
+"""Point 4: the cabinet (my requests, the status history in order, "update status", the live
+stream), the result document, its PDF with a QR code, and public verification by number."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+import segno
+
+from portal_svc.domain import events
+from shared.bus.port import Reject
+from shared.canonical import canonical_json
+from shared.pki.profiles import Individual
+from tests.portal.conftest import World, iin
+from tests.portal.test_requests import EXPORT_FORM
+
+PROVIDER = "provider.almaty.culture"
+
+
+async def _submitted(world: World, serial: int) -> tuple[str, dict[str, str]]:
+    keys = world.person(serial)
+    headers = await world.signed_in(keys)
+    request_id = await world.draft(
+        headers, "cultural_values_export", EXPORT_FORM, ("standard_p9_documents",)
+    )
+    assert (await world.sign(headers, request_id, keys.signing)).status_code == 200
+    return request_id, headers
+
+
+def _document(request_id: str, applicant: str) -> dict[str, Any]:
+    return {
+        "kind": "certificate",
+        "number": f"KZ-CV-{request_id[-6:]}",
+        "request_id": request_id,
+        "service": "cultural_values_export",
+        "applicant_iin": applicant,
+        "decision": "issued",
+        "name": {"kk": "Куәлік", "ru": "Свидетельство"},
+    }
+
+
+async def test_cabinet_shows_statuses_in_order_and_the_signed_result(world: World) -> None:
+    request_id, headers = await _submitted(world, 40)
+    for status, step in (("registered", "register"), ("in_progress", "review")):
+        await world.deliver(
+            PROVIDER, request_id, "status.changed.v1", {"status": status, "step": step}
+        )
+    head = world.issue(Individual(iin(41), "Ахметов", "Серік"))
+    document = _document(request_id, iin(40))
+    signature = head.sign(canonical_json(document))
+    await world.deliver(
+        PROVIDER,
+        request_id,
+        "result.issued.v1",
+        {"request_id": request_id, "document": document, "signature": signature},
+    )
+    await world.deliver(
+        PROVIDER, request_id, "status.changed.v1", {"status": "completed", "step": None}
+    )
+    mine = (await world.client.get("/cabinet/requests", headers=headers)).json()["requests"]
+    assert [r["request_id"] for r in mine] == [request_id]
+    one = (await world.client.get(f"/cabinet/requests/{request_id}", headers=headers)).json()
+    assert [h["status"] for h in one["history"]] == [
+        "draft",
+        "submitted",
+        "registered",
+        "in_progress",
+        "completed",
+        "completed",
+    ]
+    assert one["status"] == "completed"
+    assert one["term"] == "11 working days"
+    assert one["deadline"].startswith("2019-11-19")
+    number = document["number"]
+    assert one["result_number"] == number
+    result = (
+        await world.client.get(f"/cabinet/requests/{request_id}/result", headers=headers)
+    ).json()
+    assert result["document"] == document
+    assert result["decision"] == "issued"
+    checked = (await world.client.get(f"/verify/{number}")).json()
+    assert checked["valid"] is True
+    assert checked["signer"] == "АХМЕТОВ СЕРІК"
+    pdf = await world.client.get(
+        f"/cabinet/requests/{request_id}/result.pdf", headers={**headers, "Accept-Language": "ru"}
+    )
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+    assert b"/FontFile2" in pdf.content  # the Cyrillic font travels inside the file
+    assert (await world.client.get(f"/verify/{number}x")).json()["code"] == "result_not_found"
+
+
+async def test_a_result_signed_over_other_content_does_not_verify(world: World) -> None:
+    request_id, _ = await _submitted(world, 42)
+    head = world.issue(Individual(iin(43), "Ахметов", "Серік"))
+    document = _document(request_id, iin(42))
+    signature = head.sign(canonical_json({**document, "decision": "refused"}))
+    await world.deliver(
+        PROVIDER, request_id, "result.issued.v1", {"document": document, "signature": signature}
+    )
+    checked = (await world.client.get(f"/verify/{document['number']}")).json()
+    assert (checked["valid"], checked["code"]) == (False, "BAD_SIGNATURE")
+
+
+def test_qr_code_carries_the_verification_url() -> None:
+    # The PDF draws segno's matrix; the same call must encode the URL losslessly.
+    url = "http://127.0.0.1:8081/verify/KZ-CV-123456"
+    code = segno.make(url, error="m", micro=False)
+    assert code.designator.endswith("-M")
+    assert len(code.matrix) == len(code.matrix[0]) >= 21
+
+
+async def test_inbound_messages_are_checked(world: World) -> None:
+    request_id, _ = await _submitted(world, 44)
+    # A provider that was not sent the request.
+    with pytest.raises(Reject, match="is not where"):
+        await world.deliver(
+            "provider.astana.archives", request_id, "status.changed.v1", {"status": "registered"}
+        )
+    with pytest.raises(Reject, match="no request"):
+        await world.deliver(PROVIDER, "P-unknown", "status.changed.v1", {"status": "registered"})
+    types = [e.type for e in await world.store.read_stream(events.request_stream(request_id))]
+    assert events.STATUS_CHANGED not in types
+
+
+async def test_elicense_refusal_arrives_as_a_refused_result(world: World) -> None:
+    request_id, headers = await _submitted(world, 45)
+    # The refusal shape E-licensing sends (no document), here from the request's recipient.
+    await world.deliver(
+        PROVIDER,
+        request_id,
+        "result.refused.v1",
+        {
+            "request_id": request_id,
+            "refusal": "DOCUMENTS_NON_COMPLIANT",
+            "grounds": {"kk": "Құжаттар сәйкес емес", "ru": "Документы не соответствуют"},
+        },
+    )
+    one = (await world.client.get(f"/cabinet/requests/{request_id}", headers=headers)).json()
+    assert one["status"] == "refused"
+    result = (
+        await world.client.get(f"/cabinet/requests/{request_id}/result", headers=headers)
+    ).json()
+    assert result["refusal"] == "DOCUMENTS_NON_COMPLIANT"
+    assert (await world.client.get(f"/verify/{one['result_number']}")).json()[
+        "code"
+    ] == "NO_SIGNATURE"
+
+
+async def test_live_stream_yields_my_status_changes(world: World) -> None:
+    request_id, _ = await _submitted(world, 46)
+    other_id, _ = await _submitted(world, 47)
+    owner = iin(46)
+    stream = world.portal.cabinet.changes(owner, poll_s=0.01)
+    first = asyncio.ensure_future(anext(stream))
+    await asyncio.sleep(0.05)  # the stream has taken its starting point
+    await world.deliver(PROVIDER, other_id, "status.changed.v1", {"status": "registered"})
+    await world.deliver(
+        PROVIDER, request_id, "status.changed.v1", {"status": "registered", "step": "register"}
+    )
+    change = await asyncio.wait_for(first, 5)
+    assert (change["request_id"], change["status"], change["step"]) == (
+        request_id,
+        "registered",
+        "register",
+    )
+    await stream.aclose()
