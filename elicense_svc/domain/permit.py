@@ -39,7 +39,7 @@ def permit_document(
         "kind": result.kind.value,
         "title": result.name.model_dump(mode="json", exclude_none=True),
         "service": {"code": definition.code, "version": definition.version},
-        "holder": {**request.applicant.as_data(), "name": record.get("name")},
+        "holder": {**request.applicant.as_data(), "name": holder_name(record)},
         "provider": {
             "id": request.provider,
             "name": definition.provider.name.model_dump(mode="json", exclude_none=True),
@@ -51,6 +51,20 @@ def permit_document(
         },
         "form": request.form,
     }
+
+
+def holder_name(record: Mapping[str, Any]) -> Any:
+    """The holder's name as the registry gives it: a person's surname, name and patronymic per
+    language (ГБД ФЛ), an entity's name (ГБД ЮЛ)."""
+    surname, name = record.get("surname"), record.get("name")
+    if isinstance(surname, Mapping) and isinstance(name, Mapping):
+        patronymic = record.get("patronymic")
+        parts: list[Mapping[str, Any]] = [surname, name]
+        if isinstance(patronymic, Mapping):
+            parts.append(patronymic)
+        languages = [lang for lang in ("kk", "ru", "en") if all(lang in p for p in parts[:2])]
+        return {lang: " ".join(str(p[lang]) for p in parts if p.get(lang)) for lang in languages}
+    return name
 
 
 def reissued_document(previous: Mapping[str, Any], reason: str) -> dict[str, Any]:
