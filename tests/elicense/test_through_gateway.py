@@ -298,13 +298,18 @@ async def test_portal_path_end_to_end_through_gateway_and_registry(world: World)
         expected_iin=HEAD_IIN,
     )
     assert check.ok
-    assert portal_statuses(world, "gw-1")[-1] == "completed"
+    await until(lambda: "completed" in portal_statuses(world, "gw-1"), "the completed status")
 
 
 async def test_unknown_applicant_data_cannot_be_obtained(world: World) -> None:
     await submit(world, "gw-2", UNKNOWN_IIN)
     await until(
         lambda: "registry_not_found" in portal_statuses(world, "gw-2"), "process 5 at the portal"
+    )
+    # The status and the result are separate messages: the gateway may forward them in any order.
+    await until(
+        lambda: any(e.type == msg.RESULT_REFUSED_TYPE for e in world.portal_inbox),
+        "the refusal in the portal's queue",
     )
     refused = next(e for e in world.portal_inbox if e.type == msg.RESULT_REFUSED_TYPE)
     assert refused.body["refusal"] == "REGISTRY_DATA_NOT_FOUND"
