@@ -14,6 +14,8 @@ from portal_svc.assembly import Portal, build_portal
 from portal_svc.blobs import BlobStore
 from portal_svc.handlers import Limits
 from portal_svc.passwords import Passwords
+from portal_svc.psc import CENTERS
+from portal_svc.registry_lookup import GatewayPersonLookup
 from portal_svc.settings import PortalSettings
 from portal_svc.verification import AuthKeyVerifier
 from regulations import definitions_dir
@@ -38,6 +40,14 @@ def _portal(settings: PortalSettings, store: EventStore, bus: Bus, clock: Clock)
     if settings.trust_anchors is None or settings.key_file is None:
         return None
     password = settings.key_password.get_secret_value() if settings.key_password else ""
+    signer = signer_from_key_file(settings.key_file, password)
+    desks = {}
+    if settings.psc_key_dir is not None:
+        for center in CENTERS:
+            path = settings.psc_key_dir / f"{center.desk}.p12"
+            if path.exists():
+                desks[center.desk] = signer_from_key_file(path, password)
+    gateway = httpx.AsyncClient(base_url=settings.gateway_url, timeout=10.0)
     roots = x509.load_pem_x509_certificates(settings.trust_anchors.read_bytes())
     checker = RevocationChecker(HttpRevocationSource(httpx.Client(timeout=5.0)), clock)
     return build_portal(
@@ -46,7 +56,9 @@ def _portal(settings: PortalSettings, store: EventStore, bus: Bus, clock: Clock)
         clock=clock,
         catalog=Catalog.from_directory(definitions_dir()),
         calendar=KzCalendar(),
-        signer=signer_from_key_file(settings.key_file, password),
+        signer=signer,
+        desk_signers=desks,
+        lookup=GatewayPersonLookup(gateway, signer),
         verifier=JwsVerifier(roots, clock, checker),
         auth_verifier=AuthKeyVerifier(roots, clock, checker),
         passwords=Passwords(

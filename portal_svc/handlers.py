@@ -27,6 +27,7 @@ from portal_svc.domain.errors import (
     Throttled,
     TooLarge,
     Unauthorized,
+    Unavailable,
     UnsupportedMedia,
 )
 from portal_svc.domain.survey import ANSWERS, QUESTIONS
@@ -601,7 +602,7 @@ class PortalService:
 
     async def check_applicant(self, iin: str) -> Mapping[str, Any]:
         if self._lookup is None:
-            raise Forbidden("registry_unavailable", "no registry lookup is configured")
+            raise Unavailable("registry_unavailable", "no registry lookup is configured")
         person = await self._lookup.person(iin)
         if person is None:
             raise NotFound("applicant_not_found", f"IIN {iin} is not in the persons registry")

@@ -26,6 +26,14 @@ class PortalSettings(ServiceSettings):
         None, description="the portal's PKCS#12 key file (signs envelopes to the gateway)"
     )
     key_password: SecretStr | None = Field(None, description="password of the key file")
+    psc_key_dir: Path | None = Field(
+        None,
+        description="directory of the PSC desks' key files, <desk>.p12 (e.g. psc.astana.p12), "
+        "opened with the key password; unset = no desk is served",
+    )
+    gateway_url: str = Field(
+        "http://127.0.0.1:8082", description="the gateway's HTTP address (registry look-ups)"
+    )
     attachments_dir: Path = Field(
         Path("var/portal/attachments"), description="content-addressed store of attachments"
     )

@@ -80,6 +80,18 @@ def sim_ca() -> CaPair:
     return CaPair(root, issuing)
 
 
+@dataclass
+class FakeRegistry:
+    """The persons registry as the gateway's sync channel answers it; records the asks."""
+
+    known: set[str]
+    asked: list[str]
+
+    async def person(self, iin: str) -> dict[str, Any] | None:
+        self.asked.append(iin)
+        return {"iin": iin, "surname": "TESTOV"} if iin in self.known else None
+
+
 @dataclass(frozen=True)
 class Keys:
     signing: JwsSigner
@@ -99,6 +111,7 @@ class World:
     sent: list[Message]
     systems: dict[str, JwsSigner]
     serials: Any
+    registry: FakeRegistry
 
     def issue(
         self,
@@ -277,13 +290,25 @@ async def _collect(box: list[Message], delivery: Delivery) -> None:
     box.append(delivery.message)
 
 
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return Catalog.from_directory(definitions_dir())  # parsing the YAML is the slow part
+
+
+@pytest.fixture(scope="session")
+def calendar() -> KzCalendar:
+    return KzCalendar()
+
+
 @pytest.fixture
 def start() -> datetime:
     return ALMATY_2019
 
 
 @pytest.fixture
-async def world(tmp_path: Path, sim_ca: CaPair, start: datetime) -> AsyncIterator[World]:
+async def world(
+    tmp_path: Path, sim_ca: CaPair, start: datetime, catalog: Catalog, calendar: KzCalendar
+) -> AsyncIterator[World]:
     clock = SimulatedClock(start)
     store = SqliteEventStore(tmp_path / "portal.sqlite3", clock=clock)
     await store.open()
@@ -314,6 +339,7 @@ async def world(tmp_path: Path, sim_ca: CaPair, start: datetime) -> AsyncIterato
         sent=sent,
         systems={},
         serials=serials,
+        registry=FakeRegistry({iin(n) for n in range(60, 70)}, []),
     )
     for system in (
         "portal",
@@ -328,14 +354,15 @@ async def world(tmp_path: Path, sim_ca: CaPair, start: datetime) -> AsyncIterato
         store=store,
         bus=bus,
         clock=clock,
-        catalog=Catalog.from_directory(definitions_dir()),
-        calendar=KzCalendar(),
+        catalog=catalog,
+        calendar=calendar,
         signer=w.systems["portal"],
         verifier=verifier,
         auth_verifier=AuthKeyVerifier(roots, clock, checker),
         passwords=Passwords(time_cost=1, memory_kib=1024),
         blobs=BlobStore(tmp_path / "blobs"),
         desk_signers={"psc.astana": w.systems["psc.astana"]},
+        lookup=w.registry,
         limits=Limits(max_attachment_bytes=64 * 1024),
         relay_poll_s=0.05,
         stream_poll_s=0.01,
