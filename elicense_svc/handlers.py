@@ -395,6 +395,9 @@ class ElicenseService:
         engine = self.engine_of(state)
         current = state.steps(engine).current
         sign = signing_step(engine.definition)
+        if sign.role not in actor.roles:
+            # Only the authorized person drafts what they will sign (and so reserves a number).
+            raise Forbidden("ROLE_REQUIRED", f"the permit is drafted and signed by {sign.role!r}")
         if current is None or current.step != sign.id:
             raise ElicenseError(
                 "NOT_AT_SIGNING",

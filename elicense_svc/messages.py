@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -67,7 +67,7 @@ class PortalSubmission(BaseModel):
 
     request_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
     service: str = Field(min_length=1)
-    channel: str = "portal"
+    channel: Literal["portal", "elicense_portal"] = "portal"  # egov.kz or elicense.kz
     applicant_iin: str | None = None
     applicant_bin: str | None = None
     submitted_at: datetime | None = None

@@ -280,3 +280,25 @@ def test_submission_body_is_strict() -> None:
         msg.PortalSubmission.model_validate(
             json.loads('{"request_id": "x", "service": "A", "surprise": 1}')
         )
+
+
+async def test_only_the_authorized_person_drafts_the_permit(
+    service: ElicenseService, pki: Pki
+) -> None:
+    await portal_submit(service, pki, request_id="r-7")
+    d = service.directory
+    clerk = staff_actor(d, CLERK_IIN, pki.staff(CLERK_IIN, ALMATY_CULTURE_BIN))
+    with pytest.raises(Forbidden) as refused:
+        await service.permit_draft(clerk, "r-7")
+    assert refused.value.code == "ROLE_REQUIRED"
+    head = staff_actor(d, HEAD_IIN, pki.staff(HEAD_IIN, ALMATY_CULTURE_BIN))
+    with pytest.raises(ElicenseError) as early:
+        await service.permit_draft(head, "r-7")
+    assert early.value.code == "NOT_AT_SIGNING"
+
+
+def test_portal_channel_is_one_of_the_portals() -> None:
+    with pytest.raises(ValueError, match="channel"):
+        msg.PortalSubmission.model_validate(
+            {"request_id": "x", "service": "A", "channel": "provider_office"}
+        )
