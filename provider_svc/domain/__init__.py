@@ -1,0 +1,1 @@
+"""The provider workstation's domain: pure data and rules, no I/O, time passed in."""

@@ -1,0 +1,71 @@
+"""The workstations behind the regional gateways (ЭҮӨШ АЖО / ЖАО АЖ): one information system per
+provider, each with its own certificate (its system id is the certificate's CN) and its own
+delivery queue ``to.<system id>``.
+
+Which services each provider renders is a fact of the seeds (001 p.1, 002 p.1, 004 p.1); the
+system ids are those of gateway_svc/rules.yaml. The Astana state archive works inside the
+Astana department's system (004 p.1: the department "with the State archive of Astana"), so it
+has no system of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared.regulation.catalog import Catalog
+from shared.regulation.model import Route
+
+
+@dataclass(frozen=True)
+class Workstation:
+    system_id: str
+    region: str
+    name: str
+    services: tuple[str, ...]  # definition codes this provider renders through the gateway
+
+
+WORKSTATIONS: tuple[Workstation, ...] = (
+    Workstation(
+        "provider.almaty.culture",
+        "almaty",
+        "Almaty Department of Culture and Archives",
+        ("cultural_values_export",),  # 001
+    ),
+    Workstation(
+        "provider.almaty.green_economy",
+        "almaty",
+        "Almaty Department of Green Economy",
+        ("minerals_absence_conclusion", "minerals_building_permit"),  # 002 C, D
+    ),
+    Workstation(
+        "provider.astana.archives",
+        "astana",
+        "Astana Department of Archives and Documentation, with the Astana State Archive",
+        ("archive_reference",),  # 004
+    ),
+)
+
+
+def workstation(system_id: str) -> Workstation:
+    for ws in WORKSTATIONS:
+        if ws.system_id == system_id:
+            return ws
+    known = ", ".join(w.system_id for w in WORKSTATIONS)
+    raise KeyError(f"no workstation {system_id!r}; known: {known}")
+
+
+def check_against(catalog: Catalog) -> None:
+    """Every service a workstation claims has a version routed through the regional gateway in
+    the same region, so a typo here fails at start-up, not at the first request."""
+    for ws in WORKSTATIONS:
+        for code in ws.services:
+            versions = [
+                d
+                for d in catalog.versions(code)
+                if d.route is Route.REGIONAL_GATEWAY and d.provider.region == ws.region
+            ]
+            if not versions:
+                raise ValueError(
+                    f"{ws.system_id}: {code} has no version routed through the regional "
+                    f"gateway of {ws.region}"
+                )

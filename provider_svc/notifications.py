@@ -1,0 +1,119 @@
+"""Outgoing messages: status notifications and result deliveries, signed by the workstation's
+system certificate and put in the outbox for the gateway (exchange ``egov.gateway.in``,
+routing key = the sender's system id, gateway_svc/topology.py)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Final
+from uuid import uuid4
+
+from provider_svc.domain.events import STATUS_NOTIFIED
+from provider_svc.domain.request import Origin
+from shared.canonical import canonical_json
+from shared.envelope import Envelope
+from shared.eventlog.port import NewEvent, OutboxMessage
+from shared.signing import Signer
+
+GATEWAY_IN: Final = "egov.gateway.in"
+STATUS_TYPE: Final = "status.changed.v1"  # NOTIFICATION by the gateway's "status.#" rule
+RESULT_TYPE: Final = "result.issued.v1"  # RESPONSE by the gateway's "result.#" rule
+PSC_DESK_FIELD: Final = "psc_desk"  # the gateway also delivers a notification to this desk
+
+
+def mask_iin(iin: str) -> str:
+    """Statuses are public (``egov.status``): the applicant appears masked (ARCHITECTURE.md)."""
+    return iin[:2] + "*" * 6 + iin[-4:] if len(iin) == 12 else "*" * len(iin)
+
+
+def _outbox(envelope: Envelope) -> OutboxMessage:
+    return OutboxMessage(
+        message_id=str(envelope.message_id),
+        exchange=GATEWAY_IN,
+        routing_key=envelope.sender,
+        body=envelope.model_dump_json().encode(),
+        headers={"type": envelope.type, "correlation_id": envelope.correlation_id},
+    )
+
+
+def status_message(
+    *,
+    signer: Signer,
+    origin: Origin,
+    request_id: str,
+    service_code: str,
+    version: str,
+    status: str,
+    step: str | None,
+    step_deadline: str | None,
+    request_deadline: str,
+    at: datetime,
+    extra: Mapping[str, Any] | None = None,
+) -> tuple[NewEvent, OutboxMessage]:
+    body: dict[str, Any] = {
+        "request_id": request_id,
+        "status": status,
+        "step": step,
+        "step_deadline": step_deadline,
+        "request_deadline": request_deadline,
+        "version": version,
+        "channel": origin.channel.value,
+        "applicant": mask_iin(origin.applicant_iin),
+        "at": at.isoformat(),
+    }
+    if origin.psc_desk:
+        body[PSC_DESK_FIELD] = origin.psc_desk
+    body.update(extra or {})
+    envelope = Envelope(
+        message_id=uuid4(),
+        correlation_id=request_id,
+        type=STATUS_TYPE,
+        sender=origin.workstation,
+        recipient=origin.reply_to,
+        service_code=service_code,
+        sent_at=at,
+        body=body,
+    ).signed(signer)
+    event = NewEvent(
+        STATUS_NOTIFIED,
+        {
+            "request_id": request_id,
+            "status": status,
+            "step": step,
+            "message_id": str(envelope.message_id),
+            "recipient": envelope.recipient,
+            "at": at.isoformat(),
+        },
+    )
+    return event, _outbox(envelope)
+
+
+def document_sha256(document: Mapping[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(dict(document))).hexdigest()
+
+
+def result_message(
+    *,
+    signer: Signer,
+    origin: Origin,
+    request_id: str,
+    service_code: str,
+    document: Mapping[str, Any],
+    signature: str,
+    at: datetime,
+) -> OutboxMessage:
+    """The signed result to the portal cabinet or the PSC desk that filed the request (a
+    RESPONSE, not fanned out: the document names the applicant in full)."""
+    envelope = Envelope(
+        message_id=uuid4(),
+        correlation_id=request_id,
+        type=RESULT_TYPE,
+        sender=origin.workstation,
+        recipient=origin.reply_to,
+        service_code=service_code,
+        sent_at=at,
+        body={"request_id": request_id, "document": dict(document), "signature": signature},
+    ).signed(signer)
+    return _outbox(envelope)
