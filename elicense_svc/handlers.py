@@ -28,13 +28,23 @@ from shared.envelope import Envelope
 from shared.eventlog.port import ConcurrencyConflict, EventStore, NewEvent, OutboxMessage
 from shared.inbox import Effects
 from shared.logging import get_logger
-from shared.regulation.engine import REQUEST_COMPLETED, REQUEST_REFUSED, StepEngine
+from shared.regulation.engine import (
+    REQUEST_COMPLETED,
+    REQUEST_OVERDUE,
+    REQUEST_REFUSED,
+    STEP_STARTED,
+    EventLike,
+    StepEngine,
+)
 from shared.regulation.errors import ActionRefused, RegulationError
 from shared.regulation.model import Channel
+from shared.regulation.timers import DeadlineWatch
 from shared.signing import Signer, Verifier
 
 _PORTAL_CHANNELS = frozenset({Channel.PORTAL, Channel.ELICENSE_PORTAL})
 _ATTEMPTS = 10
+# Events after which the deadline timers are re-armed (a step started or the request ended).
+_MOVES_DEADLINES = frozenset({STEP_STARTED, REQUEST_COMPLETED, REQUEST_REFUSED})
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,7 @@ class ElicenseService:
         self.topology = topology
         self._counters = Counters(store)
         self._timers: dict[str, TimerHandle] = {}
+        self._watches: dict[str, DeadlineWatch] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._log = get_logger("elicense_svc.handlers")
 
@@ -247,11 +258,56 @@ class ElicenseService:
         for handle in self._timers.values():
             handle.cancel()
         self._timers.clear()
+        for watch in self._watches.values():
+            watch.cancel()
+        self._watches.clear()
+
+    # --- deadlines (the definition's norms and term, shared.regulation's timers) ----------
+
+    async def arm(self, request_id: str) -> None:
+        """(Re)arm the request's deadline timers; every action moves them."""
+        state = await self.load(request_id)
+        engine = self.engine_of(state)
+        watch = self._watches.get(request_id)
+        if state.steps(engine).finished is not None:
+            if watch is not None:
+                watch.cancel()
+                del self._watches[request_id]
+            return
+        if watch is None:
+            stream = ev.request_stream(request_id)
+
+            async def read() -> Sequence[EventLike]:
+                return await self.store.read_stream(stream)
+
+            async def append(_due: Sequence[NewEvent]) -> None:
+                await self._record_due(request_id)
+
+            watch = self._watches[request_id] = DeadlineWatch(engine, self.clock, read, append)
+        await watch.arm()
+
+    async def _record_due(self, request_id: str) -> None:
+        """Append the timer events due now (DeadlineApproaching, StepOverdue, RequestOverdue)
+        from a fresh read, so a staff action racing the timer costs a retry, not a crash."""
+        for _ in range(_ATTEMPTS):
+            try:
+                state = await self.load(request_id)
+                engine = self.engine_of(state)
+                due = engine.due(state.steps(engine), self.clock.now())
+                if due:
+                    await self._append_request(state, due, ELICENSE)
+                return
+            except ConcurrencyConflict:
+                continue
+            except Exception as exc:  # a timer must never take the clock down with it
+                self._log.error("elicense.deadline_failed", request_id=request_id, error=repr(exc))
+                return
 
     async def _check_safely(self, request_id: str) -> None:
         self._timers.pop(request_id, None)
         try:
             await self.check_registry(request_id)
+            await self.arm(request_id)
         except Exception as exc:  # the store failed: try again later, never drop the request
             self._log.error(
                 "elicense.registry_check_failed", request_id=request_id, error=repr(exc)
@@ -310,6 +366,7 @@ class ElicenseService:
                     pending.add(event.stream_id.removeprefix(ev.REQUEST_STREAM_PREFIX))
             after = batch[-1].position
         for request_id in sorted(pending):
+            await self.arm(request_id)
             state = await self.load(request_id)
             if req.needs_registry_check(self.engine_of(state), state):
                 when = state.retry_at or self.clock.now()
@@ -578,7 +635,10 @@ class ElicenseService:
             outbox=await self._messages(state, after, events),
         )
         self._notify()
-        return req.fold(await self.store.read_stream(ev.request_stream(state.request_id)))
+        after = req.fold(await self.store.read_stream(ev.request_stream(state.request_id)))
+        if any(e.type in _MOVES_DEADLINES for e in events):
+            await self.arm(state.request_id)
+        return after
 
     def _notify(self) -> None:
         if self._on_outbox is not None:
@@ -630,6 +690,10 @@ class ElicenseService:
                 body["message"] = req.DATA_CANNOT_BE_OBTAINED
                 body["reason"] = after.registry_reason
             out.append(self._status(after, body, cause, now))
+        overdue = [e for e in events if e.type == REQUEST_OVERDUE]
+        if overdue:
+            late = {**body, "status": Status.OVERDUE.value, "deadline": overdue[0].data["deadline"]}
+            out.append(self._status(after, late, cause + ":overdue", now))
         out.extend(await self._results(after, events, cause, now))
         return out
 

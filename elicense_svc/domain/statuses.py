@@ -17,6 +17,7 @@ class Status(StrEnum):
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
     REFUSED = "refused"
+    OVERDUE = "overdue"  # the request's term (p.8 / appendix 1) ran out; work continues
     # Permit lifecycle notifications (003 p.5.3)
     PERMIT_REISSUED = "permit_reissued"
     PERMIT_SUSPENDED = "permit_suspended"
