@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final
 from uuid import uuid4
 
@@ -42,6 +43,7 @@ from shared.regulation.engine import (
     REQUEST_REFUSED,
     STEP_OVERDUE,
     STEP_STARTED,
+    RequestState,
     StepEngine,
     WorkingCalendar,
 )
@@ -613,6 +615,11 @@ class ProviderService:
             extra: dict[str, Any] = {}
             if event.type == STEP_STARTED:
                 status, step, deadline = str(d["status"]), str(d["step"]), d.get("deadline")
+                signed = _last(history, events.RESULT_SIGNED)
+                if d["role"] in EXTERNAL_ROLES and signed is not None:
+                    # 004 p.7 process 7: the signed result goes to the PSC desk, which hands
+                    # it out (process 8) and reports back.
+                    out.append(self._result(signer, origin, state, signed, now))
             elif event.type in (REQUEST_COMPLETED, REQUEST_REFUSED):
                 status, step, deadline = str(d["status"]), None, None
                 signed = _last(history, events.RESULT_SIGNED)
@@ -622,18 +629,10 @@ class ProviderService:
                         "sha256": signed.data["sha256"],
                         "signed_by": signed.data["signer"],
                     }
-                    if origin.channel is not Channel.PROVIDER_OFFICE:
-                        out.append(
-                            result_message(
-                                signer=signer,
-                                origin=origin,
-                                request_id=state.request_id,
-                                service_code=definition.code,
-                                document=signed.data["document"],
-                                signature=str(signed.data["signature"]),
-                                at=now,
-                            )
-                        )
+                    if origin.channel is Channel.PORTAL:
+                        # To the personal cabinet; a paper request is handed out at the office,
+                        # a PSC one was sent to the desk before its hand-out step.
+                        out.append(self._result(signer, origin, state, signed, now))
                 if event.type == REQUEST_REFUSED:
                     grounds = _last(history, events.GROUNDS_RECORDED)
                     extra["refusal"] = {
@@ -663,6 +662,20 @@ class ProviderService:
             into.append(notified)
             out.append(message)
         return out
+
+    @staticmethod
+    def _result(
+        signer: Signer, origin: Origin, state: RequestState, signed: Any, at: datetime
+    ) -> OutboxMessage:
+        return result_message(
+            signer=signer,
+            origin=origin,
+            request_id=state.request_id,
+            service_code=state.service,
+            document=signed.data["document"],
+            signature=str(signed.data["signature"]),
+            at=at,
+        )
 
     def _signed_result(
         self,
