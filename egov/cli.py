@@ -42,6 +42,9 @@ def build_cli() -> typer.Typer:
 
     cli.add_typer(elicense.build(), name="elicense")
     cli.add_typer(elicense.build_replay(), name="replay")
+    from egov.commands import portal
+
+    portal.mount(cli)  # egov portal ..., egov replay portal
     # Sub-commands of other areas: one import and one line each, as above.
     return cli
 
