@@ -42,6 +42,9 @@ async def test_valid_request_is_delivered_once_through_the_regional_gateway(
     mid = str(env.message_id)
     await harness.send(raw_of(env))
     await harness.wait_for(lambda: _true(len(inbox) >= 1), "delivery")
+    # The DELIVERED record is written after the broker's confirm, so possibly after the
+    # recipient already has the message: wait for the record, not only for the message.
+    await harness.wait_records(mid, Record.DELIVERY, count=2)
     deliveries = await harness.gateway.log.deliveries(mid)
     assert [(d.recipient, d.state.value) for d in deliveries] == [(PROVIDER, "DELIVERED")]
     # The delivered bytes are the sender's: its signature still verifies at the recipient.

@@ -51,6 +51,8 @@ async def test_status_notification_fans_out_with_the_original_signature(
     assert public[0].routing_key == "archive_reference.in_progress"
     assert public[0].body == raw  # byte for byte: the provider's signature still verifies
     assert json.loads(desk[0].body)["signature"] == env.signature
+    # ON_DELIVERY for both, then DELIVERED for both (written after the broker's confirm).
+    await harness.wait_records(str(env.message_id), Record.DELIVERY, count=4)
     states = {
         d.recipient: d.state for d in await harness.gateway.log.deliveries(str(env.message_id))
     }
