@@ -143,7 +143,9 @@ class ElicenseService:
             # The same request again under another message id: registered once already.
             self._log.info("elicense.duplicate_request", request_id=submission.request_id)
             return Effects(stream_id=stream)
-        at = submission.submitted_at or envelope.sent_at
+        # The version in force, the number's year and the term count from the submission
+        # instant (the portal's), never from a future one.
+        at = min(submission.submitted_at or envelope.sent_at, self.clock.now())
         engine, provider, applicant, number = await self._registration(
             request_id=submission.request_id,
             service=submission.service,
@@ -167,7 +169,7 @@ class ElicenseService:
                 "applicant_signature": submission.applicant_signature,
             },
             number=number,
-            at=self.clock.now(),
+            at=at,
             form=submission.form,
             documents=[req.Document(**d.model_dump()) for d in submission.documents],
         )
@@ -399,7 +401,7 @@ class ElicenseService:
             ev.DOCUMENTS_ATTACHED,
             {"request_id": request_id, "documents": [d.as_data() for d in documents]},
         )
-        return await self._append_request(state, [event], actor)
+        return await self._append_staff(state, [event], actor)
 
     async def act(
         self,
@@ -440,7 +442,7 @@ class ElicenseService:
         elif document_signature is not None:
             raise Invalid("NO_SIGNATURE_HERE", f"step {step!r} signs no document")
         new += req.advance(engine, req.apply(state, new), now)
-        after = await self._append_request(state, new, actor)
+        after = await self._append_staff(state, new, actor)
         if req.needs_registry_check(engine, after):
             self.kick(request_id)  # 003: the step reached is the registry's own
         return after
@@ -639,6 +641,19 @@ class ElicenseService:
         if any(e.type in _MOVES_DEADLINES for e in events):
             await self.arm(state.request_id)
         return after
+
+    async def _append_staff(
+        self, state: req.ElicenseRequest, new: Sequence[NewEvent], actor: Actor
+    ) -> req.ElicenseRequest:
+        try:
+            return await self._append_request(state, new, actor)
+        except ConcurrencyConflict:
+            # Someone (a colleague, the registry check, a timer) changed the request since it
+            # was read: the action was decided on a stale state, so it is not recorded.
+            raise ElicenseError(
+                "CONCURRENT_CHANGE",
+                f"request {state.request_id} changed while you acted; reload it and try again",
+            ) from None
 
     def _notify(self) -> None:
         if self._on_outbox is not None:

@@ -44,8 +44,9 @@ STATUS_TYPE = "status.changed.v1"  # elicense → portal / provider (NOTIFICATIO
 RESULT_ISSUED_TYPE = "result.issued.v1"  # elicense → portal: the signed permit (RESPONSE)
 RESULT_REFUSED_TYPE = "result.refused.v1"  # elicense → portal: refusal with grounds (RESPONSE)
 
-# Message ids are derived from the event that caused the message, so a command retried after
-# a crash produces the same ids and the receivers' inboxes drop the copy.
+# Message ids are derived from the event that caused the message (one id per cause and kind):
+# a message is committed with its cause, and the relay republishing the row after a crash
+# reuses its id, so the receivers' inboxes drop the copy.
 _NAMESPACE = uuid.UUID("6f1d3c52-4b7e-4f0a-9a52-0c1e5d2b7a11")
 
 

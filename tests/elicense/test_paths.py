@@ -4,6 +4,7 @@ the messages for the portal."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from datetime import timedelta
@@ -302,3 +303,21 @@ def test_portal_channel_is_one_of_the_portals() -> None:
         msg.PortalSubmission.model_validate(
             {"request_id": "x", "service": "A", "channel": "provider_office"}
         )
+
+
+async def test_two_staff_acting_at_once_record_the_step_once(
+    service: ElicenseService, pki: Pki, store: SqliteEventStore
+) -> None:
+    await portal_submit(service, pki, request_id="r-8")
+    clerk = staff_actor(service.directory, CLERK_IIN, pki.staff(CLERK_IIN, ALMATY_CULTURE_BIN))
+    outcomes = await asyncio.gather(
+        service.act(clerk, "r-8", step="register", outcome="registered"),
+        service.act(clerk, "r-8", step="register", outcome="registered"),
+        return_exceptions=True,
+    )
+    failures = [o for o in outcomes if isinstance(o, BaseException)]
+    assert len(failures) == 1
+    assert isinstance(failures[0], ElicenseError)
+    assert failures[0].code in {"CONCURRENT_CHANGE", "WRONG_ORDER"}
+    events = await store.read_stream(ev.request_stream("r-8"))
+    assert sum(e.type == "StepCompleted.v1" and e.data["step"] == "register" for e in events) == 1
