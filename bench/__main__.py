@@ -14,6 +14,7 @@ import time
 BENCHMARKS = (
     ("message bus: publish one by one vs pipelined confirms", "bench.bus_publish"),
     ("signatures: our JWS vs raw cryptography", "bench.pki_bench"),
+    ("gateway: verify + log + forward vs raw aio-pika", "bench.gateway_bench"),
 )
 
 
