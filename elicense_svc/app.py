@@ -1,5 +1,6 @@
-"""The elicense service's HTTP app. For now it serves the shared operational endpoints
-(``/health``, ``/metrics``, ``/docs``); the service's own routes are added here."""
+"""The elicense service's HTTP app: the shared operational endpoints (``/health``,
+``/metrics``, ``/docs``); bootstrap mounts the staff and verification routes
+(``entrypoints/api.py``) on it."""
 
 # ruff: noqa: RUF001 - the Kazakh and Russian names are Cyrillic on purpose
 

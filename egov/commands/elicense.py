@@ -101,7 +101,8 @@ def verify_permit(
         settings = load_settings(ElicenseSettings)
         url = f"http://{settings.host}:{settings.port}"
     try:
-        response = httpx.get(f"{url.rstrip('/')}/permits/{number}", timeout=10)
+        with httpx.Client(base_url=url, timeout=10) as client:
+            response = client.get(f"/permits/{number}")
     except httpx.HTTPError as exc:
         typer.echo(f"egov elicense verify-permit: {url}: {exc}", err=True)
         raise typer.Exit(2) from None
