@@ -27,7 +27,10 @@ test: lint
 run: install
 	$(BIN)/egov run
 
+# Benchmarks measure against real servers: the EGOV_* variables, else the local defaults.
 bench: install
+	EGOV_AMQP_URL="$${EGOV_AMQP_URL:-amqp://guest:guest@127.0.0.1:5672/}" \
+	EGOV_PG_DSN="$${EGOV_PG_DSN:-postgresql://postgres@127.0.0.1:5432/test}" \
 	$(BIN)/python -m bench
 
 # Regenerates docs/regulations/ from the definitions; tests/regulation fails when they drift.
