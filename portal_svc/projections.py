@@ -114,9 +114,13 @@ def apply(state: CabinetState, event: RecordedEvent) -> None:
         for question, answer in data["answers"].items():
             per_service[question][str(answer)] += 1
     if status is not None:
-        row["status"] = status
-        row["history"].append(_history_entry(event, status, step))
-    row["last_change"] = data.get("at", row["last_change"])
+        # Ordered by the sender's time: the gateway may deliver two notifications of one
+        # request out of order, and the cabinet shows them as they happened.
+        history = row["history"]
+        history.append(_history_entry(event, status, step))
+        history.sort(key=lambda h: (datetime.fromisoformat(h["at"]), h["position"]))
+        row["status"] = history[-1]["status"]
+        row["last_change"] = history[-1]["at"]
 
 
 def indicators(counts: dict[str, dict[str, int]]) -> dict[str, Any]:
@@ -162,20 +166,22 @@ class Cabinet:
     async def changes(self, owner: str, *, poll_s: float) -> AsyncIterator[dict[str, Any]]:
         """Status changes of ``owner``'s requests from now on, as they reach the log."""
         await self.refresh()
-        seen = {r["request_id"]: len(r["history"]) for r in self.mine(owner)}
+        # Positions, not counts: a late notification is sorted into the middle of a history.
+        seen = {h["position"] for r in self.mine(owner) for h in r["history"]}
         while True:
             await asyncio.sleep(poll_s)
             await self.refresh()
             for row in self.mine(owner):
-                done = seen.get(row["request_id"], 0)
-                for entry in row["history"][done:]:
+                for entry in row["history"]:
+                    if entry["position"] in seen:
+                        continue
+                    seen.add(entry["position"])
                     yield {
                         "request_id": row["request_id"],
                         "status": entry["status"],
                         "step": entry["step"],
                         "at": entry["at"],
                     }
-                seen[row["request_id"]] = len(row["history"])
 
     def mine(self, owner: str) -> list[dict[str, Any]]:
         rows = [r for r in self.state.requests.values() if r["owner"] == owner]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from portal_svc.domain import events, statuses
@@ -46,6 +47,7 @@ class PortalRequest:
     form: Mapping[str, Any] = field(default_factory=dict)
     documents: tuple[Document, ...] = ()
     status: str = statuses.DRAFT
+    status_at: datetime | None = None  # the sender's time of the status shown
     result: Mapping[str, Any] | None = None
     survey: Mapping[str, Any] | None = None
     handed_out: bool = False
@@ -71,6 +73,15 @@ class PortalRequest:
 
     def signing_bytes(self) -> bytes:
         return canonical_json(self.signing_payload())
+
+
+def _newer(request: PortalRequest, data: Mapping[str, Any], status: str) -> PortalRequest:
+    """The gateway may deliver two notifications of one request out of order (it handles
+    messages concurrently): the status shown is the one the sender stamped last."""
+    at = datetime.fromisoformat(str(data["at"]))
+    if request.status_at is not None and at < request.status_at:
+        return request
+    return replace(request, status=status, status_at=at)
 
 
 def fold(history: Iterable[Any]) -> PortalRequest | None:
@@ -103,16 +114,16 @@ def fold(history: Iterable[Any]) -> PortalRequest | None:
             kept = tuple(d for d in request.documents if d.code != document.code)
             request = replace(request, documents=(*kept, document))
         elif event.type == events.SUBMISSION_REFUSED:
-            request = replace(request, status=statuses.REJECTED_SIGNATURE)
+            request = _newer(request, data, statuses.REJECTED_SIGNATURE)
         elif event.type == events.REQUEST_SUBMITTED:
-            request = replace(request, status=statuses.SUBMITTED)
+            request = _newer(request, data, statuses.SUBMITTED)
         elif event.type == events.STATUS_CHANGED:
-            request = replace(request, status=data["status"])
+            request = _newer(request, data, data["status"])
         elif event.type == events.RESULT_RECEIVED:
-            request = replace(request, result=dict(data), status=data["status"])
+            request = _newer(replace(request, result=dict(data)), data, data["status"])
         elif event.type == events.SURVEY_ANSWERED:
             request = replace(request, survey=dict(data))
         elif event.type == events.RESULT_HANDED_OUT:
-            request = replace(request, handed_out=True, status=statuses.HANDED_OUT)
+            request = _newer(replace(request, handed_out=True), data, statuses.HANDED_OUT)
         request = replace(request, version_no=version)
     return request

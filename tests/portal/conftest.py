@@ -261,6 +261,7 @@ class World:
         *,
         recipient: str = "portal",
         service_code: str = "cultural_values_export",
+        at: datetime | None = None,
     ) -> None:
         from uuid import uuid4
 
@@ -273,7 +274,7 @@ class World:
             sender=sender,
             recipient=recipient,
             service_code=service_code,
-            sent_at=self.clock.now(),
+            sent_at=at or self.clock.now(),
             body=body,
         ).signed(self.systems[sender])
         message = Message(

@@ -5,6 +5,7 @@ stream), the result document, its PDF with a QR code, and public verification by
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -169,3 +170,23 @@ async def test_live_stream_yields_my_status_changes(world: World) -> None:
         "register",
     )
     await stream.aclose()
+
+
+async def test_notifications_delivered_out_of_order_are_shown_as_they_happened(
+    world: World,
+) -> None:
+    request_id, headers = await _submitted(world, 48)
+    earlier = world.clock.now() + timedelta(minutes=1)
+    later = earlier + timedelta(minutes=1)
+    status = "status.changed.v1"
+    await world.deliver(PROVIDER, request_id, status, {"status": "in_progress"}, at=later)
+    await world.deliver(PROVIDER, request_id, status, {"status": "registered"}, at=earlier)
+    one = (await world.client.get(f"/cabinet/requests/{request_id}", headers=headers)).json()
+    assert [h["status"] for h in one["history"]] == [
+        "draft",
+        "submitted",
+        "registered",
+        "in_progress",
+    ]
+    assert one["status"] == "in_progress"
+    assert (await world.portal.service.load(request_id)).status == "in_progress"
