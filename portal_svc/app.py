@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from portal_svc.domain.errors import PortalError
 from portal_svc.domain.texts import negotiate, text
+from portal_svc.errors import PortalError
 from portal_svc.settings import PortalSettings
 from shared.runtime import package_version
 from shared.web import Hook, Pingable, create_service_app, error_body

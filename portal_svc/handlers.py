@@ -17,7 +17,8 @@ from portal_svc import routing
 from portal_svc.blobs import BlobStore
 from portal_svc.domain import accounts, events, statuses
 from portal_svc.domain import requests as req
-from portal_svc.domain.errors import (
+from portal_svc.domain.survey import ANSWERS, QUESTIONS
+from portal_svc.errors import (
     Conflict,
     Forbidden,
     InvalidInput,
@@ -30,7 +31,7 @@ from portal_svc.domain.errors import (
     Unavailable,
     UnsupportedMedia,
 )
-from portal_svc.domain.survey import ANSWERS, QUESTIONS
+from portal_svc.identifiers import check_identifiers
 from portal_svc.outgoing import PORTAL, envelope_message
 from portal_svc.passwords import PasswordRules, Passwords, weak_reason
 from portal_svc.psc import Center
@@ -171,7 +172,7 @@ class PortalService:
     async def register(
         self, *, iin: str, bin_: str | None, password: str, signature: str
     ) -> accounts.Account:
-        accounts.check_identifiers(iin, bin_)
+        check_identifiers(iin, bin_)
         weak = weak_reason(password, PasswordRules())
         if weak is not None:
             raise InvalidInput("weak_password", weak)

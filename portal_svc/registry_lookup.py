@@ -14,7 +14,7 @@ from typing import Any, Final
 
 import httpx
 
-from portal_svc.domain.errors import Unavailable
+from portal_svc.errors import Unavailable
 from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
 from shared.signing import Signer
 

@@ -9,8 +9,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from portal_svc.domain import events
-from portal_svc.domain.errors import InvalidInput
-from shared.ids import IdError, parse_bin, parse_iin
 
 
 @dataclass(frozen=True)
@@ -60,18 +58,6 @@ def account_id(iin: str, bin_: str | None) -> str:
     """An individual is their IIN; a legal entity's signer is ``<BIN>-<IIN>`` (egov.kz keeps
     one profile per person and organisation)."""
     return iin if bin_ is None else f"{bin_}-{iin}"
-
-
-def check_identifiers(iin: str, bin_: str | None) -> None:
-    try:
-        parse_iin(iin)
-    except IdError as exc:
-        raise InvalidInput("invalid_iin", exc.message, reason=exc.code.value) from None
-    if bin_ is not None:
-        try:
-            parse_bin(bin_)
-        except IdError as exc:
-            raise InvalidInput("invalid_bin", exc.message, reason=exc.code.value) from None
 
 
 def _at(data: dict[str, Any], key: str) -> datetime:

@@ -13,10 +13,11 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from portal_svc.domain import accounts
-from portal_svc.domain.errors import Forbidden, NotFound, Unauthorized
 from portal_svc.domain.survey import ANSWERS, QUESTIONS
 from portal_svc.domain.texts import negotiate
+from portal_svc.errors import Forbidden, NotFound, Unauthorized
 from portal_svc.handlers import PortalService, challenge_bytes, token_hash
+from portal_svc.identifiers import check_identifiers
 from portal_svc.pdf import SignatureCheck, render
 from portal_svc.projections import Cabinet, indicators
 from portal_svc.psc import Center, center_by_bin
@@ -377,7 +378,7 @@ def build_router(
     @router.post("/psc/requests", status_code=201)
     async def desk_create(body: DeskDraftIn, op: Operator) -> dict[str, Any]:
         center, operator_iin = op
-        accounts.check_identifiers(body.applicant_iin, None)
+        check_identifiers(body.applicant_iin, None)
         await service.check_applicant(body.applicant_iin)
         draft = await service.create_draft(
             owner=f"psc:{center.desk}",
