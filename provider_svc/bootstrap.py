@@ -1,20 +1,42 @@
-"""The composition root of the provider service: the only place that builds its event store and
-its bus (see shared.runtime for who closes what)."""
+"""The composition root of the provider service: the only place that builds its event store,
+its bus, its signers and verifier, and wires the workstations' consumers, the outbox relay and
+the deadline timers (see shared.runtime for who closes what)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
+import httpx
+import structlog
+from cryptography import x509
 from fastapi import FastAPI
 
 from provider_svc.app import create_app
+from provider_svc.components import NoTrustAnchors, load_signers
+from provider_svc.domain.workstations import check_against
+from provider_svc.entrypoints.api import build_router
+from provider_svc.entrypoints.consumer import start_consumers
+from provider_svc.handlers import ProviderService
+from provider_svc.lookup import GatewayPersonLookup
+from provider_svc.projections import ProviderProjection
 from provider_svc.settings import ProviderSettings
+from regulations import definitions_dir
 from shared.bus.memory import InMemoryBus
-from shared.bus.port import Bus
+from shared.bus.port import Bus, Consumer
 from shared.bus.rabbitmq import RabbitMqBus
+from shared.calendar import KzCalendar
 from shared.clock import Clock, SystemClock
 from shared.config import load_settings
 from shared.eventlog.factory import create_event_store
 from shared.eventlog.port import EventStore
+from shared.outbox import OutboxRelay
+from shared.pki.jws import JwsVerifier
+from shared.pki.revocation_client import HttpRevocationSource, RevocationChecker
+from shared.regulation.catalog import Catalog
 from shared.runtime import Service, owned_lifecycle, sqlite_dir
+from shared.signing import Verifier
+from shared.web import Hook
 
 
 def bootstrap(
@@ -27,10 +49,10 @@ def bootstrap(
     """Build the service. A ``store`` or ``bus`` passed in belongs to the caller, who opens and
     closes it; what is built here is opened when the app starts and closed when it stops."""
     settings = settings if settings is not None else load_settings(ProviderSettings)
+    clock = clock if clock is not None else SystemClock()
     url = settings.resolved_event_store_url()
     owned_store: EventStore | None = None
     if store is None:
-        clock = clock if clock is not None else SystemClock()
         store = owned_store = create_event_store(url, clock=clock)
     owned_bus: Bus | None = None
     if bus is None:
@@ -45,13 +67,75 @@ def bootstrap(
         bus=owned_bus,
         store_dir=sqlite_dir(url) if owned_store is not None else None,
     )
-    app = create_app(
-        settings,
-        store=store,
-        bus=bus,
-        startup=lifecycle.startup,
-        shutdown=lifecycle.shutdown,
+
+    catalog = Catalog.from_directory(definitions_dir())
+    check_against(catalog)
+    revocation_http = httpx.Client(timeout=settings.http_timeout_s)
+    lookup_http = httpx.AsyncClient(timeout=settings.http_timeout_s)
+    verifier: Verifier = NoTrustAnchors()
+    if settings.trust_anchors is not None:
+        roots = x509.load_pem_x509_certificates(settings.trust_anchors.read_bytes())
+        verifier = JwsVerifier(
+            roots, clock, RevocationChecker(HttpRevocationSource(revocation_http), clock)
+        )
+    password = settings.key_password.get_secret_value() if settings.key_password else ""
+    signers = load_signers(settings.keys_dir, password)
+    wakeup = asyncio.Event()
+    relay = OutboxRelay(store, bus, clock=clock, wakeup=wakeup)
+    service = ProviderService(
+        store,
+        clock,
+        catalog,
+        KzCalendar(),
+        signers=signers,
+        verifier=verifier,
+        lookup=GatewayPersonLookup(lookup_http, settings.gateway_url, lambda ws: signers[ws]),
+        on_commit=wakeup.set,
     )
+    projection = ProviderProjection()
+    consumers: list[Consumer] = []
+
+    tasks: list[asyncio.Task[None]] = []
+    log = structlog.get_logger("provider_svc")
+
+    async def consume() -> None:
+        # The broker may be down at start-up: /health reports it, and the workstations start
+        # consuming as soon as it answers (their messages wait in to.<system id> meanwhile).
+        delay = 0.5
+        while True:
+            try:
+                consumers.extend(await start_consumers(bus, service, wake_relay=wakeup.set))
+                return
+            except Exception as exc:
+                log.warning("workstation consumers not started", error=str(exc), retry_s=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+
+    async def start_workstations() -> None:
+        relay.start()
+        tasks.append(asyncio.create_task(consume(), name="provider-consumers"))
+        # Timers live in memory: re-arm every open request from the log at start-up.
+        await projection.catch_up(store)
+        await service.arm_all(
+            [rid for rid, view in projection.requests.items() if view.finished is None]
+        )
+
+    async def stop_workstations() -> None:
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for consumer in consumers:
+            await consumer.stop()
+        service.stop_timers()
+        await relay.stop()
+        await lookup_http.aclose()
+        await asyncio.to_thread(revocation_http.close)
+
+    startup: list[Hook] = [*lifecycle.startup, start_workstations]
+    shutdown: list[Hook] = [stop_workstations, *lifecycle.shutdown]
+    app = create_app(settings, store=store, bus=bus, startup=startup, shutdown=shutdown)
+    app.include_router(build_router(service, projection))
     return Service(settings.service, settings, store, bus, app)
 
 

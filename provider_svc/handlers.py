@@ -103,6 +103,7 @@ class ProviderService:
         }
         self._locks: dict[str, asyncio.Lock] = {}
         self._watches: dict[str, DeadlineWatch] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # --- lookups -------------------------------------------------------------------------------
 
@@ -751,6 +752,16 @@ class ProviderService:
     async def arm_all(self, request_ids: Sequence[str]) -> None:
         for request_id in request_ids:
             await self.arm(request_id)
+
+    def arm_later(self, stream_id: str) -> None:
+        """Arm the timers of a request committed by a synchronous callback (the inbox's)."""
+        if not stream_id.startswith(events.REQUEST_STREAM_PREFIX):
+            return
+        task = asyncio.get_running_loop().create_task(
+            self.arm(stream_id.removeprefix(events.REQUEST_STREAM_PREFIX))
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def stop_timers(self) -> None:
         for watch in self._watches.values():

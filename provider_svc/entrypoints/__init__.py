@@ -1,0 +1,1 @@
+"""The provider workstation's entry points: HTTP API for staff, bus consumer for the gateway."""

@@ -1,0 +1,228 @@
+"""Staff HTTP API of the workstations. Every call is signed by the staff member's own
+certificate (``X-Egov-Signature`` over ``shared.pki.http_signing.request_signing_bytes``: method,
+path and query, body hash), verified against the НУЦ (chain, validity, revocation); the IIN it
+names must be on the workstation's staff roster. Staff see only their workstation's requests.
+"""
+
+# No ``from __future__ import annotations``: FastAPI reads the route annotations at definition.
+from collections.abc import Awaitable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Depends, Request
+
+from provider_svc.domain.errors import Forbidden, NotAuthenticated, ProviderError
+from provider_svc.domain.staff import StaffMember
+from provider_svc.domain.statuses import ALL_STATUSES
+from provider_svc.domain.workstations import WORKSTATIONS
+from provider_svc.handlers import ProviderService
+from provider_svc.projections import ProviderProjection
+from provider_svc.views import ActionIn, DraftIn, PaperApplicationIn, RequestOut
+from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
+from shared.signing import SignerIdentity
+from shared.web import ServiceError
+
+T = TypeVar("T")
+
+# Roles that see the overdue requests and the SLA report of their workstation (the head
+# controls the deadlines; 002 makes the deputy the head's reviewer).
+SUPERVISORS = frozenset({"head", "deputy"})
+
+
+async def _edge(call: Awaitable[T]) -> T:
+    try:
+        return await call
+    except ProviderError as exc:
+        raise ServiceError(exc.message, code=exc.code, status=exc.status) from None
+
+
+def build_router(service: ProviderService, projection: ProviderProjection) -> APIRouter:
+    router = APIRouter(prefix="/provider", tags=["provider"])
+
+    async def caller(request: Request) -> SignerIdentity:
+        signature = request.headers.get(SIGNATURE_HEADER)
+        if not signature:
+            raise ServiceError(
+                f"staff sign every request: the {SIGNATURE_HEADER} header is missing",
+                code="signature_missing",
+                status=NotAuthenticated.status,
+            )
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        payload = request_signing_bytes(request.method, target, await request.body())
+        result = service.verifier.verify(payload, signature)
+        if not result.ok or result.identity is None:
+            raise ServiceError(
+                f"the request's signature is not accepted: {result.code.value} {result.detail}",
+                code=f"signature_{result.code.value.lower()}",
+                status=NotAuthenticated.status,
+            )
+        return result.identity
+
+    Caller = Annotated[SignerIdentity, Depends(caller)]
+
+    async def staff(workstation: str, identity: SignerIdentity) -> StaffMember:
+        return await _edge(service.staff_member(workstation, identity))
+
+    def supervisor(member: StaffMember) -> None:
+        if not member.roles & SUPERVISORS:
+            raise ServiceError(
+                "the overdue view and the SLA report are for the head and the deputy",
+                code="not_a_supervisor",
+                status=Forbidden.status,
+            )
+
+    @router.get("/workstations", summary="The workstations and the services they render")
+    async def workstations() -> list[dict[str, Any]]:
+        return [
+            {"system_id": w.system_id, "region": w.region, "name": w.name, "services": w.services}
+            for w in WORKSTATIONS
+        ]
+
+    @router.get("/statuses", summary="Every status name the workstations report")
+    async def statuses() -> list[str]:
+        return sorted(ALL_STATUSES)
+
+    @router.get("/workstations/{workstation}/inbox", summary="Requests waiting for my roles")
+    async def inbox(workstation: str, identity: Caller) -> dict[str, Any]:
+        member = await staff(workstation, identity)
+        await projection.catch_up(service.store)
+        return {
+            "staff": {"iin": member.iin, "name": member.name, "roles": sorted(member.roles)},
+            "requests": [v.as_dict() for v in projection.inbox(workstation, member.roles)],
+        }
+
+    @router.get("/workstations/{workstation}/overdue", summary="Overdue requests (head)")
+    async def overdue(workstation: str, identity: Caller) -> list[dict[str, Any]]:
+        supervisor(await staff(workstation, identity))
+        await projection.catch_up(service.store)
+        return [v.as_dict() for v in projection.overdue(workstation)]
+
+    @router.get("/workstations/{workstation}/sla", summary="SLA per service and step (head)")
+    async def sla(workstation: str, identity: Caller) -> dict[str, Any]:
+        supervisor(await staff(workstation, identity))
+        await projection.catch_up(service.store)
+        report = projection.sla(service.engines, service.clock.now(), workstation)
+        return {
+            "at": service.clock.now().isoformat(),
+            "requests": [vars(r) for r in report.requests],
+            "steps": [
+                {
+                    "service": s.service,
+                    "version": s.version,
+                    "step": s.step,
+                    "role": s.role,
+                    "norm": s.norm,
+                    "runs": s.runs,
+                    "finished": s.finished,
+                    "late": s.late,
+                    "mean_s": None if s.mean_actual is None else s.mean_actual.total_seconds(),
+                    "max_s": None if s.max_actual is None else s.max_actual.total_seconds(),
+                }
+                for s in report.steps
+            ],
+        }
+
+    @router.get("/workstations/{workstation}/requests/{request_id}", response_model=RequestOut)
+    async def show(workstation: str, request_id: str, identity: Caller) -> RequestOut:
+        await staff(workstation, identity)
+        return await _edge(_show(service, workstation, request_id))
+
+    @router.post("/workstations/{workstation}/requests/{request_id}/draft")
+    async def draft(
+        workstation: str, request_id: str, body: DraftIn, identity: Caller
+    ) -> dict[str, Any]:
+        """The result document to sign with your EDS (canonical JSON, RFC 8785)."""
+        member = await staff(workstation, identity)
+        grounds = None if body.grounds is None else body.grounds.model_dump()
+        return await _edge(
+            service.draft(workstation, member, request_id, outcome=body.outcome, grounds=grounds)
+        )
+
+    @router.post("/workstations/{workstation}/requests/{request_id}/actions")
+    async def act(
+        workstation: str, request_id: str, body: ActionIn, identity: Caller
+    ) -> RequestOut:
+        member = await staff(workstation, identity)
+        await _edge(
+            service.act(
+                workstation,
+                member,
+                request_id,
+                step=body.step,
+                outcome=body.outcome,
+                grounds=None if body.grounds is None else body.grounds.model_dump(),
+                document_signature=body.document_signature,
+            )
+        )
+        return await _edge(_show(service, workstation, request_id))
+
+    @router.post("/workstations/{workstation}/paper-applications", status_code=201)
+    async def paper(workstation: str, body: PaperApplicationIn, identity: Caller) -> RequestOut:
+        member = await staff(workstation, identity)
+        request_id = await _edge(
+            service.register_paper(
+                workstation,
+                member,
+                service=body.service,
+                applicant_iin=body.applicant_iin,
+                form=body.form,
+                documents_=[d.model_dump(exclude_none=True) for d in body.documents],
+            )
+        )
+        await service.arm(request_id)
+        return await _edge(_show(service, workstation, request_id))
+
+    return router
+
+
+async def _show(service: ProviderService, workstation: str, request_id: str) -> RequestOut:
+    request, engine, stream = await service.load(request_id)
+    if request.origin.workstation != workstation:
+        raise ProviderErrorNotHere(request_id, workstation)
+    state = request.state
+    current = state.current
+    return RequestOut(
+        request_id=request.request_id,
+        workstation=workstation,
+        service=state.service,
+        version=state.version,
+        channel=state.channel.value,
+        status=state.status,
+        step=None if current is None else current.step,
+        role=None if current is None else current.role,
+        step_deadline=None
+        if current is None or current.deadline is None
+        else current.deadline.isoformat(),
+        request_deadline=state.deadline.isoformat(),
+        finished=state.finished,
+        refusal=state.refusal,
+        allowed=[
+            {"role": a.role, "step": a.step, "outcomes": list(a.outcomes)}
+            for a in engine.allowed(state)
+        ],
+        result=None
+        if request.result is None
+        else {
+            "document": dict(request.result.document),
+            "signature": request.result.signature,
+            "signer_iin": request.result.signer_iin,
+        },
+        history=[
+            {
+                "type": e.type,
+                "at": e.recorded_at.isoformat(),
+                "actor": e.metadata.get("actor"),
+                "role": e.metadata.get("role"),
+                "step": e.data.get("step"),
+                "outcome": e.data.get("outcome"),
+                "status": e.data.get("status"),
+            }
+            for e in stream
+        ],
+    )
+
+
+class ProviderErrorNotHere(ServiceError):
+    status = 404
+
+    def __init__(self, request_id: str, workstation: str) -> None:
+        super().__init__(f"no request {request_id} at {workstation}", code="unknown_request")

@@ -1,0 +1,48 @@
+"""Bus -> inbox -> command: each workstation consumes its delivery queue ``to.<system id>``
+(declared here with the gateway's own spec, so either side may start first) through an
+idempotent inbox, one consumer name per workstation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from provider_svc.domain.workstations import WORKSTATIONS
+from provider_svc.handlers import ProviderService
+from shared.bus.port import Binding, Bus, Consumer, QueueSpec
+from shared.inbox import Effects, InboxConsumer
+
+DELIVER_EXCHANGE = "egov.deliver"  # gateway_svc/topology.py
+GATEWAY_IN = "egov.gateway.in"
+
+
+def recipient_queue(system_id: str) -> str:
+    return f"to.{system_id}"
+
+
+def queue_spec(system_id: str) -> QueueSpec:
+    return QueueSpec(recipient_queue(system_id), bindings=[Binding(DELIVER_EXCHANGE, system_id)])
+
+
+async def declare(bus: Bus) -> None:
+    await bus.declare_exchange(DELIVER_EXCHANGE)
+    await bus.declare_exchange(GATEWAY_IN)
+    for ws in WORKSTATIONS:
+        await bus.declare_queue(queue_spec(ws.system_id))
+
+
+async def start_consumers(
+    bus: Bus, service: ProviderService, *, wake_relay: Callable[[], None], prefetch: int = 16
+) -> list[Consumer]:
+    await declare(bus)
+
+    def committed(effects: Effects) -> None:
+        wake_relay()
+        service.arm_later(effects.stream_id)
+
+    consumers = []
+    for ws in WORKSTATIONS:
+        inbox = InboxConsumer(
+            service.store, f"provider:{ws.system_id}", service.handle_delivery, on_commit=committed
+        )
+        consumers.append(await inbox.consume(bus, recipient_queue(ws.system_id), prefetch=prefetch))
+    return consumers
