@@ -660,7 +660,9 @@ class ProviderService:
                 at=now,
                 extra=extra,
             )
-            into.append(notified)
+            # The notification is caused by whoever caused the step change.
+            cause = {k: v for k, v in event.metadata.items() if k in ("actor", "role")}
+            into.append(NewEvent(notified.type, notified.data, notified.event_id, cause))
             out.append(message)
         return out
 

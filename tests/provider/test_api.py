@@ -1,0 +1,170 @@
+"""The staff HTTP API: every call signed with the staff member's certificate, the roster
+deciding who may see and do what."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from provider_svc.domain.documents import signing_bytes
+from provider_svc.entrypoints.api import build_router
+from provider_svc.projections import ProviderProjection
+from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
+from shared.pki.jws import JwsSigner
+from shared.web import create_service_app
+from tests.provider.conftest import APPLICANT, Harness, applicant_body
+from tests.provider.test_flows import CULTURE
+
+
+class _Up:
+    async def ping(self) -> None:
+        return None
+
+
+@pytest.fixture
+async def client(almaty: Harness) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_service_app(
+        "provider", store=almaty.store, bus=_Up(), version="test", title="t", description="t"
+    )
+    app.include_router(build_router(almaty.service, ProviderProjection()))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://provider.test") as http:
+        yield http
+
+
+async def call(
+    http: httpx.AsyncClient, signer: JwsSigner | None, method: str, path: str, body: Any = None
+) -> httpx.Response:
+    content = b"" if body is None else json.dumps(body).encode()
+    headers = {"content-type": "application/json"}
+    if signer is not None:
+        headers[SIGNATURE_HEADER] = signer.sign(request_signing_bytes(method, path, content))
+    return await http.request(method, path, content=content, headers=headers)
+
+
+async def test_staff_work_through_the_api(almaty: Harness, client: httpx.AsyncClient) -> None:
+    h = almaty
+    rid = await h.deliver(
+        sender="portal", recipient=CULTURE, service_code="A", body=applicant_body()
+    )
+    _, clerk = await h.hire(CULTURE, "office_clerk")
+    _, head = await h.hire(CULTURE, "head")
+    base = f"/provider/workstations/{CULTURE}"
+
+    unsigned = await call(client, None, "GET", f"{base}/inbox")
+    assert unsigned.status_code == 401
+    assert unsigned.json()["code"] == "signature_missing"
+    outsider = await h.system_signer("portal")  # a valid certificate, but not staff
+    assert (await call(client, outsider, "GET", f"{base}/inbox")).status_code == 403
+
+    inbox = await call(client, clerk, "GET", f"{base}/inbox")
+    assert inbox.status_code == 200
+    assert [r["request_id"] for r in inbox.json()["requests"]] == [rid]
+    assert inbox.json()["requests"][0]["applicant"] != APPLICANT  # masked
+    assert (await call(client, head, "GET", f"{base}/inbox")).json()["requests"] == []
+
+    wrong = await call(
+        client,
+        head,
+        "POST",
+        f"{base}/requests/{rid}/actions",
+        {"step": "register", "outcome": "registered"},
+    )
+    assert wrong.status_code == 409
+    assert wrong.json()["code"] == "WRONG_ROLE"
+    done = await call(
+        client,
+        clerk,
+        "POST",
+        f"{base}/requests/{rid}/actions",
+        {"step": "register", "outcome": "registered"},
+    )
+    assert done.status_code == 200
+    assert done.json()["step"] == "review_and_assign"
+    clerk_iin = h.staff[(CULTURE, "office_clerk")][0]
+    registered = [
+        e
+        for e in done.json()["history"]
+        if e["type"] == "StepCompleted.v1" and e["step"] == "register"
+    ]
+    assert [(e["actor"], e["role"]) for e in registered] == [(clerk_iin, "office_clerk")]
+    assert all(e["actor"] for e in done.json()["history"])
+
+    # A refusal at review: fetch the draft, sign it, send the action with the signature.
+    grounds = {"kk": "Құжаттар толық емес", "ru": "Документы неполные"}
+    draft = await call(
+        client,
+        head,
+        "POST",
+        f"{base}/requests/{rid}/draft",
+        {"outcome": "documents_non_compliant", "grounds": grounds},
+    )
+    assert draft.status_code == 200
+    signature = head.sign(signing_bytes(draft.json()))
+    refused = await call(
+        client,
+        head,
+        "POST",
+        f"{base}/requests/{rid}/actions",
+        {
+            "step": "review_and_assign",
+            "outcome": "documents_non_compliant",
+            "grounds": grounds,
+            "document_signature": signature,
+        },
+    )
+    assert refused.status_code == 200, refused.text
+    assert refused.json()["finished"] == "refused"
+    assert refused.json()["result"]["document"]["grounds"] == grounds
+
+    assert (await call(client, clerk, "GET", f"{base}/overdue")).status_code == 403
+    sla = await call(client, head, "GET", f"{base}/sla")
+    assert sla.status_code == 200
+    assert {s["step"] for s in sla.json()["steps"]} == {"register", "review_and_assign"}
+
+
+async def test_a_forged_result_signature_is_refused(
+    almaty: Harness, client: httpx.AsyncClient
+) -> None:
+    h = almaty
+    rid = await h.deliver(
+        sender="portal", recipient=CULTURE, service_code="A", body=applicant_body()
+    )
+    _, clerk = await h.hire(CULTURE, "office_clerk")
+    _, head = await h.hire(CULTURE, "head")
+    base = f"/provider/workstations/{CULTURE}"
+    await call(
+        client,
+        clerk,
+        "POST",
+        f"{base}/requests/{rid}/actions",
+        {"step": "register", "outcome": "registered"},
+    )
+    grounds = {"kk": "Негіз", "ru": "Основание"}
+    draft = await call(
+        client,
+        head,
+        "POST",
+        f"{base}/requests/{rid}/draft",
+        {"outcome": "documents_non_compliant", "grounds": grounds},
+    )
+    # The clerk's EDS over the head's decision: not the acting head's certificate.
+    forged = clerk.sign(signing_bytes(draft.json()))
+    answer = await call(
+        client,
+        head,
+        "POST",
+        f"{base}/requests/{rid}/actions",
+        {
+            "step": "review_and_assign",
+            "outcome": "documents_non_compliant",
+            "grounds": grounds,
+            "document_signature": forged,
+        },
+    )
+    assert answer.status_code == 422
+    assert answer.json()["code"] == "signature_subject_mismatch"
