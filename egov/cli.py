@@ -45,6 +45,9 @@ def build_cli() -> typer.Typer:
     from egov.commands import portal
 
     portal.mount(cli)  # egov portal ..., egov replay portal
+    from egov.commands import provider
+
+    provider.mount(cli)  # egov provider staff ..., egov replay provider
     # Sub-commands of other areas: one import and one line each, as above.
     return cli
 
