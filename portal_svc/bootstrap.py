@@ -3,6 +3,7 @@ bus, its keys and verifiers (see shared.runtime for who closes what)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import httpx
@@ -32,9 +33,12 @@ from shared.pki.revocation_client import HttpRevocationSource, RevocationChecker
 from shared.pki.setup import signer_from_key_file
 from shared.regulation.catalog import Catalog
 from shared.runtime import Service, owned_lifecycle, sqlite_dir
+from shared.web import Hook
 
 
-def _portal(settings: PortalSettings, store: EventStore, bus: Bus, clock: Clock) -> Portal | None:
+def _portal(
+    settings: PortalSettings, store: EventStore, bus: Bus, clock: Clock
+) -> tuple[Portal, Hook] | None:
     """The portal's own parts, or None without keys and trust anchors (then only /health and
     /metrics are served: nothing could be signed or verified)."""
     if settings.trust_anchors is None or settings.key_file is None:
@@ -48,9 +52,15 @@ def _portal(settings: PortalSettings, store: EventStore, bus: Bus, clock: Clock)
             if path.exists():
                 desks[center.desk] = signer_from_key_file(path, password)
     gateway = httpx.AsyncClient(base_url=settings.gateway_url, timeout=10.0)
+    revocation = httpx.Client(timeout=5.0)
     roots = x509.load_pem_x509_certificates(settings.trust_anchors.read_bytes())
-    checker = RevocationChecker(HttpRevocationSource(httpx.Client(timeout=5.0)), clock)
-    return build_portal(
+    checker = RevocationChecker(HttpRevocationSource(revocation), clock)
+
+    async def close_clients() -> None:
+        await gateway.aclose()
+        await asyncio.to_thread(revocation.close)  # the sync client used by worker threads
+
+    portal = build_portal(
         store=store,
         bus=bus,
         clock=clock,
@@ -71,6 +81,7 @@ def _portal(settings: PortalSettings, store: EventStore, bus: Bus, clock: Clock)
             session_ttl=timedelta(minutes=settings.session_minutes),
         ),
     )
+    return portal, close_clients
 
 
 def bootstrap(
@@ -101,13 +112,15 @@ def bootstrap(
         bus=owned_bus,
         store_dir=sqlite_dir(url) if owned_store is not None else None,
     )
-    portal = _portal(settings, store, bus, clock)
+    built = _portal(settings, store, bus, clock)
     startup = list(lifecycle.startup)
     shutdown = list(lifecycle.shutdown)
-    if portal is not None:
+    portal = None
+    if built is not None:
+        portal, close_clients = built
         # Started after the store and bus are open, stopped before they close.
         startup.append(portal.start)
-        shutdown.insert(0, portal.stop)
+        shutdown[:0] = [portal.stop, close_clients]
     app = create_app(
         settings,
         store=store,

@@ -163,17 +163,20 @@ class Cabinet:
             return None
         return str(found["account"])
 
-    async def changes(self, owner: str, *, poll_s: float) -> AsyncIterator[dict[str, Any]]:
-        """Status changes of ``owner``'s requests from now on, as they reach the log."""
-        await self.refresh()
+    async def changes(
+        self, owner: str, *, poll_s: float, after: int | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Status changes of ``owner``'s requests recorded after log position ``after`` (by
+        default: from now on), as they reach the log."""
+        if after is None:
+            after = (await self.refresh()).position
         # Positions, not counts: a late notification is sorted into the middle of a history.
-        seen = {h["position"] for r in self.mine(owner) for h in r["history"]}
+        seen: set[int] = set()
         while True:
-            await asyncio.sleep(poll_s)
             await self.refresh()
             for row in self.mine(owner):
                 for entry in row["history"]:
-                    if entry["position"] in seen:
+                    if entry["position"] <= after or entry["position"] in seen:
                         continue
                     seen.add(entry["position"])
                     yield {
@@ -182,6 +185,7 @@ class Cabinet:
                         "step": entry["step"],
                         "at": entry["at"],
                     }
+            await asyncio.sleep(poll_s)
 
     def mine(self, owner: str) -> list[dict[str, Any]]:
         rows = [r for r in self.state.requests.values() if r["owner"] == owner]

@@ -156,9 +156,9 @@ async def test_live_stream_yields_my_status_changes(world: World) -> None:
     request_id, _ = await _submitted(world, 46)
     other_id, _ = await _submitted(world, 47)
     owner = iin(46)
-    stream = world.portal.cabinet.changes(owner, poll_s=0.01)
+    after = (await world.portal.cabinet.refresh()).position
+    stream = world.portal.cabinet.changes(owner, poll_s=0.01, after=after)
     first = asyncio.ensure_future(anext(stream))
-    await asyncio.sleep(0.05)  # the stream has taken its starting point
     await world.deliver(PROVIDER, other_id, "status.changed.v1", {"status": "registered"})
     await world.deliver(
         PROVIDER, request_id, "status.changed.v1", {"status": "registered", "step": "register"}
