@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 
 from provider_svc.ports import ApplicantRecord
 from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
 from shared.signing import Signer
+
+SENDER_HEADER = "X-Egov-Sender"  # gateway_svc/sync.py: the caller's system id, checked
 
 
 class GatewayPersonLookup:
@@ -30,7 +33,11 @@ class GatewayPersonLookup:
             answer = await self._client.post(
                 self._base + path,
                 content=body,
-                headers={"content-type": "application/json", SIGNATURE_HEADER: signature},
+                headers={
+                    "content-type": "application/json",
+                    SIGNATURE_HEADER: signature,
+                    SENDER_HEADER: workstation,
+                },
             )
         except httpx.HTTPError as exc:
             raise OSError(f"gateway {self._base} unreachable: {exc}") from exc
@@ -38,6 +45,19 @@ class GatewayPersonLookup:
             return ApplicantRecord(iin, False)
         if answer.status_code != 200:
             raise RuntimeError(f"gateway answered {answer.status_code}: {answer.text[:200]}")
-        data = answer.json()
-        name = data.get("full_name") or data.get("name") if isinstance(data, dict) else None
-        return ApplicantRecord(iin, True, None if name is None else str(name))
+        return _record(iin, answer.json())
+
+
+def _record(iin: str, data: Any) -> ApplicantRecord:
+    """registry_svc's person row: only a living resident is served (a deceased or departed
+    person's record exists but cannot apply)."""
+    if not isinstance(data, dict):
+        raise RuntimeError("the registry's answer is not a person record")
+    status = data.get("status", "active")
+    surname, name = data.get("surname"), data.get("name")
+    full = (
+        f"{surname.get('ru', '')} {name.get('ru', '')}".strip()
+        if isinstance(surname, dict) and isinstance(name, dict)
+        else None
+    )
+    return ApplicantRecord(iin, status == "active", full or None)

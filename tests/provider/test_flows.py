@@ -399,3 +399,33 @@ async def test_paper_refused_when_the_registry_does_not_know_the_applicant(almat
 
 def _required(h: Harness, code: str) -> list[str]:
     return [d.code for d in h.service.catalog.versions(code)[0].required_documents]
+
+
+async def test_a_2018_paper_application_to_the_certificate_handed_out_at_the_office(
+    almaty: Harness,
+) -> None:
+    h = almaty
+    clerk, _ = await member(h, CULTURE, "office_clerk")
+    docs = [{"code": "standard_p9_documents", "sha256": "cd" * 32, "pages": 3}]
+    rid = await h.service.register_paper(
+        CULTURE, clerk, service="A", applicant_iin=APPLICANT, form={"item": "vase"}, documents_=docs
+    )
+    for role, step, outcome in [
+        ("head", "review_and_assign", "executor_assigned"),
+        ("executor", "send_to_commission", "sent"),
+        ("expert_commission", "expertise", "examined"),
+        ("executor", "write_up_conclusion", "conclusion_written"),
+        ("executor", "draft_result", "certificate_drafted"),
+    ]:
+        await do(h, CULTURE, rid, role, step, outcome)
+    await do(h, CULTURE, rid, "head", "sign", "signed", sign=True)
+    done = await do(h, CULTURE, rid, "office_clerk", "hand_out", "certificate_issued")
+    assert done.state.channel.value == "provider_office"
+    assert done.state.finished == "completed"
+    assert done.result is not None
+    assert done.result.document["form"] == {"item": "vase"}
+    statuses = await h.statuses(rid)
+    assert statuses[0] == "registered"
+    assert statuses[-1] == "completed"
+    # Handed out on paper: no electronic result goes anywhere.
+    assert not [e for e in await h.outbox() if e.type == "result.issued.v1"]

@@ -462,3 +462,50 @@ async def test_portal_requests_of_c_d_e_through_the_gateway(
         result = next(e for e in s.received["portal"] if e.type == "result.issued.v1")
         assert result.body["document"]["kind"] == kind
         assert result.sender == ws
+
+
+async def test_an_overdue_request_shows_overdue_in_the_cabinet(
+    long_ca: CaPair,
+    pg_dsn: str,
+    pg_schema: str,
+    amqp_url: str,
+    unique_name: str,
+    tmp_path: Path,
+) -> None:
+    async with _stack(
+        start=ALMATY_2019,
+        ca=long_ca,
+        pg_dsn=pg_dsn,
+        pg_schema=pg_schema,
+        amqp_url=amqp_url,
+        unique_name=unique_name,
+        tmp_path=tmp_path,
+    ) as s:
+        await s.listen("portal")
+        rid = await s.send(
+            "portal",
+            CULTURE,
+            type="request.submitted.v1",
+            service_code="A",
+            body=applicant_body(),
+        )
+
+        async def registered() -> bool:
+            return "registered" in s.statuses("portal", rid)
+
+        await s.wait_for(registered, "registered in the cabinet")
+        await s.service.arm(rid)  # the consumer arms it too; arming twice is harmless
+        # The office does not register it: its 10 working minutes end at 09:10 local time.
+        await s.clock.advance(timedelta(minutes=11))
+
+        async def overdue() -> bool:
+            return "overdue" in s.statuses("portal", rid)
+
+        await s.wait_for(overdue, "overdue in the cabinet")
+        note = next(
+            e
+            for e in s.received["portal"]
+            if e.correlation_id == rid and e.body.get("status") == "overdue"
+        )
+        assert note.body["step"] == "register"
+        assert note.body["overdue"] == "step"
