@@ -34,7 +34,13 @@ from provider_svc.ports import ApplicantLookup
 from shared.bus.port import Delivery, Reject
 from shared.clock import Clock
 from shared.envelope import Envelope
-from shared.eventlog.port import EventStore, NewEvent, OutboxMessage, RecordedEvent
+from shared.eventlog.port import (
+    ConcurrencyConflict,
+    EventStore,
+    NewEvent,
+    OutboxMessage,
+    RecordedEvent,
+)
 from shared.inbox import Effects
 from shared.regulation.catalog import Catalog
 from shared.regulation.engine import (
@@ -725,9 +731,17 @@ class ProviderService:
         expected: int,
         outbox: Sequence[OutboxMessage],
     ) -> None:
-        await self.store.append(
-            events.request_stream(request_id), new, expected_version=expected, outbox=outbox
-        )
+        try:
+            await self.store.append(
+                events.request_stream(request_id), new, expected_version=expected, outbox=outbox
+            )
+        except ConcurrencyConflict:
+            # Another process (or a timer) wrote the request since it was read: the decision
+            # was taken on a stale state, so nothing is written and the caller may retry.
+            raise Conflict(
+                f"request {request_id} changed while this action was decided; reload and retry",
+                code="CONCURRENT_CHANGE",
+            ) from None
         self._on_commit()
 
     # --- deadlines -------------------------------------------------------------------------
@@ -782,7 +796,11 @@ class ProviderService:
             actor = Actor("deadline-watch")
             history: list[Any] = [*stream, *(_with(e, actor) for e in wanted)]
             out = self._notify(engine, request.origin, history, len(stream), into=history)
-            await self._commit(request_id, history[len(stream) :], request.version, out)
+            try:
+                await self._commit(request_id, history[len(stream) :], request.version, out)
+            except Conflict:
+                # An action won the race; the watch re-arms from the new state right after.
+                return
 
 
 # --- helpers ---------------------------------------------------------------------------------

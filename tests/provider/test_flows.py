@@ -429,3 +429,34 @@ async def test_a_2018_paper_application_to_the_certificate_handed_out_at_the_off
     assert statuses[-1] == "completed"
     # Handed out on paper: no electronic result goes anywhere.
     assert not [e for e in await h.outbox() if e.type == "result.issued.v1"]
+
+
+async def test_a_concurrent_change_refuses_the_stale_decision(
+    almaty: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.eventlog.port import NewEvent
+
+    h = almaty
+    rid = await h.deliver(
+        sender="portal", recipient=CULTURE, service_code="A", body=applicant_body()
+    )
+    clerk, _ = await member(h, CULTURE, "office_clerk")
+    real_append = h.store.append
+    raced = False
+
+    async def racing_append(stream_id: str, new: Any, **kwargs: Any) -> Any:
+        nonlocal raced
+        if not raced and stream_id.endswith(rid):
+            raced = True  # another writer commits first
+            await real_append(stream_id, [NewEvent("OtherWriter.v1", {"request_id": rid})])
+        return await real_append(stream_id, new, **kwargs)
+
+    monkeypatch.setattr(h.store, "append", racing_append)
+    before = len(await h.stream(rid))
+    with pytest.raises(Conflict) as stale:
+        await h.service.act(CULTURE, clerk, rid, step="register", outcome="registered")
+    assert stale.value.code == "CONCURRENT_CHANGE"
+    assert len(await h.stream(rid)) == before + 1  # only the other writer's event
+    done = await h.service.act(CULTURE, clerk, rid, step="register", outcome="registered")
+    assert done.state.current is not None
+    assert done.state.current.step == "review_and_assign"
