@@ -247,6 +247,16 @@ class PortalService:
         )
         return Session(account_id, token, expires)
 
+    async def logout(self, account_id: str, token: str) -> None:
+        data = {
+            "account": account_id,
+            "token_sha256": token_hash(token),
+            "at": self.clock.now().isoformat(),
+        }
+        await self.store.append(
+            events.account_stream(account_id), [_new(events.SESSION_CLOSED, data, account_id)]
+        )
+
     async def login(self, *, iin: str, bin_: str | None, password: str) -> Session:
         account_id = accounts.account_id(iin, bin_)
         account = await self._account(account_id)

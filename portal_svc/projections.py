@@ -60,6 +60,9 @@ def apply(state: CabinetState, event: RecordedEvent) -> None:
             "expires_at": data["expires_at"],
         }
         return
+    if kind == events.SESSION_CLOSED:
+        state.sessions.pop(data["token_sha256"], None)
+        return
     if kind == events.AUTHORIZATION_REFUSED:
         state.refusals += 1
         return
@@ -184,6 +187,7 @@ class Cabinet:
                         "status": entry["status"],
                         "step": entry["step"],
                         "at": entry["at"],
+                        "position": entry["position"],
                     }
             await asyncio.sleep(poll_s)
 

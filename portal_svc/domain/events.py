@@ -8,6 +8,7 @@ from typing import Final
 # Accounts (stream ``account-<account id>``; refusals for unknown ids go to ``auth-unknown``).
 APPLICANT_REGISTERED: Final = "ApplicantRegistered.v1"
 SESSION_OPENED: Final = "SessionOpened.v1"
+SESSION_CLOSED: Final = "SessionClosed.v1"
 AUTHORIZATION_REFUSED: Final = "AuthorizationRefused.v1"
 ACCOUNT_LOCKED: Final = "AccountLocked.v1"
 

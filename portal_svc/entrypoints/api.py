@@ -173,6 +173,10 @@ def build_router(
         session = await service.login(iin=body.iin, bin_=body.bin, password=body.password)
         return {"token": session.token, "expires_at": session.expires_at.isoformat()}
 
+    @router.post("/auth/logout", status_code=204)
+    async def logout(who: Account, authorization: Annotated[str, Header()]) -> None:
+        await service.logout(who, authorization[7:].strip())
+
     @router.get("/auth/challenge")
     async def challenge() -> dict[str, Any]:
         nonce, expires = service.challenge()
@@ -292,12 +296,23 @@ def build_router(
         return dict(found.result)
 
     @router.get("/cabinet/stream")
-    async def stream(who: Account) -> StreamingResponse:
-        """Server-Sent Events: one ``status`` event per status change of my requests."""
+    async def stream(
+        who: Account,
+        last_event_id: Annotated[int | None, Header(ge=0)] = None,
+        max_events: Annotated[int | None, Query(ge=1, le=10_000)] = None,
+    ) -> StreamingResponse:
+        """Server-Sent Events: one ``status`` event per status change of my requests, from now
+        on, or after ``Last-Event-ID`` (each event's id is its log position, so a reconnecting
+        browser resumes where it stopped). ``max_events`` ends the stream after that many."""
 
         async def events() -> AsyncIterator[bytes]:
-            async for change in cabinet.changes(who, poll_s=poll_s):
-                yield f"event: status\ndata: {json.dumps(change)}\n\n".encode()
+            sent = 0
+            async for change in cabinet.changes(who, poll_s=poll_s, after=last_event_id):
+                data = json.dumps(change, ensure_ascii=False)
+                yield f"id: {change['position']}\nevent: status\ndata: {data}\n\n".encode()
+                sent += 1
+                if max_events is not None and sent >= max_events:
+                    return
 
         return StreamingResponse(events(), media_type="text/event-stream")
 

@@ -137,6 +137,16 @@ async def test_session_expires(world: World) -> None:
     assert missing.json()["code"] == "not_authenticated"
 
 
+async def test_logout_ends_the_session(world: World) -> None:
+    keys = world.person(10)
+    headers = await world.signed_in(keys)
+    other = await world.login(keys)  # a second session of the same person stays open
+    assert (await world.client.post("/auth/logout", headers=headers)).status_code == 204
+    after = await world.client.get("/cabinet/requests", headers=headers)
+    assert after.json()["code"] == "session_expired"
+    assert (await world.client.get("/cabinet/requests", headers=other)).status_code == 200
+
+
 async def test_challenge_login_with_the_auth_key(world: World) -> None:
     keys = world.person(8)
     assert (await world.register(keys)).status_code == 201

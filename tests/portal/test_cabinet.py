@@ -5,6 +5,7 @@ stream), the result document, its PDF with a QR code, and public verification by
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -190,3 +191,45 @@ async def test_notifications_delivered_out_of_order_are_shown_as_they_happened(
     ]
     assert one["status"] == "in_progress"
     assert (await world.portal.service.load(request_id)).status == "in_progress"
+
+
+def _sse(text: str) -> list[dict[str, Any]]:
+    found = []
+    for block in text.strip().split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines())
+        found.append(
+            {"id": int(fields["id"]), "event": fields["event"], **json.loads(fields["data"])}
+        )
+    return found
+
+
+async def test_sse_route_streams_and_resumes_after_last_event_id(world: World) -> None:
+    request_id, headers = await _submitted(world, 49)
+    position = (await world.portal.cabinet.refresh()).position
+    listening = asyncio.ensure_future(
+        world.client.get(
+            "/cabinet/stream",
+            params={"max_events": 2},
+            headers={**headers, "Last-Event-ID": str(position)},
+        )
+    )
+    status = "status.changed.v1"
+    await world.deliver(PROVIDER, request_id, status, {"status": "registered", "step": "register"})
+    await world.deliver(PROVIDER, request_id, status, {"status": "in_progress", "step": "review"})
+    response = await asyncio.wait_for(listening, 10)
+    assert response.headers["content-type"].startswith("text/event-stream")
+    first, second = _sse(response.text)
+    assert (first["event"], first["status"], second["status"]) == (
+        "status",
+        "registered",
+        "in_progress",
+    )
+    assert first["request_id"] == request_id
+    # A reconnecting client sends the last id it saw and gets only what came after.
+    resumed = await world.client.get(
+        "/cabinet/stream",
+        params={"max_events": 1},
+        headers={**headers, "Last-Event-ID": str(first["id"])},
+    )
+    [again] = _sse(resumed.text)
+    assert (again["id"], again["status"]) == (second["id"], "in_progress")
