@@ -133,9 +133,6 @@ class PortalService:
         self._desk_signers = dict(desk_signers or {})
         self._lookup = lookup
         self._on_commit = on_commit
-        # Challenges live only in this process for their two minutes: one-time nonces, lost
-        # on restart (the applicant simply asks for another).
-        self._challenges: dict[str, datetime] = {}
 
     async def _verify(
         self,
@@ -271,13 +268,36 @@ class PortalService:
             raise Unauthorized("wrong_credentials", "wrong IIN/BIN or password")
         return await self._open_session(account_id, "password")
 
-    def challenge(self) -> tuple[str, datetime]:
-        now = self.clock.now()
-        self._challenges = {c: t for c, t in self._challenges.items() if t > now}
+    async def challenge(self) -> tuple[str, datetime]:
+        """A one-time login nonce. Kept in the log (its own stream), so any replica can accept
+        the answer and a second use is refused everywhere."""
         nonce = secrets.token_urlsafe(24)
+        now = self.clock.now()
         expires = now + self.limits.challenge_ttl
-        self._challenges[nonce] = expires
+        data = {"expires_at": expires.isoformat(), "at": now.isoformat()}
+        await self.store.append(
+            events.challenge_stream(nonce),
+            [_new(events.CHALLENGE_ISSUED, data, "anonymous")],
+            expected_version=0,
+        )
         return nonce, expires
+
+    async def _use_challenge(self, nonce: str, account_id: str) -> bool:
+        stream = events.challenge_stream(nonce)
+        history = await self.store.read_stream(stream)
+        if len(history) != 1 or history[0].type != events.CHALLENGE_ISSUED:
+            return False  # unknown, or already used
+        expired = datetime.fromisoformat(history[0].data["expires_at"]) <= self.clock.now()
+        try:
+            # Used even when the signature then fails: one answer per challenge.
+            await self.store.append(
+                stream,
+                [_new(events.CHALLENGE_USED, {"at": self.clock.now().isoformat()}, account_id)],
+                expected_version=1,
+            )
+        except ConcurrencyConflict:
+            return False  # another replica took it first
+        return not expired
 
     async def login_signed(
         self, *, iin: str, bin_: str | None, challenge: str, signature: str
@@ -285,10 +305,9 @@ class PortalService:
         account_id = accounts.account_id(iin, bin_)
         account = await self._account(account_id)
         await self._gate(account, account_id)
-        expires = self._challenges.pop(challenge, None)  # one-time, even when it fails
-        if expires is None or expires <= self.clock.now():
+        if not await self._use_challenge(challenge, account_id):
             await self._refuse(account, account_id, "BAD_CHALLENGE", counts=account is not None)
-            raise Unauthorized("bad_challenge", "unknown or expired challenge")
+            raise Unauthorized("bad_challenge", "unknown, used or expired challenge")
         result = await self._verify(
             self._auth_verifier, challenge_bytes(challenge), signature, iin=iin, bin_=bin_
         )

@@ -11,6 +11,8 @@ SESSION_OPENED: Final = "SessionOpened.v1"
 SESSION_CLOSED: Final = "SessionClosed.v1"
 AUTHORIZATION_REFUSED: Final = "AuthorizationRefused.v1"
 ACCOUNT_LOCKED: Final = "AccountLocked.v1"
+CHALLENGE_ISSUED: Final = "ChallengeIssued.v1"  # stream ``challenge-<nonce>``
+CHALLENGE_USED: Final = "ChallengeUsed.v1"
 
 # Requests (stream ``request-<request id>``).
 DRAFT_CREATED: Final = "DraftCreated.v1"
@@ -29,6 +31,10 @@ UNKNOWN_ACCOUNTS_STREAM: Final = "auth-unknown"
 
 def account_stream(account_id: str) -> str:
     return f"account-{account_id}"
+
+
+def challenge_stream(nonce: str) -> str:
+    return f"challenge-{nonce}"
 
 
 def request_stream(request_id: str) -> str:

@@ -179,7 +179,7 @@ def build_router(
 
     @router.get("/auth/challenge")
     async def challenge() -> dict[str, Any]:
-        nonce, expires = service.challenge()
+        nonce, expires = await service.challenge()
         return {
             "challenge": nonce,
             "expires_at": expires.isoformat(),

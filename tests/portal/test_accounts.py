@@ -183,3 +183,9 @@ async def test_challenge_login_with_the_auth_key(world: World) -> None:
     assert (await world.client.post("/auth/login/signed", json=body)).status_code == 200
     replay = await world.client.post("/auth/login/signed", json=body)
     assert replay.json()["code"] == "bad_challenge"
+    # An answer after the two minutes is refused too.
+    late = (await world.client.get("/auth/challenge")).json()["challenge"]
+    await world.clock.advance(timedelta(minutes=3))
+    body = {"iin": iin(8), "challenge": late, "signature": keys.auth.sign(challenge_bytes(late))}
+    expired = await world.client.post("/auth/login/signed", json=body)
+    assert expired.json()["code"] == "bad_challenge"
