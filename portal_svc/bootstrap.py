@@ -18,6 +18,7 @@ from portal_svc.passwords import Passwords
 from portal_svc.psc import CENTERS
 from portal_svc.registry_lookup import GatewayPersonLookup
 from portal_svc.settings import PortalSettings
+from portal_svc.shifted_clock import ShiftedClock
 from portal_svc.verification import AuthKeyVerifier
 from regulations import definitions_dir
 from shared.bus.memory import InMemoryBus
@@ -60,10 +61,16 @@ def _portal(
         await gateway.aclose()
         await asyncio.to_thread(revocation.close)  # the sync client used by worker threads
 
+    # Certificates are checked in real time (``clock``); the portal's day may be simulated.
+    today: Clock = (
+        ShiftedClock.starting_on(clock, settings.simulated_date)
+        if settings.simulated_date is not None
+        else clock
+    )
     portal = build_portal(
         store=store,
         bus=bus,
-        clock=clock,
+        clock=today,
         catalog=Catalog.from_directory(definitions_dir()),
         calendar=KzCalendar(),
         signer=signer,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
@@ -47,5 +48,11 @@ class PortalSettings(ServiceSettings):
     public_url: str = Field(
         "http://127.0.0.1:8081",
         description="the portal's public address (the result PDF's QR code links here)",
+    )
+    simulated_date: date | None = Field(
+        None,
+        description="the day the portal takes as today (catalog, deadlines, records), running "
+        "at real speed from 09:00 Almaty; the seeds' regulations were in force 2012-2020; "
+        "unset = the real date",
     )
     session_minutes: int = Field(30, ge=1, le=24 * 60, description="session lifetime")

@@ -4,6 +4,7 @@ adapter's reading of the gateway's sync-channel answers."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -15,7 +16,9 @@ from portal_svc.bootstrap import bootstrap
 from portal_svc.errors import Unavailable
 from portal_svc.registry_lookup import GatewayPersonLookup
 from portal_svc.settings import PortalSettings
+from portal_svc.shifted_clock import ShiftedClock
 from shared.bus.memory import InMemoryBus
+from shared.clock import SimulatedClock
 from shared.eventlog.sqlite import SqliteEventStore
 from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
 from shared.pki.pkcs12 import dump_pkcs12
@@ -94,3 +97,51 @@ async def test_lookup_signs_the_request_and_reads_the_answers(world: World) -> N
         failing, _ = _lookup(world, answer)
         with pytest.raises(Unavailable):
             await failing.person(iin(3))
+
+
+async def test_shifted_clock_runs_at_real_speed_from_another_day() -> None:
+    real = SimulatedClock(datetime(2026, 11, 24, 5, 0, tzinfo=UTC))
+    shifted = ShiftedClock.starting_on(real, date(2019, 11, 4))
+    assert shifted.now() == datetime(2019, 11, 4, 3, 0, tzinfo=UTC)
+    fired: list[datetime] = []
+    handle = shifted.call_at(
+        datetime(2019, 11, 4, 3, 10, tzinfo=UTC), lambda: fired.append(shifted.now())
+    )
+    assert handle.when == datetime(2019, 11, 4, 3, 10, tzinfo=UTC)
+    await real.advance(timedelta(minutes=9))
+    assert fired == []
+    await real.advance(timedelta(minutes=1))
+    assert fired == [datetime(2019, 11, 4, 3, 10, tzinfo=UTC)]
+
+
+async def test_simulated_date_setting_selects_the_catalog(
+    tmp_path: Path, sim_ca: CaPair, world: World
+) -> None:
+    signer, certificate = world.issue_with_certificate(InformationSystem("portal"))
+    key_file = tmp_path / "portal.p12"
+    key = signer._key
+    key_file.write_bytes(
+        dump_pkcs12(key, certificate, (sim_ca.issuing.certificate,), password="secret-1")
+    )
+    anchors = tmp_path / "roots.pem"
+    anchors.write_bytes(sim_ca.root.certificate.public_bytes(serialization.Encoding.PEM))
+    store = SqliteEventStore(tmp_path / "c.sqlite3")
+    await store.open()
+    settings = PortalSettings(
+        key_file=key_file,
+        key_password="secret-1",
+        trust_anchors=anchors,
+        attachments_dir=tmp_path / "att",
+        simulated_date=date(2014, 7, 1),
+    )
+    service = bootstrap(settings, store=store, bus=InMemoryBus())
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=service.app), base_url="http://portal"
+    ) as client:
+        catalog = (await client.get("/catalog")).json()
+    await store.close()
+    assert catalog["date"].startswith("2014-07-01")
+    assert {s["code"] for s in catalog["services"]} == {
+        "cultural_values_export",
+        "restoration_approval",
+    }
