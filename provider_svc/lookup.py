@@ -41,11 +41,22 @@ class GatewayPersonLookup:
             )
         except httpx.HTTPError as exc:
             raise OSError(f"gateway {self._base} unreachable: {exc}") from exc
-        if answer.status_code == 404:
+        if answer.status_code == 404 and not _is_fault(answer):
             return ApplicantRecord(iin, False)
         if answer.status_code != 200:
             raise RuntimeError(f"gateway answered {answer.status_code}: {answer.text[:200]}")
         return _record(iin, answer.json())
+
+
+def _is_fault(answer: httpx.Response) -> bool:
+    """The gateway's own faults carry ``origin`` (gateway_svc/sync.py); a 404 without it is the
+    registry's answer that the person is not there. An unknown service is a fault, not a
+    missing person."""
+    try:
+        body = answer.json()
+    except ValueError:
+        return True
+    return isinstance(body, dict) and "origin" in body
 
 
 def _record(iin: str, data: Any) -> ApplicantRecord:

@@ -101,6 +101,8 @@ class Stack:
     clock: SimulatedClock
     service: ProviderService
     ca: CaPair
+    gateway: Any
+    signers: dict[str, JwsSigner]
     received: dict[str, list[Envelope]] = field(default_factory=dict)
 
     async def send(self, sender: str, recipient: str, **fields: Any) -> str:
@@ -218,19 +220,20 @@ async def _stack(
     store = create_event_store(f"{pg_dsn}?schema={pg_schema}", clock=clock)
     await store.open()
     relay = OutboxRelay(store, bus, poll_interval=0.2)
+    signers = {w.system_id: _signer(ca, InformationSystem(w.system_id)) for w in WORKSTATIONS}
     service = ProviderService(
         store,
         clock,
         Catalog.from_directory(definitions_dir()),
         KzCalendar(),
-        signers={w.system_id: _signer(ca, InformationSystem(w.system_id)) for w in WORKSTATIONS},
+        signers=signers,
         verifier=_verifier(ca, clock),
         lookup=FakeRegistry(),
         on_commit=relay.notify,
     )
     relay.start()
     consumers = await start_consumers(bus, service, wake_relay=relay.notify)
-    stack = Stack(bus, clock, service, ca)
+    stack = Stack(bus, clock, service, ca, gateway, signers)
     try:
         yield stack
     finally:
@@ -509,3 +512,108 @@ async def test_an_overdue_request_shows_overdue_in_the_cabinet(
         )
         assert note.body["step"] == "register"
         assert note.body["overdue"] == "step"
+
+
+async def test_a_paper_application_checks_the_person_registry_through_the_gateway(
+    long_ca: CaPair,
+    pg_dsn: str,
+    pg_schema: str,
+    amqp_url: str,
+    unique_name: str,
+    tmp_path: Path,
+) -> None:
+    """The clerk's look-up goes through the gateway's sync channel (its rules, its log) to
+    registry_svc's person registry; the registry is called in-process (ASGI), not on a port."""
+    import httpx
+    from fastapi import FastAPI
+
+    from gateway_svc.routes import gateway_router
+    from gateway_svc.sync import SyncChannel
+    from provider_svc.domain.errors import InvalidInput
+    from provider_svc.lookup import GatewayPersonLookup
+    from registry_svc.components import RegistryComponents
+    from registry_svc.domain.registry import LocalizedText, Person
+    from registry_svc.entrypoints.api import build_router as registry_router
+    from shared.ids import Gender
+    from shared.web import create_service_app
+    from tests.provider.conftest import APPLICANT, UNKNOWN_PERSON
+
+    class _Up:
+        async def ping(self) -> None:
+            return None
+
+    wall = SystemClock()
+    registry_store = SqliteEventStore(tmp_path / "registry.sqlite3", clock=wall)
+    await registry_store.open()
+    parts = RegistryComponents(
+        registry_store,
+        wall,
+        data_dir=tmp_path / "registry",
+        public_url="http://registry.test",
+        require_signed_requests=False,
+    )
+    await parts.start()
+    await parts.registry.register_person(
+        Person(
+            iin=APPLICANT,
+            surname=LocalizedText(kk="Тестов", ru="Тестов"),
+            name=LocalizedText(kk="Тест", ru="Тест"),
+            birth_date=datetime(1980, 5, 17, tzinfo=UTC).date(),
+            gender=Gender.MALE,
+            address="Almaty, Abay 1",
+        )
+    )
+    registry_app = create_service_app(
+        "registry", store=registry_store, bus=_Up(), version="t", title="t", description="t"
+    )
+    registry_app.include_router(registry_router(parts))
+    async with (
+        _stack(
+            start=ALMATY_2019,
+            ca=long_ca,
+            pg_dsn=pg_dsn,
+            pg_schema=pg_schema,
+            amqp_url=amqp_url,
+            unique_name=unique_name,
+            tmp_path=tmp_path,
+        ) as s,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=registry_app)) as to_registry,
+    ):
+        gateway_app = FastAPI()
+        gateway_app.include_router(
+            gateway_router(s.gateway, SyncChannel(s.gateway, to_registry), service="gateway")
+        )
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=gateway_app), base_url="http://gateway.test"
+        ) as to_gateway:
+            service = ProviderService(
+                s.service.store,
+                s.clock,
+                Catalog.from_directory(definitions_dir()),
+                KzCalendar(),
+                signers=s.signers,
+                verifier=_verifier(long_ca, s.clock),
+                lookup=GatewayPersonLookup(
+                    to_gateway, "http://gateway.test", lambda ws: s.signers[ws]
+                ),
+            )
+            clerk, _ = await s.staff(CULTURE, "office_clerk")
+            docs = [{"code": "standard_p9_documents", "sha256": "ef" * 32}]
+            with pytest.raises(InvalidInput) as unknown:
+                await service.register_paper(
+                    CULTURE,
+                    clerk,
+                    service="A",
+                    applicant_iin=UNKNOWN_PERSON,
+                    form={},
+                    documents_=docs,
+                )
+            assert unknown.value.code == "registry_not_found"
+            rid = await service.register_paper(
+                CULTURE, clerk, service="A", applicant_iin=APPLICANT, form={}, documents_=docs
+            )
+            request, _, _ = await service.load(rid)
+            assert request.applicant_found is True
+            assert request.state.current is not None
+            assert request.state.current.step == "review_and_assign"
+    await registry_store.close()

@@ -40,6 +40,9 @@ async def test_lookup_signs_as_the_workstation_and_maps_answers(almaty: Harness)
             return httpx.Response(200, json={**PERSON, "status": "deceased"})
         if iin == "111111111111":
             return httpx.Response(503, json={"code": "GATEWAY_UNAVAILABLE"})
+        if iin == "333333333333":
+            fault = {"code": "UNKNOWN_SERVICE", "message": "no such service", "origin": "client"}
+            return httpx.Response(404, json=fault)
         return httpx.Response(404, json={"code": "not_found"})
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(gateway)) as client:
@@ -51,4 +54,6 @@ async def test_lookup_signs_as_the_workstation_and_maps_answers(almaty: Harness)
         assert not (await lookup.person("000000000000", workstation=CULTURE)).found
         with pytest.raises(RuntimeError, match="503"):
             await lookup.person("111111111111", workstation=CULTURE)
-    assert seen == [APPLICANT, "222222222222", "000000000000", "111111111111"]
+        with pytest.raises(RuntimeError, match="UNKNOWN_SERVICE"):
+            await lookup.person("333333333333", workstation=CULTURE)
+    assert seen == [APPLICANT, "222222222222", "000000000000", "111111111111", "333333333333"]
