@@ -261,6 +261,12 @@ class ProviderService:
         if not isinstance(applicant, str):
             raise InvalidInput("body.applicant_iin is required", code="no_applicant")
         request_id = envelope.correlation_id
+        if body.get("request_id", request_id) != request_id:
+            raise InvalidInput(
+                f"body.request_id {body.get('request_id')!r} differs from the correlation id "
+                f"{request_id!r}",
+                code="request_id_mismatch",
+            )
         if await self.store.stream_version(events.request_stream(request_id)):
             raise Conflict(f"request {request_id} was already received", code="duplicate_request")
         origin = Origin(
@@ -296,6 +302,11 @@ class ProviderService:
                 f"request {request.request_id} is not waiting for the PSC desk", code="wrong_order"
             )
         outcome = str(envelope.body.get("outcome", ""))
+        permitted = [o for a in engine.allowed(request.state) for o in a.outcomes]
+        if outcome not in permitted and len(permitted) == 1:
+            # The desk reports "handed out"; which outcome that is (a reference or a refusal)
+            # follows from what was drafted, and the engine's guards leave exactly one.
+            outcome = permitted[0]
         new, outbox = self._act(
             engine, request, stream, Actor(envelope.sender, current.role), current.step, outcome
         )

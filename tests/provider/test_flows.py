@@ -333,7 +333,7 @@ async def test_e_psc_channel_result_to_the_desk_and_hand_out(astana: Harness) ->
         sender=desk,
         recipient=ARCHIVES,
         service_code="archive_reference",
-        body={"outcome": "refusal_handed_out_psc"},
+        body={"request_id": rid, "outcome": "handed_out", "how": "in_person"},
         type_=HANDED_OUT_TYPE,
         correlation_id=rid,
     )
