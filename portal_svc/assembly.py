@@ -15,9 +15,10 @@ from portal_svc.domain.accounts import LoginPolicy
 from portal_svc.entrypoints.api import build_router
 from portal_svc.entrypoints.consumer import Inbound
 from portal_svc.handlers import ApplicantLookup, Limits, PortalService, WorkingDays
+from portal_svc.outgoing import GATEWAY_IN
 from portal_svc.passwords import Passwords
 from portal_svc.projections import Cabinet
-from shared.bus.port import Bus, Consumer
+from shared.bus.port import Binding, Bus, Consumer, QueueSpec
 from shared.clock import Clock
 from shared.eventlog.port import EventStore
 from shared.inbox import InboxConsumer
@@ -26,6 +27,7 @@ from shared.regulation.catalog import Catalog
 from shared.signing import Signer, Verifier
 
 PORTAL_QUEUE: Final = "to.portal"  # gateway_svc.topology.recipient_queue("portal")
+DELIVER_EXCHANGE: Final = "egov.deliver"  # gateway_svc.topology.DELIVER_EXCHANGE
 
 
 @dataclass
@@ -40,7 +42,16 @@ class Portal:
     consumers: list[Consumer] = field(default_factory=list)
 
     async def start(self) -> None:
-        """Consume what the gateway delivers (the gateway declares the queues) and relay."""
+        """Declare and consume what the gateway delivers, and relay the outbox. The queues are
+        declared exactly as the gateway declares them (gateway_svc.gateway.Gateway.declare),
+        so whichever starts first creates them and the other's declaration agrees."""
+        await self.bus.declare_exchange(GATEWAY_IN)
+        await self.bus.declare_exchange(DELIVER_EXCHANGE)
+        for queue in self.queues:
+            system = queue.removeprefix("to.")
+            await self.bus.declare_queue(
+                QueueSpec(queue, bindings=[Binding(DELIVER_EXCHANGE, system)])
+            )
         self.relay.start()
         for queue in self.queues:
             self.consumers.append(await self.inbound.consume(self.bus, queue))

@@ -55,7 +55,11 @@ def _portal(
     gateway = httpx.AsyncClient(base_url=settings.gateway_url, timeout=10.0)
     revocation = httpx.Client(timeout=5.0)
     roots = x509.load_pem_x509_certificates(settings.trust_anchors.read_bytes())
-    checker = RevocationChecker(HttpRevocationSource(revocation), clock)
+    checker = RevocationChecker(
+        HttpRevocationSource(revocation),
+        clock,
+        ocsp_max_age=timedelta(seconds=settings.ocsp_max_age_s),
+    )
 
     async def close_clients() -> None:
         await gateway.aclose()

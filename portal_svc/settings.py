@@ -27,6 +27,13 @@ class PortalSettings(ServiceSettings):
         None, description="the portal's PKCS#12 key file (signs envelopes to the gateway)"
     )
     key_password: SecretStr | None = Field(None, description="password of the key file")
+    ocsp_max_age_s: int = Field(
+        60,
+        ge=10,
+        le=3600,
+        description="how old an OCSP answer may be, fetched or reused; condition 2 checks "
+        "revocation when the request is signed, so a revocation must count soon",
+    )
     psc_key_dir: Path | None = Field(
         None,
         description="directory of the PSC desks' key files, <desk>.p12 (e.g. psc.astana.p12), "
