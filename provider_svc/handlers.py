@@ -273,7 +273,7 @@ class ProviderService:
             workstation=ws.system_id,
             channel=channel,
             reply_to=envelope.sender,
-            psc_desk=envelope.sender if channel is Channel.PSC else None,
+            psc_desk=envelope.sender if channel is Channel.PSC else ws.status_desk,
             message_id=str(envelope.message_id),
             applicant_iin=applicant,
             form=_mapping(body.get("form")),

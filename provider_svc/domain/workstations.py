@@ -22,6 +22,10 @@ class Workstation:
     region: str
     name: str
     services: tuple[str, ...]  # definition codes this provider renders through the gateway
+    # The PSC desk that also receives the statuses of requests filed at the portal: 004 p.8
+    # process 6 ("ЖАО АЖ ескертуді бағыттау және ХҚКО АЖ"): the LEB IS sends the notification
+    # to the PSC IS too. The other seeds send statuses to the portal only.
+    status_desk: str | None = None
 
 
 WORKSTATIONS: tuple[Workstation, ...] = (
@@ -42,6 +46,7 @@ WORKSTATIONS: tuple[Workstation, ...] = (
         "astana",
         "Astana Department of Archives and Documentation, with the Astana State Archive",
         ("archive_reference",),  # 004
+        status_desk="psc.astana",
     ),
 )
 

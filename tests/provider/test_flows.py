@@ -284,6 +284,10 @@ async def test_e_portal_register_runs_automatically_then_reference(astana: Harne
     assert await h.statuses(rid) == ["registered", "in_progress"]
     registered = [e for e in await h.stream(rid) if e.type == "StepCompleted.v1"]
     assert registered[0].data["actor"] == ARCHIVES
+    # 004 p.8: the statuses of a portal request go to the PSC IS as well.
+    notes = [e for e in await h.outbox() if e.type == "status.changed.v1"]
+    assert {e.body["psc_desk"] for e in notes} == {"psc.astana"}
+    assert {e.recipient for e in notes} == {"portal"}
     await do(h, ARCHIVES, rid, "provider_employee", "search_and_decide", "reference_prepared")
     done = await do(
         h, ARCHIVES, rid, "provider_employee", "sign_output", "reference_to_cabinet", sign=True

@@ -445,6 +445,7 @@ async def test_portal_requests_of_c_d_e_through_the_gateway(
         tmp_path=tmp_path,
     ) as s:
         await s.listen("portal")
+        await s.listen("psc.astana")
         rid = await s.send(
             "portal", ws, type="request.submitted.v1", service_code=service, body=applicant_body()
         )
@@ -465,6 +466,14 @@ async def test_portal_requests_of_c_d_e_through_the_gateway(
         result = next(e for e in s.received["portal"] if e.type == "result.issued.v1")
         assert result.body["document"]["kind"] == kind
         assert result.sender == ws
+        if ws == ARCHIVES:
+            # 004 p.8: the PSC IS receives the portal request's statuses too.
+            async def at_desk() -> bool:
+                return final in s.statuses("psc.astana", rid)
+
+            await s.wait_for(at_desk, "the statuses at the PSC desk")
+        else:
+            assert s.statuses("psc.astana", rid) == []
 
 
 async def test_an_overdue_request_shows_overdue_in_the_cabinet(
