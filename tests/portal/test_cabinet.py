@@ -233,3 +233,30 @@ async def test_sse_route_streams_and_resumes_after_last_event_id(world: World) -
     )
     [again] = _sse(resumed.text)
     assert (again["id"], again["status"]) == (second["id"], "in_progress")
+
+
+async def test_a_status_fanned_out_to_the_desk_too_is_recorded_once(world: World) -> None:
+    # 004 p.8 process 6: the workstation names the PSC desk in the status, and the gateway
+    # delivers the same envelope to to.portal and to.psc.astana; both queues feed one inbox.
+    from uuid import uuid4
+
+    from shared.bus.port import Delivery, Message
+    from shared.envelope import Envelope
+
+    request_id, headers = await _submitted(world, 52)
+    envelope = Envelope(
+        message_id=uuid4(),
+        correlation_id=request_id,
+        type="status.changed.v1",
+        sender=PROVIDER,
+        recipient="portal",
+        service_code="cultural_values_export",
+        sent_at=world.clock.now(),
+        body={"status": "registered", "psc_desk": "psc.astana"},
+    ).signed(world.systems[PROVIDER])
+    raw = envelope.model_dump_json().encode()
+    for queue in ("to.portal", "to.psc.astana"):
+        message = Message("egov.deliver", queue[3:], raw, str(envelope.message_id))
+        await world.portal.inbound(Delivery(message, queue, 1, False))
+    one = (await world.client.get(f"/cabinet/requests/{request_id}", headers=headers)).json()
+    assert [h["status"] for h in one["history"]] == ["draft", "submitted", "registered"]
