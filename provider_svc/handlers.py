@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Final
 from uuid import uuid4
 
@@ -26,11 +25,12 @@ from provider_svc.domain.errors import (
     RegistryUnavailable,
 )
 from provider_svc.domain.request import Origin, ProviderRequest, engine_key, fold
+from provider_svc.domain.roles import EXTERNAL_ROLES
 from provider_svc.domain.staff import StaffMember, appoint, dismiss, fold_roster
-from provider_svc.domain.statuses import OVERDUE
 from provider_svc.domain.workstations import WORKSTATIONS, Workstation, workstation
-from provider_svc.notifications import document_sha256, result_message, status_message
+from provider_svc.notifications import document_sha256
 from provider_svc.ports import ApplicantLookup
+from provider_svc.status_changes import notify_changes
 from shared.bus.port import Delivery, Reject
 from shared.clock import Clock
 from shared.envelope import Envelope
@@ -44,12 +44,6 @@ from shared.eventlog.port import (
 from shared.inbox import Effects
 from shared.regulation.catalog import Catalog
 from shared.regulation.engine import (
-    REQUEST_COMPLETED,
-    REQUEST_OVERDUE,
-    REQUEST_REFUSED,
-    STEP_OVERDUE,
-    STEP_STARTED,
-    RequestState,
     StepEngine,
     WorkingCalendar,
 )
@@ -60,11 +54,6 @@ from shared.signing import Signer, SignerIdentity, Verifier
 
 REQUEST_TYPE: Final = "request.submitted.v1"  # portal or PSC desk -> provider
 HANDED_OUT_TYPE: Final = "request.handed_out.v1"  # PSC desk -> provider (004 p.7 process 8)
-
-# Roles of the definitions that act outside the workstation: the PSC operator accepts the
-# application and hands out the result at the PSC desk (004 p.7); the workstation records
-# those steps from the desk's messages, not from its own staff.
-EXTERNAL_ROLES: Final = frozenset({"psc_operator"})
 
 
 @dataclass(frozen=True)
@@ -621,80 +610,14 @@ class ProviderService:
         *,
         into: list[Any],
     ) -> list[OutboxMessage]:
-        """A status notification for every step change among ``history[start:]`` (appends the
-        StatusNotified events to ``into``)."""
-        definition = engine.definition
-        state = engine.state(history)
-        signer = self.signer(origin.workstation)
-        now = self.clock.now()
-        out: list[OutboxMessage] = []
-        for event in list(history[start:]):
-            d = event.data
-            extra: dict[str, Any] = {}
-            if event.type == STEP_STARTED:
-                status, step, deadline = str(d["status"]), str(d["step"]), d.get("deadline")
-                signed = _last(history, events.RESULT_SIGNED)
-                if d["role"] in EXTERNAL_ROLES and signed is not None:
-                    # 004 p.7 process 7: the signed result goes to the PSC desk, which hands
-                    # it out (process 8) and reports back.
-                    out.append(self._result(signer, origin, state, signed, now))
-            elif event.type in (REQUEST_COMPLETED, REQUEST_REFUSED):
-                status, step, deadline = str(d["status"]), None, None
-                signed = _last(history, events.RESULT_SIGNED)
-                if signed is not None:
-                    extra["result"] = {
-                        "kind": signed.data["document"]["kind"],
-                        "sha256": signed.data["sha256"],
-                        "signed_by": signed.data["signer"],
-                    }
-                    if origin.channel is Channel.PORTAL:
-                        # To the personal cabinet; a paper request is handed out at the office,
-                        # a PSC one was sent to the desk before its hand-out step.
-                        out.append(self._result(signer, origin, state, signed, now))
-                if event.type == REQUEST_REFUSED:
-                    grounds = _last(history, events.GROUNDS_RECORDED)
-                    extra["refusal"] = {
-                        "code": d.get("refusal"),
-                        "grounds": None
-                        if grounds is None
-                        else {"kk": grounds.data["kk"], "ru": grounds.data["ru"]},
-                    }
-            elif event.type in (STEP_OVERDUE, REQUEST_OVERDUE):
-                status, step, deadline = OVERDUE, d.get("step"), d.get("deadline")
-                extra["overdue"] = "step" if event.type == STEP_OVERDUE else "request"
-            else:
-                continue
-            notified, message = status_message(
-                signer=signer,
-                origin=origin,
-                request_id=state.request_id,
-                service_code=definition.code,
-                version=definition.version,
-                status=status,
-                step=step,
-                step_deadline=None if deadline is None else str(deadline),
-                request_deadline=state.deadline.isoformat(),
-                at=now,
-                extra=extra,
-            )
-            # The notification is caused by whoever caused the step change.
-            cause = {k: v for k, v in event.metadata.items() if k in ("actor", "role")}
-            into.append(NewEvent(notified.type, notified.data, notified.event_id, cause))
-            out.append(message)
-        return out
-
-    @staticmethod
-    def _result(
-        signer: Signer, origin: Origin, state: RequestState, signed: Any, at: datetime
-    ) -> OutboxMessage:
-        return result_message(
-            signer=signer,
-            origin=origin,
-            request_id=state.request_id,
-            service_code=state.service,
-            document=signed.data["document"],
-            signature=str(signed.data["signature"]),
-            at=at,
+        return notify_changes(
+            engine,
+            origin,
+            history,
+            start,
+            into=into,
+            signer=self.signer(origin.workstation),
+            now=self.clock.now(),
         )
 
     def _signed_result(
@@ -819,13 +742,6 @@ class ProviderService:
 
 def _with(event: NewEvent, actor: Actor) -> NewEvent:
     return NewEvent(event.type, event.data, event.event_id, {**event.metadata, **actor.metadata()})
-
-
-def _last(history: Sequence[Any], kind: str) -> Any | None:
-    for event in reversed(history):
-        if event.type == kind:
-            return event
-    return None
 
 
 def _grounds_event(request_id: str, grounds: Mapping[str, str] | None) -> NewEvent:
