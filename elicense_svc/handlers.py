@@ -679,12 +679,16 @@ class ElicenseService:
         previous = req.status_of(engine, before) if before is not None else None
         now = self.clock.now()
         cause = str(events[-1].event_id) if events else after.request_id
+        steps = after.steps(engine)
         body: dict[str, Any] = {
             "status": status,
             "request_id": after.request_id,
             "request_number": after.number,
             "service": after.service,
             "version": after.version,
+            # What the cabinet shows beside the status (003 p.8): the step and the deadline.
+            "step": steps.current.step if steps.current is not None else None,
+            "request_deadline": steps.deadline.isoformat(),
             "at": now.isoformat(),
         }
         out: list[OutboxMessage] = []

@@ -321,3 +321,15 @@ async def test_two_staff_acting_at_once_record_the_step_once(
     assert failures[0].code in {"CONCURRENT_CHANGE", "WRONG_ORDER"}
     events = await store.read_stream(ev.request_stream("r-8"))
     assert sum(e.type == "StepCompleted.v1" and e.data["step"] == "register" for e in events) == 1
+
+
+async def test_status_names_the_step_and_the_deadline_for_the_cabinet(
+    service: ElicenseService, pki: Pki, store: SqliteEventStore
+) -> None:
+    await portal_submit(service, pki, request_id="r-9")
+    first = next(e for e in await sent(store) if e.type == msg.STATUS_TYPE)
+    state = await service.load("r-9")
+    assert first.body["step"] == "register"
+    assert (
+        first.body["request_deadline"] == state.steps(service.engine_of(state)).deadline.isoformat()
+    )
