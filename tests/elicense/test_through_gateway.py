@@ -86,9 +86,10 @@ class World:
     bus: InMemoryBus
     ca: RegistryComponents
     portal_inbox: list[Envelope]
+    inboxes: dict[str, list[Envelope]]
     elicense_store: SqliteEventStore
     network: Switch
-    staff: Callable[[str], Awaitable[JwsSigner]]
+    staff: Callable[..., Awaitable[JwsSigner]]
     portal: JwsSigner
     verifier: JwsVerifier
     client: httpx.AsyncClient
@@ -104,8 +105,8 @@ class _NoBus:
         return None
 
 
-@pytest.fixture
-async def world(tmp_path: Path, clock: SimulatedClock) -> AsyncIterator[World]:
+@pytest.fixture(name="world")
+async def world_fixture(tmp_path: Path, clock: SimulatedClock) -> AsyncIterator[World]:
     stores = {
         name: SqliteEventStore(tmp_path / f"{name}.sqlite3", clock=clock)
         for name in ("registry", "gateway", "elicense")
@@ -164,12 +165,16 @@ async def world(tmp_path: Path, clock: SimulatedClock) -> AsyncIterator[World]:
     gateway_http = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=gateway_app), base_url="http://gateway.test"
     )
-    portal_inbox: list[Envelope] = []
+    inboxes: dict[str, list[Envelope]] = {}
+    consumers = []
+    # What reaches the portal and the provider workstations (through the regional tier).
+    for system in ("portal", "provider.almaty.culture", "provider.akmola.culture"):
+        inbox = inboxes[system] = []
 
-    async def portal_receives(delivery: Delivery) -> None:
-        portal_inbox.append(Envelope.model_validate_json(delivery.message.body))
+        async def receive(delivery: Delivery, inbox: list[Envelope] = inbox) -> None:
+            inbox.append(Envelope.model_validate_json(delivery.message.body))
 
-    portal_consumer = await bus.consume("to.portal", portal_receives)
+        consumers.append(await bus.consume(f"to.{system}", receive))
     directory = tmp_path / "directory.yaml"
     directory.write_text(yaml.safe_dump(DIRECTORY, allow_unicode=True), encoding="utf-8")
     elicense_signer = await _signer(ca, InformationSystem("elicense"))
@@ -183,9 +188,9 @@ async def world(tmp_path: Path, clock: SimulatedClock) -> AsyncIterator[World]:
         lookup=GatewayRegistryLookup(gateway_http, elicense_signer),
     )
 
-    async def staff(iin: str) -> JwsSigner:
+    async def staff(iin: str, bin: str = ALMATY_CULTURE_BIN) -> JwsSigner:
         person = Individual(iin=iin, surname="Қызметкер", given_name="Тест")
-        holder = LegalEntitySigner(person, ALMATY_CULTURE_BIN, "Culture", EntityRole.EMPLOYEE)
+        holder = LegalEntitySigner(person, bin, "Culture", EntityRole.EMPLOYEE)
         return await _signer(ca, holder)
 
     try:
@@ -194,7 +199,8 @@ async def world(tmp_path: Path, clock: SimulatedClock) -> AsyncIterator[World]:
                 clock,
                 bus,
                 ca,
-                portal_inbox,
+                inboxes["portal"],
+                inboxes,
                 stores["elicense"],
                 network,
                 staff,
@@ -203,7 +209,8 @@ async def world(tmp_path: Path, clock: SimulatedClock) -> AsyncIterator[World]:
                 client,
             )
     finally:
-        await portal_consumer.stop()
+        for consumer in consumers:
+            await consumer.stop()
         await gateway.stop()
         await gateway_http.aclose()
         await sync_http.aclose()
@@ -331,3 +338,44 @@ async def test_registry_unreachable_then_back(world: World) -> None:
     deferred = [e for e in events if e.type == ev.REGISTRY_CHECK_DEFERRED]
     assert len(deferred) == 1
     assert "PROVIDER_UNREACHABLE" in deferred[0].data["reason"]
+
+
+async def test_000_provider_path_through_the_gateway(world: World) -> None:
+    """Processes 1-8 at the office: intake, the registry through the sync channel, a
+    condition-3 refusal; statuses reach the provider's workstation through the regional tier."""
+    call = signed_call(world.client)
+    clerk = await world.staff(CLERK_IIN)
+    head = await world.staff(HEAD_IIN)
+    executor = await world.staff(EXECUTOR_IIN)
+    created = await call(
+        clerk,
+        "POST",
+        "/staff/requests",
+        {"request_id": "desk-1", "service": "B", "applicant_iin": APPLICANT_IIN},
+    )
+    assert created.status_code == 201, created.text
+
+    async def checked() -> bool:
+        answer = await call(clerk, "GET", "/staff/requests/desk-1")
+        return bool(answer.json()["registry"]["state"] == "found")
+
+    await until(checked, "the registry answer through the sync channel")
+    base = "/staff/requests/desk-1"
+    for signer, step, outcome in [
+        (clerk, "register", "registered"),
+        (head, "assign_executor", "assigned"),
+        (executor, "check_documents", "complete"),
+        (executor, "prepare_result", "applicant_non_compliant"),
+    ]:
+        answer = await call(signer, "POST", f"{base}/actions", {"step": step, "outcome": outcome})
+        assert answer.status_code == 200, answer.text
+    desk = world.inboxes["provider.almaty.culture"]
+
+    def refused() -> bool:
+        return any(e.body.get("status") == "refused" for e in desk)
+
+    await until(refused, "the refusal status at the provider's workstation")
+    assert {e.sender for e in desk} == {"elicense"}
+    assert all(e.verify(world.verifier).ok for e in desk)
+    # The applicant did not file at the portal: no result goes there.
+    assert not any(e.type.startswith("result.") for e in world.portal_inbox)
