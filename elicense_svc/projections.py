@@ -25,6 +25,10 @@ class Projections:
     _permit_events: dict[str, list[RecordedEvent]] = field(default_factory=dict)
 
     def apply(self, event: RecordedEvent) -> None:
+        if event.position <= self.position:
+            # Already applied: two catch-ups that read the same batch concurrently (two HTTP
+            # calls at once) must not apply it twice.
+            return
         self.position = event.position
         self.events += 1
         stream = event.stream_id

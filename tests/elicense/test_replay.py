@@ -58,3 +58,17 @@ def test_replay_of_an_unreachable_log_exits_2() -> None:
     result = CliRunner().invoke(build_cli(), ["replay", "elicense", "--url", "mysql://nowhere/x"])
     assert result.exit_code == 2
     assert "cannot open the event log" in result.output
+
+
+async def test_concurrent_catch_ups_apply_each_event_once(
+    service: ElicenseService, pki: Pki, store: SqliteEventStore
+) -> None:
+    await issued_permit(service, pki)
+    alone = Projections(service.engines)
+    await alone.catch_up(store)
+    together = Projections(service.engines)
+    await asyncio.gather(*(together.catch_up(store) for _ in range(4)))
+    assert together.events == alone.events
+    assert together.registry_digest() == alone.registry_digest()
+    [request] = together.requests.values()
+    assert request.engine_events == alone.requests[request.request_id].engine_events
