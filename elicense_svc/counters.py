@@ -51,7 +51,8 @@ class Counters:
             except ConcurrencyConflict:
                 continue  # another writer took this number: read it and try the next one
             self._known[scope][key] = number
-            self._read[scope] = number
+            # max: a concurrent allocation in this process may have read further already.
+            self._read[scope] = max(self._read.get(scope, 0), number)
             return number
         raise RuntimeError(f"counter {scope}: no number after {_ATTEMPTS} contended attempts")
 
