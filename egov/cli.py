@@ -23,32 +23,37 @@ def build_cli() -> typer.Typer:
     cli.command("run")(run)
     cli.command("version")(version)
     cli.command("settings")(settings)
-    from egov.commands import diagram
+    from egov.commands import (
+        audit,
+        diagram,
+        elicense,
+        gateway,
+        pki,
+        portal,
+        provider,
+        registry,
+        sign,
+    )
 
     cli.add_typer(diagram.build(), name="diagram")
-    from egov.commands import pki, registry, sign
-
     cli.add_typer(pki.build(), name="pki")
     cli.add_typer(registry.build(), name="registry")
     cli.command("sign")(sign.sign)
     cli.command("verify")(sign.verify)
-    from egov.commands import audit
-
     cli.add_typer(audit.build(), name="audit")
-    from egov.commands import gateway
-
     cli.add_typer(gateway.build(), name="gateway")
-    from egov.commands import elicense
-
     cli.add_typer(elicense.build(), name="elicense")
-    cli.add_typer(elicense.build_replay(), name="replay")
-    from egov.commands import portal
-
-    portal.mount(cli)  # egov portal ..., egov replay portal
-    from egov.commands import provider
-
-    provider.mount(cli)  # egov provider staff ..., egov replay provider
-    # Sub-commands of other areas: one import and one line each, as above.
+    cli.add_typer(portal.build(), name="portal")
+    cli.add_typer(provider.build(), name="provider")
+    # One group for every service's replay, so no area has to find or create it.
+    replay = typer.Typer(
+        help="Rebuild a service's read models from its event log.", no_args_is_help=True
+    )
+    replay.command("elicense")(elicense.replay)
+    replay.command("portal")(portal.replay)
+    replay.command("provider")(provider.replay)
+    cli.add_typer(replay, name="replay")
+    # Another area's commands: its module under egov/commands/ and one line here.
     return cli
 
 

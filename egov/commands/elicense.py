@@ -23,13 +23,6 @@ _URL_HELP = (
 )
 
 
-def build_replay() -> typer.Typer:
-    """Mounted as ``replay``: ``egov replay elicense``."""
-    app = typer.Typer(help="Rebuild a service's read models from its event log.")
-    app.command("elicense")(replay)
-    return app
-
-
 def build() -> typer.Typer:
     """Mounted as ``elicense``: ``egov elicense verify-permit NUMBER``."""
     app = typer.Typer(help="E-licensing («Е-лицензиялау» МДБ) commands.", no_args_is_help=True)  # noqa: RUF001

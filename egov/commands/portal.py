@@ -24,20 +24,12 @@ _URL_HELP = (
 )
 
 
-def mount(cli: typer.Typer) -> None:
-    """``egov portal ...`` and ``egov replay portal`` (added to the existing ``replay`` group
-    when another area created it, so every service's replay lives under one command)."""
+def build() -> typer.Typer:
+    """Mounted as ``portal``; its ``replay`` is also ``egov replay portal`` (egov/cli.py)."""
     app = typer.Typer(help="The e-gov portal (ЭҮП) from the command line.", no_args_is_help=True)
     app.command("submit")(submit)
     app.command("replay")(replay)
-    cli.add_typer(app, name="portal")
-    for group in cli.registered_groups:
-        if group.name == "replay" and group.typer_instance is not None:
-            group.typer_instance.command("portal")(replay)
-            return
-    replay_group = typer.Typer(help="Rebuild a service's read models from its event log.")
-    replay_group.command("portal")(replay)
-    cli.add_typer(replay_group, name="replay")
+    return app
 
 
 async def _replay(url: str) -> dict[str, Any]:

@@ -19,9 +19,8 @@ from shared.config import SettingsError, load_settings
 from shared.eventlog.port import EventStore
 
 
-def mount(cli: typer.Typer) -> None:
-    """``egov provider ...`` and ``egov replay provider`` (added to the existing ``replay``
-    group when another area created it, so every service's replay lives under one command)."""
+def build() -> typer.Typer:
+    """Mounted as ``provider``; its ``replay`` is also ``egov replay provider`` (egov/cli.py)."""
     app = typer.Typer(help="The provider workstations (ЭҮӨШ АЖО / ЖАО АЖ).", no_args_is_help=True)
     staff = typer.Typer(help="The staff roster of a workstation.", no_args_is_help=True)
     staff.command("appoint")(appoint)
@@ -29,14 +28,7 @@ def mount(cli: typer.Typer) -> None:
     staff.command("list")(list_staff)
     app.add_typer(staff, name="staff")
     app.command("replay")(replay)
-    cli.add_typer(app, name="provider")
-    for group in cli.registered_groups:
-        if group.name == "replay" and group.typer_instance is not None:
-            group.typer_instance.command("provider")(replay)
-            return
-    replay_group = typer.Typer(help="Rebuild a service's read models from its event log.")
-    replay_group.command("provider")(replay)
-    cli.add_typer(replay_group, name="replay")
+    return app
 
 
 def _url() -> str:
