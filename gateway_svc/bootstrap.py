@@ -17,12 +17,9 @@ from gateway_svc.assembly import Check, build_gateway
 from gateway_svc.gateway import Gateway, GatewayOptions
 from gateway_svc.settings import GatewaySettings
 from gateway_svc.sync import SyncChannel
-from shared.bus.memory import InMemoryBus
 from shared.bus.port import Bus
-from shared.bus.rabbitmq import RabbitMqBus
 from shared.clock import Clock, SystemClock
 from shared.config import load_settings
-from shared.eventlog.factory import create_event_store
 from shared.eventlog.port import EventStore
 from shared.pki.jws import JwsSigner, JwsVerifier
 from shared.pki.pkcs12 import KeyFile, load_pkcs12
@@ -31,7 +28,7 @@ from shared.pki.revocation_client import (
     RevocationChecker,
     RevocationState,
 )
-from shared.runtime import Service, owned_lifecycle, sqlite_dir
+from shared.runtime import Service, service_resources
 from shared.signing import VerificationCode, VerificationResult
 from shared.web import Hook
 
@@ -103,23 +100,8 @@ def bootstrap(
     closes it; what is built here is opened when the app starts and closed when it stops."""
     settings = settings if settings is not None else load_settings(GatewaySettings)
     clock = clock if clock is not None else SystemClock()
-    url = settings.resolved_event_store_url()
-    owned_store: EventStore | None = None
-    if store is None:
-        store = owned_store = create_event_store(url, clock=clock)
-    owned_bus: Bus | None = None
-    if bus is None:
-        # No broker configured: an in-memory bus, enough to run this service alone.
-        bus = owned_bus = (
-            RabbitMqBus(settings.amqp_url, connection_name=settings.service)
-            if settings.amqp_url
-            else InMemoryBus()
-        )
-    lifecycle = owned_lifecycle(
-        store=owned_store,
-        bus=owned_bus,
-        store_dir=sqlite_dir(url) if owned_store is not None else None,
-    )
+    resources = service_resources(settings, store=store, bus=bus, clock=clock)
+    store, bus, lifecycle = resources.store, resources.bus, resources.lifecycle
 
     revocation_http = httpx.Client(timeout=5.0)
     sync_http = httpx.AsyncClient()

@@ -22,19 +22,16 @@ from provider_svc.lookup import GatewayPersonLookup
 from provider_svc.projections import ProviderProjection
 from provider_svc.settings import ProviderSettings
 from regulations import definitions_dir
-from shared.bus.memory import InMemoryBus
 from shared.bus.port import Bus, Consumer
-from shared.bus.rabbitmq import RabbitMqBus
 from shared.calendar import KzCalendar
 from shared.clock import Clock, SystemClock
 from shared.config import load_settings
-from shared.eventlog.factory import create_event_store
 from shared.eventlog.port import EventStore
 from shared.outbox import OutboxRelay
 from shared.pki.jws import JwsVerifier
 from shared.pki.revocation_client import HttpRevocationSource, RevocationChecker
 from shared.regulation.catalog import Catalog
-from shared.runtime import Service, owned_lifecycle, sqlite_dir
+from shared.runtime import Service, service_resources
 from shared.signing import Verifier
 from shared.web import Hook
 
@@ -50,23 +47,8 @@ def bootstrap(
     closes it; what is built here is opened when the app starts and closed when it stops."""
     settings = settings if settings is not None else load_settings(ProviderSettings)
     clock = clock if clock is not None else SystemClock()
-    url = settings.resolved_event_store_url()
-    owned_store: EventStore | None = None
-    if store is None:
-        store = owned_store = create_event_store(url, clock=clock)
-    owned_bus: Bus | None = None
-    if bus is None:
-        # No broker configured: an in-memory bus, enough to run this service alone.
-        bus = owned_bus = (
-            RabbitMqBus(settings.amqp_url, connection_name=settings.service)
-            if settings.amqp_url
-            else InMemoryBus()
-        )
-    lifecycle = owned_lifecycle(
-        store=owned_store,
-        bus=owned_bus,
-        store_dir=sqlite_dir(url) if owned_store is not None else None,
-    )
+    resources = service_resources(settings, store=store, bus=bus, clock=clock)
+    store, bus, lifecycle = resources.store, resources.bus, resources.lifecycle
 
     catalog = Catalog.from_directory(definitions_dir())
     check_against(catalog)

@@ -24,8 +24,12 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
+from shared.bus.memory import InMemoryBus
 from shared.bus.port import Bus
+from shared.bus.rabbitmq import RabbitMqBus
+from shared.clock import Clock
 from shared.config import ServiceSettings, env_var
+from shared.eventlog.factory import create_event_store
 from shared.eventlog.port import EventStore
 from shared.logging import get_logger
 from shared.web import Hook
@@ -89,6 +93,44 @@ def sqlite_dir(url: str) -> Path | None:
     if path is None or path == ":memory:":
         return None
     return Path(path).parent
+
+
+@dataclass(frozen=True)
+class Resources:
+    """The store and bus a service runs on, and the hooks for the ones it built itself."""
+
+    store: EventStore
+    bus: Bus
+    lifecycle: Lifecycle
+
+
+def service_resources(
+    settings: ServiceSettings,
+    *,
+    store: EventStore | None,
+    bus: Bus | None,
+    clock: Clock,
+) -> Resources:
+    """Use the ``store`` and ``bus`` handed in (the caller's), or build them from ``settings``
+    (ours: opened at start-up, closed at shutdown). Without a broker URL the bus is in-memory,
+    enough to run one service alone."""
+    url = settings.resolved_event_store_url()
+    owned_store: EventStore | None = None
+    if store is None:
+        store = owned_store = create_event_store(url, clock=clock)
+    owned_bus: Bus | None = None
+    if bus is None:
+        bus = owned_bus = (
+            RabbitMqBus(settings.amqp_url, connection_name=settings.service)
+            if settings.amqp_url
+            else InMemoryBus()
+        )
+    lifecycle = owned_lifecycle(
+        store=owned_store,
+        bus=owned_bus,
+        store_dir=sqlite_dir(url) if owned_store is not None else None,
+    )
+    return Resources(store=store, bus=bus, lifecycle=lifecycle)
 
 
 # --- serving ---------------------------------------------------------------------------------
