@@ -3,20 +3,34 @@
 Each service keeps its own SQLite event log under ``EGOV_DATA_DIR`` and serves its own port; all
 five share ONE in-memory bus, built here and closed after every server has stopped (the
 services do not own it, see ``shared.runtime``). No server software is needed.
+
+Before anything starts, :mod:`egov.provisioning` gives every information system a key file from
+the НУЦ that registry_svc serves, and each service's settings get their key file, password,
+trust anchors and the other services' addresses on this run's ports. A setting given explicitly
+in the environment (``EGOV_PORTAL_KEY_FILE``, ...) wins over what is provisioned.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
 
+from pydantic import Field, field_validator
+
+from egov.provisioning import Provisioned, embedded_rules, provision, system_ids
+from egov.threaded_server import ThreadedServer
 from elicense_svc.bootstrap import bootstrap as bootstrap_elicense
 from elicense_svc.settings import ElicenseSettings
 from gateway_svc.bootstrap import bootstrap as bootstrap_gateway
+from gateway_svc.rules import parse_rules
 from gateway_svc.settings import GatewaySettings
 from portal_svc.bootstrap import bootstrap as bootstrap_portal
 from portal_svc.settings import PortalSettings
+from portal_svc.shifted_clock import ShiftedClock
 from provider_svc.bootstrap import bootstrap as bootstrap_provider
 from provider_svc.settings import ProviderSettings
 from registry_svc.bootstrap import bootstrap as bootstrap_registry
@@ -26,6 +40,28 @@ from shared.clock import Clock
 from shared.config import RuntimeSettings, ServiceSettings, load_settings
 from shared.logging import get_logger
 from shared.runtime import Listener, Service, serve
+
+# Monday 4 November 2019: A (almaty-2018), C and D are in force, a working day in Almaty.
+DEFAULT_SIMULATED_DATE = date(2019, 11, 4)
+_REAL_DATE_WORDS = frozenset({"", "today", "real"})
+
+
+class EmbeddedSettings(RuntimeSettings):
+    """Settings of ``egov run`` only (the services started on their own have their own)."""
+
+    simulated_date: date | None = Field(
+        DEFAULT_SIMULATED_DATE,
+        description="the day the embedded portal and provider workstations take as today "
+        "(running at real speed from 09:00 Almaty); the seeds' regulations were all repealed "
+        "by 2020, so on the real date the catalog is empty; 'today' = the real date",
+    )
+
+    @field_validator("simulated_date", mode="before")
+    @classmethod
+    def _today_means_real(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() in _REAL_DATE_WORDS:
+            return None
+        return value
 
 
 @dataclass(frozen=True)
@@ -47,7 +83,81 @@ def services() -> tuple[EmbeddedService, ...]:
 
 def settings_classes() -> list[type[RuntimeSettings]]:
     """Every settings model of the project, shared first (for the docs table)."""
-    return [RuntimeSettings, *(entry.settings for entry in services())]
+    return [RuntimeSettings, EmbeddedSettings, *(entry.settings for entry in services())]
+
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def _of(loaded: Mapping[type[ServiceSettings], ServiceSettings], cls: type[S]) -> S:
+    settings = loaded[cls]
+    if not isinstance(settings, cls):  # the mapping is built keyed by each value's own class
+        raise TypeError(f"{cls.__name__} expected, got {type(settings).__name__}")
+    return settings
+
+
+def _address(settings: ServiceSettings) -> str:
+    # Where the other services reach this one: a wildcard bind is reached on loopback.
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(settings.host, settings.host)  # noqa: S104
+    host = f"[{host}]" if ":" in host else host
+    return f"http://{host}:{settings.port}"
+
+
+def _with_defaults(settings: ServiceSettings, defaults: Mapping[str, Any]) -> ServiceSettings:
+    """``settings`` with ``defaults`` for every field the environment did not set: what an
+    operator sets explicitly (their own key file, another gateway) wins."""
+    chosen = {k: v for k, v in defaults.items() if k not in settings.model_fields_set}
+    if not chosen:
+        return settings
+    current = settings.model_dump(include=settings.model_fields_set)
+    return load_settings(type(settings), **current, **chosen)
+
+
+def configure(
+    loaded: Mapping[type[ServiceSettings], ServiceSettings],
+    keys: Provisioned,
+    *,
+    rules_file: Path,
+    simulated_date: date | None,
+) -> dict[type[ServiceSettings], ServiceSettings]:
+    """Each service's settings completed with the provisioned keys and this run's addresses."""
+    gateway_url = _address(loaded[GatewaySettings])
+    anchors = keys.trust_anchors
+    portal_keys, provider_keys = keys.group("portal"), keys.group("provider")
+    gateway_keys, elicense_keys = keys.group("gateway"), keys.group("elicense")
+    data_dir = loaded[PortalSettings].data_dir
+    defaults: dict[type[ServiceSettings], dict[str, Any]] = {
+        PortalSettings: {
+            "trust_anchors": anchors,
+            "key_file": portal_keys.key_file("portal"),
+            "key_password": portal_keys.password,
+            "psc_key_dir": portal_keys.directory,
+            "gateway_url": gateway_url,
+            "public_url": _address(loaded[PortalSettings]),
+            "attachments_dir": data_dir / "portal" / "attachments",
+            "simulated_date": simulated_date,
+        },
+        GatewaySettings: {
+            "trust_anchors": anchors,
+            "key_file": gateway_keys.key_file("gateway"),
+            "key_password": gateway_keys.password,
+            "rules_file": rules_file,
+        },
+        ElicenseSettings: {
+            "trust_anchors": anchors,
+            "key_file": elicense_keys.key_file("elicense"),
+            "key_password": elicense_keys.password,
+            "gateway_url": gateway_url,
+        },
+        RegistrySettings: {},
+        ProviderSettings: {
+            "trust_anchors": anchors,
+            "keys_dir": provider_keys.directory,
+            "key_password": provider_keys.password,
+            "gateway_url": gateway_url,
+        },
+    }
+    return {cls: _with_defaults(settings, defaults[cls]) for cls, settings in loaded.items()}
 
 
 async def run_embedded(
@@ -56,12 +166,14 @@ async def run_embedded(
     clock: Clock,
     on_ready: Callable[[Sequence[Listener]], None],
     stop: asyncio.Event | None = None,
+    embedded: EmbeddedSettings | None = None,
 ) -> None:
     """Serve the five services until SIGINT/SIGTERM (or ``stop``, for a caller that runs the
     topology inside its own program); returns once all have stopped cleanly.
 
     Embedded means SQLite and the in-memory bus: ``EGOV_PG_DSN`` and ``EGOV_AMQP_URL`` are
-    ignored here (an explicit ``EGOV_<SERVICE>_EVENT_STORE_URL`` still wins)."""
+    ignored here (an explicit ``EGOV_<SERVICE>_EVENT_STORE_URL`` still wins). Keys are
+    provisioned first (see :mod:`egov.provisioning`)."""
     log = get_logger("egov.embedded")
     if common.pg_dsn or common.amqp_url:
         log.warning(
@@ -69,22 +181,62 @@ async def run_embedded(
             detail="egov run uses SQLite and the in-memory bus; EGOV_PG_DSN/EGOV_AMQP_URL "
             "apply to services started on their own",
         )
-    bus = InMemoryBus()
-    built = [
-        entry.bootstrap(
-            load_settings(entry.settings, pg_dsn=None, amqp_url=None), bus=bus, clock=clock
+    embedded = embedded if embedded is not None else load_settings(EmbeddedSettings)
+    loaded = {
+        entry.settings: load_settings(
+            entry.settings, pg_dsn=None, amqp_url=None, data_dir=common.data_dir
         )
         for entry in services()
-    ]
-    listeners = [service.listener() for service in built]
-    await bus.connect()
+    }
+    registry = loaded[RegistrySettings]
+    gateway = _of(loaded, GatewaySettings)
+    source_rules = gateway.resolved_rules_file()
+    rules = parse_rules(source_rules.read_text(encoding="utf-8"), source=str(source_rules))
+    addresses = {"registry": _address(registry), "elicense": _address(loaded[ElicenseSettings])}
+    rules_file = embedded_rules(source_rules, common.data_dir / "gateway" / "rules.yaml", addresses)
+    keys = await provision(
+        common.data_dir,
+        registry_store_url=registry.resolved_event_store_url(),
+        # As registry_svc names itself in the certificates it issues (its OCSP and CRL).
+        registry_url=f"http://{registry.host}:{registry.port}",
+        systems=system_ids(rules),
+        clock=clock,
+    )
+    configured = configure(
+        loaded, keys, rules_file=rules_file, simulated_date=embedded.simulated_date
+    )
+    # The workstations decide which regulation is in force on the simulated day too; their
+    # certificates, like everyone's, are checked in real time (``clock``).
+    today: Clock = (
+        ShiftedClock.starting_on(clock, embedded.simulated_date)
+        if embedded.simulated_date is not None
+        else clock
+    )
+    bus = InMemoryBus()
+    built: dict[type[ServiceSettings], Service] = {}
+    for entry in services():
+        cls = entry.settings
+        if cls is RegistrySettings:
+            # Its own loop, so its own (unshared) bus: it neither sends nor receives messages.
+            built[cls] = entry.bootstrap(configured[cls], clock=clock)
+            continue
+        extra: dict[str, Any] = {"today": today} if cls is ProviderSettings else {}
+        built[cls] = entry.bootstrap(configured[cls], bus=bus, clock=clock, **extra)
+    listeners = [service.listener() for service in built.values()]
+    # The НУЦ answers OCSP from its own loop: see egov.threaded_server for why.
+    registry_server = ThreadedServer(
+        built[RegistrySettings].listener(), shutdown_timeout_s=common.shutdown_timeout_s
+    )
+    await registry_server.start()
     try:
+        await bus.connect()
         await serve(
-            listeners,
+            [listener for listener in listeners if listener.name != registry_server.listener.name],
             shutdown_timeout_s=common.shutdown_timeout_s,
             on_ready=lambda: on_ready(listeners),
             stop=stop,
         )
     finally:
         await bus.close()
+        await registry_server.stop()
     log.info("embedded.stopped")

@@ -1,0 +1,250 @@
+"""Keys and trust for the embedded topology (``egov run``): every information system the
+gateway's rules name gets a certificate from the simulated НУЦ that registry_svc serves, so the
+five services can sign, verify and reach each other without any manual ``egov pki`` step.
+
+Layout under ``<data dir>``::
+
+    ca/                      the НУЦ's own keys (registry_svc's keystore, created at first use)
+    keys/trust-anchors.pem   the НУЦ root, every service's trust anchor
+    keys/<group>/password    random password of the group's key files (0600, never logged)
+    keys/<group>/<id>.p12    one PKCS#12 key file per system (0600)
+
+A group is what one service opens with one password: the portal opens its own key and the PSC
+desks' keys with ``EGOV_PORTAL_KEY_PASSWORD``, the provider all its workstations' keys with
+``EGOV_PROVIDER_KEY_PASSWORD``. Provisioning is idempotent: a key file whose certificate is
+still good is reused; one that is missing, unreadable, expired, revoked, issued by another CA
+or naming another OCSP responder is issued again.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import AuthorityInformationAccessOID
+from pydantic import SecretStr
+
+from gateway_svc.rules import PROVIDER_PREFIX, RulesFile, parse_rules
+from registry_svc.ca_service import CaService
+from shared.clock import Clock
+from shared.eventlog.factory import open_event_store
+from shared.logging import get_logger
+from shared.pki.ca import CaUrls
+from shared.pki.pkcs12 import KeyFileError, load_pkcs12
+from shared.pki.profiles import InformationSystem, KeyPurpose
+
+GATEWAY_ID = "gateway"  # signs sync calls and its own answers; not a sender in the rules
+PSC_PREFIX = "psc"
+KEYS_DIR = "keys"
+TRUST_ANCHORS = "trust-anchors.pem"
+PASSWORD_FILE = "password"  # noqa: S105 - the name of the file, not a password
+_PASSWORD_BYTES = 24
+
+
+class ProvisioningError(RuntimeError):
+    """The data directory cannot be provisioned; the message says which file and why."""
+
+
+def system_ids(rules: RulesFile) -> tuple[str, ...]:
+    """Every system that needs a key: those the rules name, and the gateway itself."""
+    return tuple(sorted({*rules.systems, GATEWAY_ID}))
+
+
+def key_group(system_id: str) -> str:
+    """The service that holds ``system_id``'s key (and opens it with its one password)."""
+    head = system_id.split(".", 1)[0]
+    if head == PSC_PREFIX:
+        return "portal"  # the PSC desks run inside the portal (004 p.7)
+    if head == PROVIDER_PREFIX:
+        return "provider"
+    return system_id
+
+
+@dataclass(frozen=True)
+class KeyGroup:
+    directory: Path
+    password: SecretStr
+
+    def key_file(self, system_id: str) -> Path:
+        return self.directory / f"{system_id}.p12"
+
+
+@dataclass(frozen=True)
+class Provisioned:
+    trust_anchors: Path
+    groups: Mapping[str, KeyGroup]
+    issued: tuple[str, ...]  # systems given a new certificate by this run
+    reused: tuple[str, ...]
+
+    def group(self, name: str) -> KeyGroup:
+        try:
+            return self.groups[name]
+        except KeyError:
+            raise ProvisioningError(f"no keys were provisioned for {name!r}") from None
+
+
+def ca_urls(registry_url: str) -> CaUrls:
+    """Where certificates send relying parties for revocation: the embedded registry, as
+    registry_svc's own composition root names it."""
+    base = registry_url.rstrip("/")
+    return CaUrls(ocsp=f"{base}/ocsp", crl=f"{base}/crl")
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` readable by the owner only, replacing ``path`` atomically: the file is
+    0600 from its creation, so a key or password is never readable by others, even briefly."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _group_password(directory: Path) -> tuple[SecretStr, bool]:
+    """The group's password, made at first use; True when it is new (old key files, if any,
+    cannot be opened with it and are issued again)."""
+    path = directory / PASSWORD_FILE
+    if path.exists():
+        text = path.read_text(encoding="ascii").strip()
+        if text:
+            return SecretStr(text), False
+    password = secrets.token_urlsafe(_PASSWORD_BYTES)
+    write_private(path, password.encode("ascii"))
+    return SecretStr(password), True
+
+
+def _ocsp_url(certificate: x509.Certificate) -> str | None:
+    try:
+        access = certificate.extensions.get_extension_for_class(
+            x509.AuthorityInformationAccess
+        ).value
+    except x509.ExtensionNotFound:
+        return None
+    for description in access:
+        if description.access_method == AuthorityInformationAccessOID.OCSP:
+            return str(description.access_location.value)
+    return None
+
+
+def stale_reason(
+    path: Path, password: SecretStr, ca: CaService, *, urls: CaUrls, now: datetime
+) -> str | None:
+    """Why the key file at ``path`` must be issued again, or None if it can be reused."""
+    if not path.exists():
+        return "missing"
+    try:
+        opened = load_pkcs12(path.read_bytes(), password=password.get_secret_value())
+    except KeyFileError:
+        return "unreadable with the group's password"
+    certificate = opened.certificate
+    serial = certificate.serial_number
+    issuing = ca.keys.issuing.certificate
+    if certificate.issuer != issuing.subject or serial not in ca.state.issued:
+        return "issued by another CA"
+    if serial in ca.state.revoked:
+        return "revoked"
+    if certificate.not_valid_after_utc <= now:
+        return "expired"
+    if _ocsp_url(certificate) != urls.ocsp:
+        return "names another OCSP responder (the registry's port changed)"
+    return None
+
+
+async def provision(
+    data_dir: Path,
+    *,
+    registry_store_url: str,
+    registry_url: str,
+    systems: Iterable[str],
+    clock: Clock,
+) -> Provisioned:
+    """Make sure every system in ``systems`` has a good key file under ``data_dir/keys``,
+    issuing through registry_svc's CA on its own event log (so the running registry serves
+    OCSP and CRL for these certificates). Call before the registry starts: SQLite allows one
+    writer at a time, and the CA's stream version guards concurrent issuers anyway."""
+    log = get_logger("egov.provisioning")
+    urls = ca_urls(registry_url)
+    keys_dir = data_dir / KEYS_DIR
+    store = await open_event_store(registry_store_url, clock=clock)
+    try:
+        ca = CaService(store, clock, data_dir, urls=urls)
+        await ca.start()  # creates the CA under data_dir/ca at first use, as registry_svc does
+        groups: dict[str, KeyGroup] = {}
+        issued: list[str] = []
+        reused: list[str] = []
+        for system_id in sorted(set(systems)):
+            name = key_group(system_id)
+            if name not in groups:
+                directory = keys_dir / name
+                password, _ = _group_password(directory)
+                groups[name] = KeyGroup(directory, password)
+            group = groups[name]
+            path = group.key_file(system_id)
+            reason = stale_reason(path, group.password, ca, urls=urls, now=clock.now())
+            if reason is None:
+                reused.append(system_id)
+                continue
+            key_file = await ca.issue(
+                InformationSystem(system_id),
+                KeyPurpose.SIGNING,
+                password=group.password.get_secret_value(),
+            )
+            write_private(path, key_file.pkcs12)
+            issued.append(system_id)
+            log.info(
+                "provisioning.issued", system=system_id, serial=f"{key_file.serial:x}", why=reason
+            )
+        anchors = keys_dir / TRUST_ANCHORS
+        root_pem = ca.trust_anchor.public_bytes(serialization.Encoding.PEM)
+        if not anchors.exists() or anchors.read_bytes() != root_pem:
+            anchors.parent.mkdir(parents=True, exist_ok=True)
+            anchors.write_bytes(root_pem)  # a public certificate: no need to hide it
+    finally:
+        await store.close()
+    log.info("provisioning.done", issued=len(issued), reused=len(reused), keys=str(keys_dir))
+    return Provisioned(anchors, groups, tuple(issued), tuple(reused))
+
+
+def embedded_rules(source: Path, target: Path, addresses: Mapping[str, str]) -> Path:
+    """A copy of the gateway's rules whose synchronous services call the systems at the
+    addresses of this run (``addresses``: system id -> base URL): the shipped rules name the
+    default ports, which a run on other ports would miss. Written only when it changes."""
+    try:
+        raw: Any = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ProvisioningError(f"cannot read the gateway's rules {source}: {exc}") from exc
+    parse_rules(yaml.safe_dump(raw), source=str(source))  # refuse a bad file before rewriting it
+    for service in (raw.get("sync_services") or {}).values():
+        base = addresses.get(service["provider"])
+        if base is None:
+            continue
+        parts = urlsplit(service["url"])
+        target_base = urlsplit(base)
+        service["url"] = parts._replace(
+            scheme=target_base.scheme, netloc=target_base.netloc
+        ).geturl()
+    header = (
+        f"# Generated by egov run from {source}: sync URLs point at this run's ports.\n"
+        "# Edit the source (or set EGOV_GATEWAY_RULES_FILE), not this copy.\n"
+    )
+    text = header + yaml.safe_dump(raw, allow_unicode=True, sort_keys=False)
+    parse_rules(text, source=str(target))
+    if not target.exists() or target.read_text(encoding="utf-8") != text:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    return target
