@@ -21,12 +21,18 @@ from typing import Any, TypeVar
 
 from pydantic import Field, field_validator
 
-from egov.provisioning import Provisioned, embedded_rules, provision, system_ids
+from egov.provisioning import (
+    Provisioned,
+    ProvisioningError,
+    embedded_rules,
+    provision,
+    system_ids,
+)
 from egov.threaded_server import ThreadedServer
 from elicense_svc.bootstrap import bootstrap as bootstrap_elicense
 from elicense_svc.settings import ElicenseSettings
 from gateway_svc.bootstrap import bootstrap as bootstrap_gateway
-from gateway_svc.rules import parse_rules
+from gateway_svc.rules import RulesError, parse_rules
 from gateway_svc.settings import GatewaySettings
 from portal_svc.bootstrap import bootstrap as bootstrap_portal
 from portal_svc.settings import PortalSettings
@@ -34,12 +40,14 @@ from portal_svc.shifted_clock import ShiftedClock
 from provider_svc.bootstrap import bootstrap as bootstrap_provider
 from provider_svc.settings import ProviderSettings
 from registry_svc.bootstrap import bootstrap as bootstrap_registry
+from registry_svc.errors import RegistryError
+from registry_svc.keystore import KeyStoreError
 from registry_svc.settings import RegistrySettings
 from shared.bus.memory import InMemoryBus
 from shared.clock import Clock
 from shared.config import RuntimeSettings, ServiceSettings, load_settings
 from shared.logging import get_logger
-from shared.runtime import Listener, Service, serve
+from shared.runtime import Listener, Service, StartupFailed, serve
 
 # Monday 4 November 2019: A (almaty-2018), C and D are in force, a working day in Almaty.
 DEFAULT_SIMULATED_DATE = date(2019, 11, 4)
@@ -160,6 +168,32 @@ def configure(
     return {cls: _with_defaults(settings, defaults[cls]) for cls, settings in loaded.items()}
 
 
+async def _provision(
+    data_dir: Path, loaded: Mapping[type[ServiceSettings], ServiceSettings], clock: Clock
+) -> tuple[Provisioned, Path]:
+    """Keys for every system the gateway's rules name, and the rules copy on this run's ports;
+    what stops it (an incomplete CA directory, a CA other than the log's, unreadable rules) is
+    a :class:`StartupFailed` naming the file, before any server starts."""
+    registry = loaded[RegistrySettings]
+    source_rules = _of(loaded, GatewaySettings).resolved_rules_file()
+    addresses = {"registry": _address(registry), "elicense": _address(loaded[ElicenseSettings])}
+    try:
+        rules = parse_rules(source_rules.read_text(encoding="utf-8"), source=str(source_rules))
+        rules_file = embedded_rules(source_rules, data_dir / "gateway" / "rules.yaml", addresses)
+        keys = await provision(
+            data_dir,
+            registry_store_url=registry.resolved_event_store_url(),
+            # As registry_svc names itself in the certificates it issues (its OCSP and CRL).
+            registry_url=f"http://{registry.host}:{registry.port}",
+            systems=system_ids(rules),
+            clock=clock,
+        )
+    except (OSError, RulesError, ProvisioningError, KeyStoreError, RegistryError) as exc:
+        detail = exc.message if isinstance(exc, RegistryError) else str(exc)
+        raise StartupFailed(f"keys for the embedded topology: {detail}") from exc
+    return keys, rules_file
+
+
 async def run_embedded(
     common: RuntimeSettings,
     *,
@@ -188,20 +222,7 @@ async def run_embedded(
         )
         for entry in services()
     }
-    registry = loaded[RegistrySettings]
-    gateway = _of(loaded, GatewaySettings)
-    source_rules = gateway.resolved_rules_file()
-    rules = parse_rules(source_rules.read_text(encoding="utf-8"), source=str(source_rules))
-    addresses = {"registry": _address(registry), "elicense": _address(loaded[ElicenseSettings])}
-    rules_file = embedded_rules(source_rules, common.data_dir / "gateway" / "rules.yaml", addresses)
-    keys = await provision(
-        common.data_dir,
-        registry_store_url=registry.resolved_event_store_url(),
-        # As registry_svc names itself in the certificates it issues (its OCSP and CRL).
-        registry_url=f"http://{registry.host}:{registry.port}",
-        systems=system_ids(rules),
-        clock=clock,
-    )
+    keys, rules_file = await _provision(common.data_dir, loaded, clock)
     configured = configure(
         loaded, keys, rules_file=rules_file, simulated_date=embedded.simulated_date
     )

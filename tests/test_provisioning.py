@@ -3,6 +3,7 @@ CA, kept owner-only, reused across restarts and issued again when it is no longe
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from cryptography import x509
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 from structlog.testing import capture_logs
 
-from egov.embedded import EmbeddedSettings, configure
+from egov.embedded import EmbeddedSettings, configure, run_embedded
 from egov.provisioning import (
     Provisioned,
     ProvisioningError,
@@ -28,10 +29,11 @@ from provider_svc.settings import ProviderSettings
 from registry_svc.ca_service import CaService
 from registry_svc.settings import RegistrySettings
 from shared.clock import SimulatedClock
-from shared.config import ServiceSettings, SettingsError, load_settings
+from shared.config import RuntimeSettings, ServiceSettings, SettingsError, load_settings
 from shared.eventlog.sqlite import SqliteEventStore
 from shared.pki.ca import CaUrls
 from shared.pki.pkcs12 import load_pkcs12
+from shared.runtime import StartupFailed
 
 REGISTRY = "http://127.0.0.1:18084"
 START = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
@@ -209,3 +211,21 @@ async def test_services_get_the_keys_and_explicit_settings_win(
     gateway = configured[GatewaySettings]
     assert isinstance(gateway, GatewaySettings)
     assert gateway.rules_file == tmp_path / "rules.yaml"
+
+
+async def test_an_incomplete_ca_stops_egov_run_before_any_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key in [k for k in os.environ if k.startswith("EGOV_")]:
+        monkeypatch.delenv(key)
+    (tmp_path / "ca").mkdir()
+    (tmp_path / "ca" / "root.key.pem").write_bytes(b"")  # the issuing CA's files are missing
+    ready: list[object] = []
+    with pytest.raises(StartupFailed, match=r"keys for the embedded topology: .*ca is incomplete"):
+        await run_embedded(
+            RuntimeSettings(data_dir=tmp_path),
+            clock=SimulatedClock(START),
+            on_ready=ready.append,
+        )
+    assert ready == []
+    assert not (tmp_path / "keys").exists()
