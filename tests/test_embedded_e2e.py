@@ -2,7 +2,7 @@
 embedded НУЦ (``egov pki issue person``), a request filed at the portal and signed by the
 applicant, through the gateway and the regional tier to the Almaty culture workstation, where
 the office clerk sees it; its "registered" status comes back through the gateway to the
-applicant's cabinet."""
+applicant's cabinet. And the sync channel: a registry look-up through the gateway."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ import httpx
 import pytest
 
 from egov.embedded import EmbeddedSettings, run_embedded
+from portal_svc.registry_lookup import GatewayPersonLookup
 from portal_svc.sdk import Attachment, PortalClient
+from registry_svc.seed import generate_population
 from shared.clock import SystemClock
 from shared.config import RuntimeSettings
 from shared.ids import Gender, make_bin, make_iin
@@ -89,9 +91,11 @@ async def topology(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIter
     monkeypatch.setenv("EGOV_PORTAL_ARGON2_MEMORY_KIB", "1024")
     monkeypatch.setenv("EGOV_PORTAL_ARGON2_TIME_COST", "1")
 
+    topology = Topology(data_dir, {}, env)
+    # A few persons in the registry, for the registry look-ups through the gateway.
+    await topology.egov("registry", "seed", "--persons", "3", "--entities", "0")
     # The clerk is on the workstation's roster before the workstation starts (the CLI writes
     # to the provider's log; the running service reads the roster from it).
-    topology = Topology(data_dir, {}, env)
     await topology.egov(
         "provider", "staff", "appoint", CULTURE, CLERK, "Omarov Erlan", "--role", "office_clerk"
     )
@@ -210,3 +214,18 @@ async def test_a_portal_request_reaches_the_workstation_and_its_status_the_cabin
 
         statuses = await eventually(registered, "the 'registered' status in the cabinet")
         assert statuses[:3] == ["draft", "submitted", "registered"]
+
+
+async def test_the_sync_channel_reaches_the_registry_on_this_runs_port(topology: Topology) -> None:
+    """The portal's PSC look-up: signed with the provisioned portal key, admitted by the gateway
+    (trust anchors, rules), forwarded with the gateway's own signature to the registry at the
+    port of this run (the rules copy), verified there, answered back."""
+    known = generate_population(3, 0, 1).persons[0].iin
+    keys = topology.data_dir / "keys" / "portal"
+    signer = signer_from_key_file(keys / "portal.p12", (keys / "password").read_text())
+    async with httpx.AsyncClient(base_url=topology.urls["gateway"], timeout=30) as http:
+        lookup = GatewayPersonLookup(http, signer)
+        record = await lookup.person(known)
+        assert record is not None
+        assert record["iin"] == known
+        assert await lookup.person(APPLICANT) is None  # not in the registry: 404 passed on
