@@ -280,6 +280,10 @@ PATHS = [
 ]  # fmt: skip
 
 
+OUTCOMES = ("completed", "refused")
+
+
+@pytest.mark.parametrize("outcome", OUTCOMES)
 @pytest.mark.parametrize(
     ("seed", "stack", "service", "form", "document", "far"),
     PATHS,
@@ -293,27 +297,42 @@ async def test_portal_path_through_the_gateway(
     form: dict[str, Any],
     document: str,
     far: str,
+    outcome: str,
 ) -> None:
-    signer, headers = await _applicant(stack, 100 + int(seed))
+    # Condition 3 of every seed ends in the result (process 8/9) or a reasoned refusal
+    # (process 7/8); both must reach the cabinet through the gateway, after the statuses.
+    applicant = 100 + int(seed) + (50 if outcome == "refused" else 0)
+    signer, headers = await _applicant(stack, applicant)
     request_id = await _file(stack, signer, headers, service, form, document)
     delivered = await stack.far_side(far, request_id)
     assert delivered["sender"] == "portal"
     expected_type = "request.elicense.submit.v1" if far == "elicense" else "request.submitted.v1"
     assert delivered["type"] == expected_type
-    assert delivered["body"]["applicant_iin"] == iin(100 + int(seed))
+    assert delivered["body"]["applicant_iin"] == iin(applicant)
     for status in ("registered", "in_progress"):
         await stack.answer(
             far, request_id, "status.changed.v1", {"request_id": request_id, "status": status},
             recipient="portal", service=service,
         )  # fmt: skip
-    document_body = {"number": f"R-{request_id}", "decision": "issued", "service": service}
-    await stack.answer(
-        far, request_id, "result.issued.v1",
-        {"request_id": request_id, "document": document_body, "signature": None},
-        recipient="portal", service=service,
-    )  # fmt: skip
+    if outcome == "completed":
+        document_body = {"number": f"R-{request_id}", "decision": "issued", "service": service}
+        await stack.answer(
+            far, request_id, "result.issued.v1",
+            {"request_id": request_id, "document": document_body, "signature": None},
+            recipient="portal", service=service,
+        )  # fmt: skip
+    else:
+        grounds = {"kk": "Құжаттар Стандартқа сәйкес емес", "ru": "Документы не соответствуют"}
+        await stack.answer(
+            far, request_id, "result.refused.v1",
+            {"request_id": request_id, "refusal": "DOCUMENTS_NON_COMPLIANT", "grounds": grounds},
+            recipient="portal", service=service,
+        )  # fmt: skip
     statuses = await stack.history(request_id, headers, 5)
-    assert statuses == ["draft", "submitted", "registered", "in_progress", "completed"]
+    assert statuses == ["draft", "submitted", "registered", "in_progress", outcome]
+    if outcome == "refused":
+        result = await stack.client.get(f"/cabinet/requests/{request_id}/result", headers=headers)
+        assert result.json()["refusal"] == "DOCUMENTS_NON_COMPLIANT"
 
 
 async def test_refusal_branches_send_nothing_through_the_gateway(stack: Stack) -> None:
