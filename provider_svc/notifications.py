@@ -43,6 +43,7 @@ def status_message(
     signer: Signer,
     origin: Origin,
     request_id: str,
+    seq: int,
     service_code: str,
     version: str,
     status: str,
@@ -54,6 +55,10 @@ def status_message(
 ) -> tuple[NewEvent, OutboxMessage]:
     body: dict[str, Any] = {
         "request_id": request_id,
+        # The gateway may deliver one request's notifications out of order, and those of one
+        # action share ``at`` (a single commit, a clock that may stand still): the number,
+        # 1, 2, ... per request, is what orders them and shows a gap.
+        "seq": seq,
         "status": status,
         "step": step,
         "step_deadline": step_deadline,
@@ -80,6 +85,7 @@ def status_message(
         STATUS_NOTIFIED,
         {
             "request_id": request_id,
+            "seq": seq,
             "status": status,
             "step": step,
             "message_id": str(envelope.message_id),

@@ -38,10 +38,13 @@ def notify_changes(
     now: datetime,
 ) -> list[OutboxMessage]:
     """A status notification for every step change among ``history[start:]`` (appends the
-    StatusNotified events to ``into``)."""
+    StatusNotified events to ``into``, which must be the request's whole stream so far: the
+    notifications are numbered on from the ones it holds)."""
     definition = engine.definition
     state = engine.state(history)
     out: list[OutboxMessage] = []
+    # ``into`` holds the request's whole stream (recorded and new): number on from what it has.
+    sent = sum(1 for e in into if e.type == events.STATUS_NOTIFIED)
     for event in list(history[start:]):
         d = event.data
         extra: dict[str, Any] = {}
@@ -82,6 +85,7 @@ def notify_changes(
             signer=signer,
             origin=origin,
             request_id=state.request_id,
+            seq=sent + 1,
             service_code=definition.code,
             version=definition.version,
             status=status,
@@ -95,6 +99,7 @@ def notify_changes(
         cause = {k: v for k, v in event.metadata.items() if k in ("actor", "role")}
         into.append(NewEvent(notified.type, notified.data, notified.event_id, cause))
         out.append(message)
+        sent += 1
     return out
 
 
