@@ -34,7 +34,7 @@ from shared.signing import Signer, Verifier
 
 
 def load_directory(settings: ElicenseSettings) -> Directory:
-    path = settings.directory_file
+    path = settings.resolved_directory_file()
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return Directory.from_mapping(data, str(path))
 

@@ -35,8 +35,12 @@ class ElicenseSettings(ServiceSettings):
     trust_anchors: Path | None = Field(
         None, description="PEM file of the trusted root certificates (НУЦ)"
     )
-    directory_file: Path = Field(
-        DEFAULT_DIRECTORY, description="providers and staff (IIN, provider, roles), YAML"
+    # None rather than the shipped file's path: a default must not depend on where the
+    # checkout lies (the settings table in docs/runtime.md is generated from these fields).
+    directory_file: Path | None = Field(
+        None,
+        description="providers and staff (IIN, provider, roles), YAML; unset = the shipped "
+        "elicense_svc/directory.yaml",
     )
     registry_retry_base_s: float = Field(
         30.0, gt=0, le=3600, description="first wait before asking an unreachable registry again"
@@ -47,3 +51,6 @@ class ElicenseSettings(ServiceSettings):
     sync_timeout_s: float = Field(
         10.0, gt=0, le=120, description="timeout of one registry look-up through the gateway"
     )
+
+    def resolved_directory_file(self) -> Path:
+        return self.directory_file if self.directory_file is not None else DEFAULT_DIRECTORY
