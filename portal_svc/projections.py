@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import groupby
 from typing import Any
 
 from portal_svc.domain import events, statuses
@@ -46,8 +47,26 @@ def _history_entry(event: RecordedEvent, status: str, step: str | None = None) -
         "step": step,
         "at": event.data.get("at") or event.recorded_at.isoformat(),
         "by": event.metadata.get("actor"),
+        "seq": event.data.get("seq"),
         "position": event.position,
     }
+
+
+def _ordered_history(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """By the sender's time, then arrival; among entries of one instant, the sender's numbered
+    statuses take the places they hold in their own number order (one action's statuses share
+    an instant and may arrive in any order), while the portal's own entries and results keep
+    their places."""
+    by_time = sorted(history, key=lambda h: (datetime.fromisoformat(h["at"]), h["position"]))
+    ordered: list[dict[str, Any]] = []
+    for _, group in groupby(by_time, key=lambda h: datetime.fromisoformat(h["at"])):
+        run = list(group)
+        slots = [i for i, h in enumerate(run) if isinstance(h.get("seq"), int)]
+        numbered = sorted((run[i] for i in slots), key=lambda h: int(h["seq"]))
+        for slot, entry in zip(slots, numbered, strict=True):
+            run[slot] = entry
+        ordered.extend(run)
+    return ordered
 
 
 def apply(state: CabinetState, event: RecordedEvent) -> None:
@@ -121,7 +140,7 @@ def apply(state: CabinetState, event: RecordedEvent) -> None:
         # request out of order, and the cabinet shows them as they happened.
         history = row["history"]
         history.append(_history_entry(event, status, step))
-        history.sort(key=lambda h: (datetime.fromisoformat(h["at"]), h["position"]))
+        history[:] = _ordered_history(history)
         row["status"] = history[-1]["status"]
         row["last_change"] = history[-1]["at"]
 

@@ -89,6 +89,9 @@ class Inbound:
                 "deadline": envelope.body.get("request_deadline"),
                 "from": envelope.sender,
                 "at": envelope.sent_at.isoformat(),
+                # The sender's running number of this request's statuses: the statuses one
+                # action causes share one `at`, and the gateway may deliver them out of order.
+                "seq": seq if isinstance(seq := envelope.body.get("seq"), int) else None,
             }
             new = [NewEvent(events.STATUS_CHANGED, data, metadata=metadata)]
         elif envelope.type.startswith(RESULT_PREFIX):

@@ -260,3 +260,21 @@ async def test_a_status_fanned_out_to_the_desk_too_is_recorded_once(world: World
         await world.portal.inbound(Delivery(message, queue, 1, False))
     one = (await world.client.get(f"/cabinet/requests/{request_id}", headers=headers)).json()
     assert [h["status"] for h in one["history"]] == ["draft", "submitted", "registered"]
+
+
+async def test_statuses_of_one_instant_are_ordered_by_the_senders_number(world: World) -> None:
+    # One staff action causes several statuses with the same sent_at; the gateway may deliver
+    # them in any order. The sender numbers them, and the cabinet shows them in that order.
+    request_id, headers = await _submitted(world, 48)
+    instant = world.clock.now()
+    for seq, status in ((2, "under_review"), (1, "registered")):
+        await world.deliver(
+            PROVIDER,
+            request_id,
+            "status.changed.v1",
+            {"request_id": request_id, "status": status, "seq": seq},
+            at=instant,
+        )
+    one = (await world.client.get(f"/cabinet/requests/{request_id}", headers=headers)).json()
+    assert [h["status"] for h in one["history"]][-2:] == ["registered", "under_review"]
+    assert one["status"] == "under_review"
