@@ -124,6 +124,14 @@ class ElicenseService:
                 "NOT_ELICENSING",
                 f"{definition.key} is routed {definition.route.value}, not through E-licensing",
             )
+        if channel not in definition.channels:
+            # Decided before a number is allocated: a request the version does not take
+            # through this channel can never be taken, so it is refused (parked), not retried.
+            raise Invalid(
+                "CHANNEL_NOT_OFFERED",
+                f"{definition.key} is not offered through {channel.value!r}; channels: "
+                + ", ".join(c.value for c in definition.channels),
+            )
         applicant = req.Applicant.parse(iin, bin)
         provider = self.directory.provider_for(definition.code, definition.provider.region)
         if provider_id is not None and provider_id != provider.id:

@@ -142,7 +142,9 @@ A_2013 = Era(
     },
 )
 ERAS = [A_2014, B_2014, A_2013]
-PATHS = ["portal", "office"]
+OFFICE = "office"
+# A portal path is named by its channel (egov.kz "portal", elicense.kz "elicense_portal").
+PATHS = ["portal", OFFICE]
 
 
 @pytest.fixture
@@ -160,11 +162,17 @@ def clock(era: Era) -> SimulatedClock:
 
 
 async def file_at_portal(
-    world: World, request_id: str, era: Era, *, iin: str | None = None, bin: str | None = None
+    world: World,
+    request_id: str,
+    era: Era,
+    *,
+    iin: str | None = None,
+    bin: str | None = None,
+    channel: str = "portal",
 ) -> None:
     """What the portal does for any applicant (test_through_gateway.submit files an individual
     for service A only): publish the signed request to the gateway's inbound exchange."""
-    body: dict[str, Any] = {"request_id": request_id, "service": era.service}
+    body: dict[str, Any] = {"request_id": request_id, "service": era.service, "channel": channel}
     body.update({"applicant_iin": iin} if iin is not None else {"applicant_bin": bin})
     envelope = Envelope(
         message_id=uuid.uuid4(),
@@ -266,8 +274,8 @@ async def start(
     world: World, desk: Desk, path: str, request_id: str, **applicant: str
 ) -> tuple[Act, ...]:
     """File the request on ``path``; returns the steps the path adds before the common ones."""
-    if path == "portal":
-        await file_at_portal(world, request_id, desk.era, **applicant)
+    if path != OFFICE:
+        await file_at_portal(world, request_id, desk.era, channel=path, **applicant)
         return ()
     await desk.file(request_id, **applicant)
     return desk.era.office_intake
@@ -275,7 +283,7 @@ async def start(
 
 def received(world: World, desk: Desk, path: str, request_id: str) -> list[str]:
     """The statuses of the request where they go: the portal cabinet or the office."""
-    if path == "portal":
+    if path != OFFICE:
         return portal_statuses(world, request_id)
     return desk.statuses(request_id)
 
@@ -314,7 +322,7 @@ async def test_condition_3_refusal_reaches_the_applicant(
     view = await desk.walk(request_id, intake + era.refusals[ground])
     assert (view["finished"], view["refusal"], view["permit_number"]) == ("refused", ground, None)
     await until(lambda: "refused" in received(world, desk, path, request_id), "refused status")
-    if path == "portal":
+    if path != OFFICE:
         await until(lambda: bool(results(world, request_id)), "the refusal in the cabinet")
         [refusal] = results(world, request_id)
         assert refusal.type == msg.RESULT_REFUSED_TYPE
@@ -335,8 +343,14 @@ async def test_condition_3_refusal_reaches_the_applicant(
 # --- to the result -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", PATHS)
-@pytest.mark.parametrize("era", ERAS, ids=lambda e: e.name)
+TO_PERMIT = [
+    *(pytest.param(era, path, id=f"{era.name}-{path}") for era in ERAS for path in PATHS),
+    # 003 also takes requests at elicense.kz; the result goes to the same cabinet.
+    pytest.param(A_2013, "elicense_portal", id=f"{A_2013.name}-elicense_portal"),
+]
+
+
+@pytest.mark.parametrize(("era", "path"), TO_PERMIT)
 async def test_to_the_permit(world: World, era: Era, path: str) -> None:
     desk = await Desk.open(world, era)
     request_id = f"ok-{path}"
@@ -349,7 +363,7 @@ async def test_to_the_permit(world: World, era: Era, path: str) -> None:
     assert public["state"] == "valid"
     assert public["signature"]["valid"] is True
     assert public["signature"]["signer"]["iin"] == era.staff[era.signer_role]
-    if path == "portal":
+    if path != OFFICE:
         await until(lambda: bool(results(world, request_id)), "the permit in the cabinet")
         [result] = results(world, request_id)
         assert result.type == msg.RESULT_ISSUED_TYPE
@@ -372,7 +386,7 @@ async def test_registry_down_then_back_completes_once(world: World, era: Era, pa
     stream = ev.request_stream(request_id)
     world.network.down = True
     intake = await start(world, desk, path, request_id, iin=APPLICANT_IIN)
-    if path == "portal":
+    if path != OFFICE:
         # The portal sends the same request again (a retry after a lost acknowledgement).
         await file_at_portal(world, request_id, era, iin=APPLICANT_IIN)
     # 003's office path asks the registry at its own step, after the applicant is entered.
@@ -418,10 +432,10 @@ async def test_registry_down_then_back_completes_once(world: World, era: Era, pa
     assert statuses.count("awaiting_registry") == 1
     assert statuses.count("completed") == 1
     assert "refused" not in statuses
-    inbox = world.portal_inbox if path == "portal" else desk.inbox
+    inbox = world.portal_inbox if path != OFFICE else desk.inbox
     ids = [e.message_id for e in inbox if e.correlation_id == request_id]
     assert len(ids) == len(set(ids))
-    if path == "portal":
+    if path != OFFICE:
         assert [r.type for r in results(world, request_id)] == [msg.RESULT_ISSUED_TYPE]
     permits = [
         e
@@ -429,6 +443,31 @@ async def test_registry_down_then_back_completes_once(world: World, era: Era, pa
         if e.stream_id.startswith(ev.PERMIT_STREAM_PREFIX)
     ]
     assert len(permits) == 1
+
+
+# --- a channel the version does not offer ---------------------------------------------------
+
+
+async def test_channel_not_offered_is_parked_at_once_with_its_reason(world: World) -> None:
+    """000 (Almaty 2014) is offered at egov.kz and the office, not at elicense.kz: a request
+    that can never be taken is parked on the first delivery with its reason, not retried as if
+    the failure were passing, and nothing is registered (no request number used up)."""
+    await file_at_portal(world, "chan-1", A_2014, iin=APPLICANT_IIN, channel="elicense_portal")
+
+    async def parked() -> bool:
+        return bool(await world.bus.dead_letters(msg.INBOX_QUEUE))
+
+    await until(parked, "the request parked on elicense's queue")
+    [dead] = await world.bus.dead_letters(msg.INBOX_QUEUE)
+    assert dead.reason.startswith("CHANNEL_NOT_OFFERED:")
+    assert "elicense_portal" in dead.reason
+    assert dead.attempts == 1
+    assert await world.elicense_store.read_stream(ev.request_stream("chan-1")) == []
+    # The next request offered through egov.kz takes the provider's first number of the year.
+    await file_at_portal(world, "chan-2", A_2014, iin=APPLICANT_IIN)
+    desk = await Desk.open(world, A_2014)
+    await desk.offered("chan-2", "register")
+    assert (await desk.view("chan-2"))["number"].endswith("000001")
 
 
 # --- a legal-entity applicant (BIN, ГБД ЮЛ) ------------------------------------------------------
@@ -483,7 +522,7 @@ async def test_legal_entity_not_found_data_cannot_be_obtained(
     view = await desk.view(request_id)
     assert (view["finished"], view["refusal"]) == ("refused", "REGISTRY_DATA_NOT_FOUND")
     assert view["applicant"] == {"kind": "legal_entity", "id": UNKNOWN_BIN}
-    if path == "portal":
+    if path != OFFICE:
         await until(lambda: bool(results(world, request_id)), "the refusal in the cabinet")
         [refusal] = results(world, request_id)
         assert refusal.body["refusal"] == "REGISTRY_DATA_NOT_FOUND"
@@ -580,7 +619,7 @@ async def test_permit_lifecycle_notifies_and_verifies(world: World, era: Era, pa
     base = f"/staff/permits/{number}"
 
     def notifications() -> list[Envelope]:
-        inbox = world.portal_inbox if path == "portal" else desk.inbox
+        inbox = world.portal_inbox if path != OFFICE else desk.inbox
         return [e for e in inbox if e.correlation_id == request_id and "permit_state" in e.body]
 
     async def command(name: str, body: dict[str, Any]) -> dict[str, Any]:
