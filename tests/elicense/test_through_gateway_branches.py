@@ -2,8 +2,9 @@
 """Every branch of the 000 (A and B, Almaty 2014) and 003 (A, Akmola 2013) paths through the
 real gateway and registry (the world of test_through_gateway): the condition-3 refusal on the
 portal and provider paths, service B to its result on both paths, a legal-entity applicant
-found and not found in ГБД ЮЛ, staff authorization refused (condition 1 / process 2) and the
-permit lifecycle with its notifications and public verification.
+found and not found in ГБД ЮЛ, the registry down then back (completed once), a channel the
+version does not offer, staff authorization refused (condition 1 / process 2) and the permit
+lifecycle with its notifications and public verification.
 
 The branches are data (an Era names the regulation version's staff and the steps it takes);
 the tests walk them the way a workstation does: wait until the step is offered, then act."""
