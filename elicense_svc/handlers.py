@@ -39,8 +39,10 @@ from shared.regulation.engine import (
 from shared.regulation.errors import ActionRefused, RegulationError
 from shared.regulation.model import Channel
 from shared.regulation.timers import DeadlineWatch
-from shared.signing import Signer, Verifier
+from shared.signing import Signer, Verifier, verify_off_loop
 
+# Re-decisions of a document attachment that raced another change of the same request.
+_ATTACH_ATTEMPTS = 5
 _PORTAL_CHANNELS = frozenset({Channel.PORTAL, Channel.ELICENSE_PORTAL})
 _ATTEMPTS = 10
 # Events after which the deadline timers are re-armed (a step started or the request ended).
@@ -402,14 +404,24 @@ class ElicenseService:
         """Process 6: the paper documents are marked, scanned and attached."""
         if not documents:
             raise Invalid("NO_DOCUMENTS", "attach at least one document")
-        state = await self.get_for(actor, request_id)
-        if state.steps(self.engine_of(state)).finished is not None:
-            raise ElicenseError("REQUEST_FINISHED", f"request {request_id} is finished")
-        event = NewEvent(
-            ev.DOCUMENTS_ATTACHED,
-            {"request_id": request_id, "documents": [d.as_data() for d in documents]},
+        data = {"request_id": request_id, "documents": [d.as_data() for d in documents]}
+        # Attaching depends only on the request not being finished, so a concurrent change
+        # (typically the registry check's answer landing) is no reason to refuse the clerk:
+        # decide again on the fresh state. A step decision (act) is different: it is refused.
+        for _ in range(_ATTACH_ATTEMPTS):
+            state = await self.get_for(actor, request_id)
+            if state.steps(self.engine_of(state)).finished is not None:
+                raise ElicenseError("REQUEST_FINISHED", f"request {request_id} is finished")
+            try:
+                return await self._append_request(
+                    state, [NewEvent(ev.DOCUMENTS_ATTACHED, data)], actor
+                )
+            except ConcurrencyConflict:
+                continue
+        raise ElicenseError(
+            "CONCURRENT_CHANGE",
+            f"request {request_id} kept changing while the documents were attached; try again",
         )
-        return await self._append_staff(state, [event], actor)
 
     async def act(
         self,
@@ -497,8 +509,8 @@ class ElicenseService:
         document = permits.permit_document(
             self.engine_of(state).definition, state, state.permit_number
         )
-        result = self.verifier.verify(
-            permits.signing_bytes(document), signature, expected_iin=actor.iin
+        result = await verify_off_loop(
+            self.verifier, permits.signing_bytes(document), signature, expected_iin=actor.iin
         )
         if not result.ok:
             raise Invalid(
@@ -571,8 +583,11 @@ class ElicenseService:
                 document = permits.reissued_document(permit.document, reason)
                 if not document_signature:
                     raise Invalid("SIGNATURE_REQUIRED", "a re-issued permit must be signed")
-                result = self.verifier.verify(
-                    permits.signing_bytes(document), document_signature, expected_iin=actor.iin
+                result = await verify_off_loop(
+                    self.verifier,
+                    permits.signing_bytes(document),
+                    document_signature,
+                    expected_iin=actor.iin,
                 )
                 if not result.ok:
                     raise Invalid(
@@ -610,7 +625,9 @@ class ElicenseService:
         """Public verification by permit number: its state and the signature check (done now,
         against the signer's certificate as it stands today)."""
         permit = await self.load_permit(number)
-        result = self.verifier.verify(permits.signing_bytes(permit.document), permit.signature)
+        result = await verify_off_loop(
+            self.verifier, permits.signing_bytes(permit.document), permit.signature
+        )
         return {
             "permit_number": permit.number,
             "state": permit.state.value,

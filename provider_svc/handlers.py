@@ -50,7 +50,7 @@ from shared.regulation.engine import (
 from shared.regulation.errors import ActionRefused, RegulationError
 from shared.regulation.model import Channel, Definition, Role, RoleKind, Route
 from shared.regulation.timers import DeadlineWatch
-from shared.signing import Signer, SignerIdentity, Verifier
+from shared.signing import Signer, SignerIdentity, VerificationResult, Verifier, verify_off_loop
 
 REQUEST_TYPE: Final = "request.submitted.v1"  # portal or PSC desk -> provider
 HANDED_OUT_TYPE: Final = "request.handed_out.v1"  # PSC desk -> provider (004 p.7 process 8)
@@ -222,7 +222,7 @@ class ProviderService:
             envelope = Envelope.model_validate_json(delivery.message.body)
         except ValidationError as exc:
             raise Reject(f"not an envelope: {exc.errors()[0]['msg']}") from None
-        result = envelope.verify(self.verifier)
+        result = await envelope.verify_off_loop(self.verifier)
         if not result.ok or result.identity is None:
             raise Reject(f"sender signature rejected: {result.code.value} {result.detail}".strip())
         if result.identity.subject != envelope.sender:
@@ -418,6 +418,9 @@ class ProviderService:
                 raise InvalidInput(
                     "grounds are given only when refusing", code="grounds_not_expected"
                 )
+            verified = await self._check_result_signature(
+                engine, request, actor, step, outcome, document_signature
+            )
             try:
                 new, outbox = self._act(
                     engine,
@@ -428,6 +431,7 @@ class ProviderService:
                     outcome,
                     prefix=prefix,
                     signature=document_signature,
+                    verified=verified,
                 )
             except ActionRefused as exc:
                 raise Conflict(exc.message, code=exc.reason) from None
@@ -460,6 +464,30 @@ class ProviderService:
             _grounds_event(request_id, grounds)
             request = _with_grounds(request, grounds)
         return self.draft_document(request, engine, outcome)
+
+    async def _check_result_signature(
+        self,
+        engine: StepEngine,
+        request: ProviderRequest,
+        actor: Actor,
+        step: str,
+        outcome: str,
+        signature: str | None,
+    ) -> VerificationResult | None:
+        """The signer's EDS over the draft this action issues, checked off the event loop (the
+        check may ask the OCSP responder); None when the action issues no document."""
+        current = request.state.current
+        if (
+            not signature
+            or current is None
+            or step != current.step
+            or documents.result_of(engine.definition, request, step, outcome) is None
+        ):
+            return None
+        document = self.draft_document(request, engine, outcome)
+        return await verify_off_loop(
+            self.verifier, documents.signing_bytes(document), signature, expected_iin=actor.id
+        )
 
     def draft_document(
         self, request: ProviderRequest, engine: StepEngine, outcome: str
@@ -537,13 +565,17 @@ class ProviderService:
         *,
         prefix: Sequence[NewEvent] = (),
         signature: str | None = None,
+        verified: VerificationResult | None = None,
     ) -> tuple[list[NewEvent], list[OutboxMessage]]:
         signed: list[NewEvent] = []
         current = request.state.current
         found = documents.result_of(engine.definition, request, step, outcome)
         if found is not None and current is not None and step == current.step:
             signed.append(
-                _with(self._signed_result(engine, request, actor, outcome, signature), actor)
+                _with(
+                    self._signed_result(engine, request, actor, outcome, signature, verified),
+                    actor,
+                )
             )
         elif signature is not None:
             raise InvalidInput(f"{step}/{outcome} signs no document", code="signature_not_expected")
@@ -627,9 +659,11 @@ class ProviderService:
         actor: Actor,
         outcome: str,
         signature: str | None,
+        verified: VerificationResult | None,
     ) -> NewEvent:
-        """The signer's EDS over the draft, checked here: the chain, validity, revocation and
-        that the certificate is the acting staff member's own (condition 2 applied to staff)."""
+        """The signer's EDS over the draft, as checked by :meth:`_check_result_signature`: the
+        chain, validity, revocation and that the certificate is the acting staff member's own
+        (condition 2 applied to staff)."""
         if not signature:
             raise InvalidInput(
                 "this action issues the result: sign the draft (POST .../draft) with your EDS "
@@ -637,9 +671,10 @@ class ProviderService:
                 code="signature_required",
             )
         document = self.draft_document(request, engine, outcome)
-        result = self.verifier.verify(
-            documents.signing_bytes(document), signature, expected_iin=actor.id
-        )
+        result = verified
+        if result is None:
+            # act() checks every signature it passes down; no path may skip that check.
+            raise InvalidInput("the result's signature was not checked", code="signature_unchecked")
         if not result.ok:
             raise InvalidInput(
                 f"the result's signature is not accepted: {result.code.value} {result.detail}",

@@ -25,7 +25,13 @@ from pydantic import (
 from shared import correlation
 from shared.canonical import canonical_json
 from shared.clock import as_utc
-from shared.signing import Signer, VerificationCode, VerificationResult, Verifier
+from shared.signing import (
+    Signer,
+    VerificationCode,
+    VerificationResult,
+    Verifier,
+    verify_off_loop,
+)
 
 # "<name>.<name>...v<N>": at least two lower-case words, then the version (routing keys are
 # built from it, so no upper case, spaces or wildcards).
@@ -109,6 +115,25 @@ class Envelope(BaseModel):
         if not self.signature:
             return VerificationResult(VerificationCode.BAD_SIGNATURE, detail="envelope is unsigned")
         return verifier.verify(
+            self.signing_bytes(),
+            self.signature,
+            expected_iin=expected_iin,
+            expected_bin=expected_bin,
+        )
+
+    async def verify_off_loop(
+        self,
+        verifier: Verifier,
+        *,
+        expected_iin: str | None = None,
+        expected_bin: str | None = None,
+    ) -> VerificationResult:
+        """:meth:`verify` from async code, on a worker thread (see
+        :func:`shared.signing.verify_off_loop`)."""
+        if not self.signature:
+            return VerificationResult(VerificationCode.BAD_SIGNATURE, detail="envelope is unsigned")
+        return await verify_off_loop(
+            verifier,
             self.signing_bytes(),
             self.signature,
             expected_iin=expected_iin,

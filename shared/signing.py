@@ -7,6 +7,7 @@ one, tests use :class:`InsecureTestSigner`, whose name says what it is.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -160,3 +161,20 @@ class InsecureTestVerifier:
 
 def _bad(detail: str) -> VerificationResult:
     return VerificationResult(VerificationCode.BAD_SIGNATURE, detail=detail)
+
+
+async def verify_off_loop(
+    verifier: Verifier,
+    payload: bytes,
+    signature: str,
+    *,
+    expected_iin: str | None = None,
+    expected_bin: str | None = None,
+) -> VerificationResult:
+    """:meth:`Verifier.verify` from async code. Verification may ask an OCSP responder or fetch
+    a CRL over blocking HTTP (shared.pki.revocation_client), which must not stall the event
+    loop: it runs on a worker thread (the verifier and its caches are safe to share between
+    threads, docs/pki.md)."""
+    return await asyncio.to_thread(
+        verifier.verify, payload, signature, expected_iin=expected_iin, expected_bin=expected_bin
+    )

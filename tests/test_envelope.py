@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -15,6 +16,7 @@ from shared.signing import (
     InsecureTestVerifier,
     SignerIdentity,
     VerificationCode,
+    VerificationResult,
 )
 
 KEY = b"test-key-not-a-secret"
@@ -192,3 +194,43 @@ def test_bad_fields_are_refused_with_a_specific_error(
 def test_unknown_fields_are_refused() -> None:
     with pytest.raises(ValidationError, match="extra"):
         envelope(priority="high")
+
+
+class _ThreadRecordingVerifier:
+    """Verifies like VERIFIER and remembers the thread it ran on."""
+
+    def __init__(self) -> None:
+        self.threads: list[int] = []
+
+    def verify(
+        self,
+        payload: bytes,
+        signature: str,
+        *,
+        expected_iin: str | None = None,
+        expected_bin: str | None = None,
+    ) -> VerificationResult:
+        self.threads.append(threading.get_ident())
+        return VERIFIER.verify(
+            payload, signature, expected_iin=expected_iin, expected_bin=expected_bin
+        )
+
+
+async def test_verification_from_async_code_runs_off_the_event_loop() -> None:
+    # A revocation check may block on HTTP (OCSP, CRL): the event loop's thread must not run it.
+    verifier = _ThreadRecordingVerifier()
+    signed = envelope().signed(SIGNER)
+
+    good = await signed.verify_off_loop(verifier, expected_iin="900101300123")
+    tampered = (
+        await envelope(body={"x": 1})
+        .model_copy(update={"signature": signed.signature})
+        .verify_off_loop(verifier)
+    )
+    unsigned = await envelope().verify_off_loop(verifier)
+
+    assert good.code is VerificationCode.OK
+    assert tampered.code is VerificationCode.BAD_SIGNATURE
+    assert unsigned.code is VerificationCode.BAD_SIGNATURE
+    assert len(verifier.threads) == 2  # the unsigned one needs no verifier
+    assert threading.get_ident() not in verifier.threads

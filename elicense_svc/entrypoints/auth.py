@@ -14,7 +14,7 @@ from elicense_svc.domain.actors import Actor
 from elicense_svc.domain.directory import Directory
 from elicense_svc.domain.errors import ElicenseError
 from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
-from shared.signing import Verifier
+from shared.signing import Verifier, verify_off_loop
 
 
 class AuthorizationRefused(ElicenseError):
@@ -28,7 +28,7 @@ async def authenticate(request: Request, verifier: Verifier, directory: Director
         raise AuthorizationRefused(f"sign the request: no {SIGNATURE_HEADER} header")
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     payload = request_signing_bytes(request.method, target, await request.body())
-    result = verifier.verify(payload, signature)
+    result = await verify_off_loop(verifier, payload, signature)
     if not result.ok or result.identity is None:
         raise AuthorizationRefused(f"{result.code.value}: {result.detail}".rstrip(": "))
     identity = result.identity

@@ -18,7 +18,7 @@ from provider_svc.handlers import ProviderService
 from provider_svc.projections import ProviderProjection
 from provider_svc.views import ActionIn, DraftIn, PaperApplicationIn, RequestOut
 from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
-from shared.signing import SignerIdentity
+from shared.signing import SignerIdentity, verify_off_loop
 from shared.web import ServiceError
 
 T = TypeVar("T")
@@ -48,7 +48,7 @@ def build_router(service: ProviderService, projection: ProviderProjection) -> AP
             )
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         payload = request_signing_bytes(request.method, target, await request.body())
-        result = service.verifier.verify(payload, signature)
+        result = await verify_off_loop(service.verifier, payload, signature)
         if not result.ok or result.identity is None:
             raise ServiceError(
                 f"the request's signature is not accepted: {result.code.value} {result.detail}",
