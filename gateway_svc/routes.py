@@ -64,10 +64,11 @@ def gateway_router(gateway: Gateway, sync: SyncChannel, *, service: str) -> APIR
                 await request.body(),
                 signature=request.headers.get(SIGNATURE_HEADER),
                 sender=request.headers.get(SENDER_HEADER),
+                content_type=request.headers.get("content-type"),
             )
         except SyncFault as exc:
             return JSONResponse(exc.fault.body(), status_code=exc.fault.http_status)
-        return Response(answer.body, status_code=answer.status, media_type="application/json")
+        return Response(answer.body, status_code=answer.status, media_type=answer.media_type)
 
     @router.get("/trace/{correlation_id}", tags=["message log"], summary="A request's journey")
     async def trace(correlation_id: str) -> list[dict[str, Any]]:

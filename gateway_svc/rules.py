@@ -69,11 +69,16 @@ PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 
 class Answer(StrEnum):
-    """What the provider answers: a signed envelope (checked, then returned unchanged), or a
-    plain JSON record (a registry row; passed on with its 200 or 404)."""
+    """What the provider answers: a signed envelope (checked, then returned unchanged), a
+    plain JSON record (a registry row; passed on with its 200 or 404), or an opaque document of
+    ``answer_type`` signed inside by its issuer (an OCSP response, a CRL; passed on unchanged)."""
 
     ENVELOPE = "envelope"
     RECORD = "record"
+    BINARY = "binary"
+
+
+JSON_TYPE = "application/json"
 
 
 def _http_url(value: str) -> str:
@@ -92,10 +97,27 @@ class SyncService(_Model):
     answer: Answer = Answer.ENVELOPE
     timeout_s: float = Field(5.0, gt=0, le=120)
     clients: tuple[Pattern, ...] = Field(min_length=1)
+    # The request body's media type. Anything but JSON is forwarded as opaque bytes (a DER OCSP
+    # request), so it can fill no placeholder and cannot be a signed envelope.
+    request_type: str = Field(JSON_TYPE, pattern=r"^[a-z]+/[a-z0-9.+-]+$")
+    # The media type a ``binary`` answer must carry, checked before it is passed on.
+    answer_type: str | None = Field(None, pattern=r"^[a-z]+/[a-z0-9.+-]+$")
 
     @property
     def placeholders(self) -> list[str]:
         return PLACEHOLDER.findall(self.url)
+
+    @property
+    def opaque_body(self) -> bool:
+        return self.request_type != JSON_TYPE
+
+    @model_validator(mode="after")
+    def _body_and_answer(self) -> SyncService:
+        if self.opaque_body and self.placeholders:
+            raise ValueError(f"a {self.request_type} body cannot fill URL placeholders")
+        if (self.answer is Answer.BINARY) != (self.answer_type is not None):
+            raise ValueError("answer_type is given exactly when answer is binary")
+        return self
 
 
 class RulesFile(_Model):

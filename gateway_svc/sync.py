@@ -7,7 +7,9 @@ A caller authenticates in one of two forms:
 * **signed HTTP request** (``shared.pki.http_signing``: headers ``X-Egov-Signature`` over the
   method, target and body hash, and ``X-Egov-Sender``), for look-ups that have no envelope. The
   signature binds this exact target and body; a repeated look-up is an idempotent read, so no
-  replay claim is made (each call is still logged).
+  replay claim is made (each call is still logged). The body is a JSON object whose fields fill
+  the service URL's placeholders, or, for a service with another ``request_type`` (OCSP's
+  ``application/ocsp-request``), opaque bytes forwarded as they came.
 
 Then the service's ``clients`` patterns decide whether the caller may use it. The gateway logs
 the request, forwards it to the provider's registered endpoint with a timeout (signed with the
@@ -15,7 +17,10 @@ gateway's own key when it has one, as the provider sees the gateway as its calle
 answer, logs it linked to the request by the request's SHA-256 (as X-Road links a request and
 its response) and returns it. An ``envelope`` answer must be an envelope signed by that
 provider, addressed to the caller, naming the request in ``causation_id``; it is returned byte
-for byte. A ``record`` answer (a registry row) is passed on with its 200 or 404.
+for byte. A ``record`` answer (a registry row) is passed on with its 200 or 404. A ``binary``
+answer (an OCSP response, a CRL) must carry the service's ``answer_type`` and is passed on byte
+for byte: it is signed inside by the CA, which is what its reader checks. Bodies that are not
+UTF-8 text are kept in the log as base64.
 
 Every failure is a fault ``{code, message, origin}``: ``client`` when the caller's message is at
 fault, ``gateway`` when the gateway cannot serve, ``provider`` when the provider failed.
@@ -24,6 +29,7 @@ fault, ``gateway`` when the gateway cannot serve, ``provider`` when the provider
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import re
 import time
@@ -37,7 +43,7 @@ from gateway_svc.admission import AdmissionRefused, Authenticated, Refusal
 from gateway_svc.errors import ErrorCode, Origin, Rejected, from_verification, origin_of
 from gateway_svc.gateway import Gateway
 from gateway_svc.messagelog import Record, sha256_hex
-from gateway_svc.rules import Answer, SyncService
+from gateway_svc.rules import JSON_TYPE, Answer, SyncService
 from shared import correlation
 from shared.eventlog.port import AlreadyProcessed
 from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
@@ -95,6 +101,7 @@ def fault(code: ErrorCode, message: str) -> SyncFault:
 class SyncAnswer:
     status: int  # 200, or 404 for a record the provider does not hold
     body: bytes
+    media_type: str = JSON_TYPE
 
 
 @dataclass(frozen=True)
@@ -102,7 +109,7 @@ class _Caller:
     sender: str
     message_id: str | None  # the envelope form's id; None for a signed HTTP request
     correlation_id: str | None
-    fields: dict[str, Any]  # what fills the service URL's placeholders
+    fields: dict[str, Any]  # what fills the service URL's placeholders (the envelope's body)
     envelope: Authenticated | None
 
 
@@ -121,9 +128,11 @@ class SyncChannel:
         *,
         signature: str | None = None,
         sender: str | None = None,
+        content_type: str | None = None,
     ) -> SyncAnswer:
         """The provider's answer, or :class:`SyncFault`. ``signature`` (and ``sender``) are the
-        signed-HTTP-request headers; without them ``raw`` must be a signed envelope."""
+        signed-HTTP-request headers; without them ``raw`` must be a signed envelope.
+        ``content_type`` is the caller's declared media type, if any."""
         gateway = self._gateway
         began = time.perf_counter()
         outcome = "ok"
@@ -133,7 +142,7 @@ class SyncChannel:
                     ErrorCode.GATEWAY_UNAVAILABLE,
                     f"gateway unhealthy: {', '.join(gateway.health.failing)}",
                 )
-            return await self._call(service_id, raw, signature, sender)
+            return await self._call(service_id, raw, signature, sender, content_type)
         except SyncFault as exc:
             outcome = exc.fault.code.value
             gateway.metrics.rejections.labels(exc.fault.code.value).inc()
@@ -144,11 +153,23 @@ class SyncChannel:
             ).observe(time.perf_counter() - began)
 
     async def _call(
-        self, service_id: str, raw: bytes, signature: str | None, sender: str | None
+        self,
+        service_id: str,
+        raw: bytes,
+        signature: str | None,
+        sender: str | None,
+        content_type: str | None,
     ) -> SyncAnswer:
         gateway = self._gateway
         request_hash = sha256_hex(raw)
         try:
+            if signature is None and _media_type(content_type) not in (None, JSON_TYPE):
+                # Only a JSON envelope carries its own signature; any other body must come
+                # with the signed-HTTP-request headers, so an unsigned one is refused as such.
+                raise _refused(
+                    ErrorCode.BAD_SIGNATURE,
+                    f"a {_media_type(content_type)} body needs the {SIGNATURE_HEADER} header",
+                )
             caller = await (
                 self._authenticate_request(service_id, raw, signature, sender)
                 if signature is not None
@@ -160,7 +181,7 @@ class SyncChannel:
             raise fault(r.code, r.detail) from None
         try:
             service = gateway.rules.current.sync_service(service_id, caller.sender)
-            url = _target(service, caller.fields)
+            url = _target(service, _fields(service_id, service, caller, raw, content_type))
         except Rejected as rejected:
             await self._log_refusal(service_id, raw, caller, rejected.code, rejected.detail)
             raise fault(rejected.code, rejected.detail) from None
@@ -209,22 +230,14 @@ class SyncChannel:
                 ErrorCode.SENDER_MISMATCH,
                 f"{SENDER_HEADER} says {sender!r} but the certificate is {subject!r}'s",
             )
-        fields: dict[str, Any] = {}
-        if raw:
-            try:
-                document = json.loads(raw)
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                raise _refused(ErrorCode.MALFORMED_JSON, str(exc)) from None
-            if not isinstance(document, dict):
-                raise _refused(ErrorCode.INVALID_REQUEST, "the request body is not a JSON object")
-            fields = document
-        return _Caller(subject, None, correlation.current(), fields, None)
+        # The body is read once the service is known: JSON fields, or opaque bytes.
+        return _Caller(subject, None, correlation.current(), {}, None)
 
     # --- the provider ------------------------------------------------------------------------
 
     async def _forward(self, service: SyncService, url: str, raw: bytes) -> SyncAnswer:
         body = raw if service.method == "POST" else b""
-        headers = {"Content-Type": "application/json"} if body else {}
+        headers = {"Content-Type": service.request_type} if body else {}
         if self._signer is not None:
             # The provider sees the gateway as its caller (it cannot check the original
             # signature, whose target was /sync/...): sign this request as shared.pki.http_signing
@@ -258,7 +271,16 @@ class SyncChannel:
                 ErrorCode.PROVIDER_ERROR,
                 f"{service.provider} answered HTTP {response.status_code}: {response.text[:300]}",
             )
-        return SyncAnswer(response.status_code, response.content)
+        if service.answer_type is None:
+            return SyncAnswer(response.status_code, response.content)
+        answered = _media_type(response.headers.get("content-type"))
+        if answered != service.answer_type:
+            raise fault(
+                ErrorCode.BAD_PROVIDER_RESPONSE,
+                f"{service.provider} answered {answered or 'no content type'}, "
+                f"expected {service.answer_type}",
+            )
+        return SyncAnswer(response.status_code, response.content, service.answer_type)
 
     async def _check_envelope_answer(
         self, service: SyncService, caller: _Caller, answer: bytes
@@ -301,7 +323,7 @@ class SyncChannel:
                 form="envelope" if caller.envelope is not None else "signed-request",
             )
         if self._gateway.log.keep_bodies and len(raw) <= self._gateway.admission.max_bytes:
-            data["raw"] = raw.decode("utf-8", errors="replace")
+            data.update(_kept(raw))
         return data
 
     async def _log_request(
@@ -346,7 +368,7 @@ class SyncChannel:
             data["status"] = answer.status
             data["response_sha256"] = sha256_hex(answer.body)
             if log.keep_bodies:
-                data["raw"] = answer.body.decode("utf-8", errors="replace")
+                data.update(_kept(answer.body))
         if failed is not None:
             data.update(code=failed.code.value, detail=failed.message[:2000], origin=failed.origin)
         await log.append(Record.SYNC_RESPONSE, data)
@@ -354,6 +376,57 @@ class SyncChannel:
 
 def _refused(code: ErrorCode, detail: str) -> AdmissionRefused:
     return AdmissionRefused(Refusal(code, detail))
+
+
+def _media_type(header: str | None) -> str | None:
+    if not header:
+        return None
+    return header.split(";", 1)[0].strip().lower() or None
+
+
+def _kept(body: bytes) -> dict[str, str]:
+    """A body as the log keeps it: UTF-8 text as is, anything else (DER) losslessly in base64."""
+    try:
+        return {"raw": body.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {"raw_base64": base64.b64encode(body).decode("ascii")}
+
+
+def _fields(
+    service_id: str,
+    service: SyncService,
+    caller: _Caller,
+    raw: bytes,
+    content_type: str | None,
+) -> dict[str, Any]:
+    """What fills the service URL's placeholders, after checking the body suits the service."""
+    if caller.envelope is not None:
+        if service.opaque_body:
+            raise Rejected(
+                ErrorCode.INVALID_REQUEST,
+                f"{service_id} takes a signed HTTP request with a {service.request_type} body, "
+                "not an envelope",
+            )
+        return caller.fields
+    if service.opaque_body:
+        declared = _media_type(content_type)
+        if declared is not None and declared != service.request_type:
+            raise Rejected(
+                ErrorCode.INVALID_REQUEST,
+                f"{service_id} takes {service.request_type}, not {declared}",
+            )
+        if service.method == "POST" and not raw:
+            raise Rejected(ErrorCode.INVALID_REQUEST, f"{service_id} needs a request body")
+        return {}
+    if not raw:
+        return {}
+    try:
+        document = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise Rejected(ErrorCode.MALFORMED_JSON, str(exc)) from None
+    if not isinstance(document, dict):
+        raise Rejected(ErrorCode.INVALID_REQUEST, "the request body is not a JSON object")
+    return document
 
 
 def _target(service: SyncService, fields: dict[str, Any]) -> str:

@@ -24,6 +24,8 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
 
 from shared.clock import Clock
+from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
+from shared.signing import Signer
 
 DEFAULT_OCSP_MAX_AGE = timedelta(hours=1)
 DEFAULT_CRL_MAX_AGE = timedelta(hours=24)
@@ -65,6 +67,52 @@ class HttpRevocationSource:
             response.raise_for_status()
         except httpx.HTTPError as exc:
             raise RevocationError(f"CRL download from {url} failed: {exc}") from exc
+        return response.content
+
+
+OCSP_SERVICE = "pki.ocsp"  # the gateway's sync service ids (gateway_svc/rules.yaml)
+CRL_SERVICE = "pki.crl"
+# The claimed sender of a signed HTTP request, as the gateway's sync channel reads it.
+SENDER_HEADER = "X-Egov-Sender"
+
+
+class GatewayRevocationSource:
+    """The same two questions asked through the gateway's sync channel (``POST /sync/pki.ocsp``
+    with the DER request, ``POST /sync/pki.crl`` with an empty body), each signed by ``signer``
+    as a signed HTTP request (``shared.pki.http_signing``), so the gateway can check the caller
+    and log the exchange. The certificate's own URL is not used: the gateway's rules name the
+    responder. The answers are the CA's signed documents, checked by the caller as before."""
+
+    def __init__(self, client: httpx.Client, gateway_url: str, signer: Signer) -> None:
+        self._client = client
+        self._base = gateway_url.rstrip("/")
+        self._signer = signer
+
+    def post_ocsp(self, url: str, request_der: bytes) -> bytes:
+        return self._call(OCSP_SERVICE, request_der, "application/ocsp-request")
+
+    def get_crl(self, url: str) -> bytes:
+        return self._call(CRL_SERVICE, b"", None)
+
+    def _call(self, service: str, body: bytes, content_type: str | None) -> bytes:
+        url = f"{self._base}/sync/{service}"
+        target = httpx.URL(url).raw_path.decode("ascii")
+        headers = {
+            SIGNATURE_HEADER: self._signer.sign(request_signing_bytes("POST", target, body)),
+            SENDER_HEADER: self._signer.identity.subject,
+        }
+        if content_type is not None:
+            headers["Content-Type"] = content_type
+        try:
+            response = self._client.post(url, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            raise RevocationError(f"{service} through the gateway at {url} failed: {exc}") from exc
+        if response.status_code != 200:
+            # The gateway's fault is {code, message, origin}; keep it readable in the detail.
+            raise RevocationError(
+                f"{service} through the gateway answered HTTP {response.status_code}: "
+                f"{response.text[:300]}"
+            )
         return response.content
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -11,7 +12,13 @@ from cryptography import x509
 from shared.clock import Clock
 from shared.pki.jws import JwsSigner, JwsVerifier
 from shared.pki.pkcs12 import load_pkcs12
-from shared.pki.revocation_client import HttpRevocationSource, RevocationChecker
+from shared.pki.revocation_client import (
+    GatewayRevocationSource,
+    HttpRevocationSource,
+    RevocationChecker,
+    RevocationSource,
+)
+from shared.signing import Signer
 
 
 def signer_from_key_file(path: Path, password: str) -> JwsSigner:
@@ -19,8 +26,29 @@ def signer_from_key_file(path: Path, password: str) -> JwsSigner:
     return JwsSigner.from_key_file(load_pkcs12(path.read_bytes(), password=password))
 
 
-def http_verifier(trusted_roots_pem: bytes, clock: Clock, client: httpx.Client) -> JwsVerifier:
-    """A verifier trusting the PEM roots, asking revocation of the OCSP responder and CRL each
-    certificate names, over ``client`` (whose lifetime the caller owns)."""
+@dataclass(frozen=True)
+class ViaGateway:
+    """Ask revocation through the gateway's sync channel at ``url``, signing as ``signer``."""
+
+    url: str
+    signer: Signer
+
+
+def http_verifier(
+    trusted_roots_pem: bytes,
+    clock: Clock,
+    client: httpx.Client,
+    *,
+    via_gateway: ViaGateway | None = None,
+) -> JwsVerifier:
+    """A verifier trusting the PEM roots, asking revocation over ``client`` (whose lifetime the
+    caller owns): of the OCSP responder and CRL each certificate names, or, with
+    ``via_gateway``, through the gateway's ``pki.ocsp`` and ``pki.crl`` sync services. The
+    gateway itself must use the direct form: it checks its callers' certificates."""
     roots = x509.load_pem_x509_certificates(trusted_roots_pem)
-    return JwsVerifier(roots, clock, RevocationChecker(HttpRevocationSource(client), clock))
+    source: RevocationSource = (
+        HttpRevocationSource(client)
+        if via_gateway is None
+        else GatewayRevocationSource(client, via_gateway.url, via_gateway.signer)
+    )
+    return JwsVerifier(roots, clock, RevocationChecker(source, clock))
