@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
@@ -25,7 +26,7 @@ from gateway_svc.app import create_app, mount_gateway
 from gateway_svc.assembly import build_gateway
 from gateway_svc.gateway import Gateway, GatewayOptions
 from gateway_svc.messagelog import LogEntry, Query, Record
-from gateway_svc.rules import DEFAULT_RULES
+from gateway_svc.rules import DEFAULT_RULES, RulesError, parse_rules
 from gateway_svc.settings import GatewaySettings
 from gateway_svc.sync import SyncChannel
 from shared.bus.memory import InMemoryBus
@@ -47,8 +48,9 @@ from tests.pki.fakes import FakeCaEndpoint
 OCSP_REQUEST = "application/ocsp-request"
 
 
-def ca_app(endpoint: FakeCaEndpoint, calls: list[str]) -> FastAPI:
-    """registry_svc's /ocsp and /crl as the gateway reaches them (RFC 6960 A.1, DER CRL)."""
+def ca_app(endpoint: FakeCaEndpoint, calls: list[str], quirks: set[str]) -> FastAPI:
+    """registry_svc's /ocsp and /crl as the gateway reaches them (RFC 6960 A.1, DER CRL);
+    with ``"crl-as-json"`` in ``quirks`` the CRL comes back under the wrong media type."""
     app = FastAPI()
 
     @app.post("/ocsp")
@@ -65,7 +67,8 @@ def ca_app(endpoint: FakeCaEndpoint, calls: list[str]) -> FastAPI:
     @app.get("/crl")
     async def crl() -> Response:
         calls.append("crl")
-        return Response(endpoint.get_crl("in-process"), media_type="application/pkix-crl")
+        media_type = "application/json" if "crl-as-json" in quirks else "application/pkix-crl"
+        return Response(endpoint.get_crl("in-process"), media_type=media_type)
 
     return app
 
@@ -95,6 +98,7 @@ class World:
     endpoint: FakeCaEndpoint
     ca: CaPair
     provider_calls: list[str]
+    quirks: set[str]
 
 
 @pytest.fixture
@@ -134,14 +138,15 @@ async def world(
     )
     holder.append(gateway)
     calls: list[str] = []
-    provider = httpx.AsyncClient(transport=httpx.ASGITransport(app=ca_app(endpoint, calls)))
+    quirks: set[str] = set()
+    provider = httpx.AsyncClient(transport=httpx.ASGITransport(app=ca_app(endpoint, calls, quirks)))
     mount_gateway(
         app, gateway, SyncChannel(gateway, provider, signer=systems["gateway"].signer), service="gw"
     )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
-            yield World(client, gateway, endpoint, gw_ca, calls)
+            yield World(client, gateway, endpoint, gw_ca, calls, quirks)
     await provider.aclose()
 
 
@@ -315,3 +320,41 @@ async def test_the_verifier_falls_back_to_the_crl_through_the_gateway(
 
     assert await asyncio.to_thread(check) == "revoked/crl"
     assert world.provider_calls == [f"ocsp {OCSP_REQUEST}", "crl"]
+
+
+async def test_an_answer_of_the_wrong_media_type_is_a_provider_fault_and_logged(
+    world: World, systems: dict[str, SystemCert]
+) -> None:
+    world.quirks.add("crl-as-json")
+    response = await world.client.post(
+        "/sync/pki.crl",
+        content=b"",
+        headers={**signed(systems["portal"], "pki.crl", b""), "X-Correlation-ID": "crl-odd"},
+    )
+    assert response.status_code == 502
+    assert response.json()["code"] == "BAD_PROVIDER_RESPONSE"
+    assert response.json()["origin"] == "provider"
+    assert "application/pkix-crl" in response.json()["message"]
+    logged = await entries(world, "crl-odd")
+    assert [e.record for e in logged] == [Record.SYNC_REQUEST, Record.SYNC_RESPONSE]
+    assert logged[1].data["code"] == "BAD_PROVIDER_RESPONSE"
+
+
+@pytest.mark.parametrize(
+    ("service", "problem"),
+    [
+        (
+            {"url": "http://r.test/ocsp/{serial}", "request_type": "application/ocsp-request"},
+            "cannot fill URL placeholders",
+        ),
+        ({"url": "http://r.test/crl", "answer": "binary"}, "answer_type"),
+        ({"url": "http://r.test/crl", "answer_type": "application/pkix-crl"}, "answer_type"),
+        ({"url": "http://r.test/crl", "request_type": "not a type"}, "request_type"),
+    ],
+)
+def test_rules_refuse_an_inconsistent_binary_service(service: dict[str, str], problem: str) -> None:
+    text = DEFAULT_RULES.read_text("utf-8").split("# Synchronous services")[0]
+    document = yaml.safe_load(text)
+    document["sync_services"] = {"x": {"provider": "registry", "clients": ["portal"], **service}}
+    with pytest.raises(RulesError, match=problem):
+        parse_rules(yaml.safe_dump(document, allow_unicode=True))
