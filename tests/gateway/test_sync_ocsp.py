@@ -40,6 +40,7 @@ from shared.pki.revocation_client import (
     RevocationChecker,
     RevocationError,
 )
+from shared.pki.setup import ViaGateway, http_verifier
 from shared.signing import VerificationCode
 from tests.gateway.conftest import SystemCert, issue_system
 from tests.pki.conftest import CaPair
@@ -358,3 +359,24 @@ def test_rules_refuse_an_inconsistent_binary_service(service: dict[str, str], pr
     document["sync_services"] = {"x": {"provider": "registry", "clients": ["portal"], **service}}
     with pytest.raises(RulesError, match=problem):
         parse_rules(yaml.safe_dump(document, allow_unicode=True))
+
+
+async def test_http_verifier_via_gateway_asks_through_the_sync_channel(
+    world: World, systems: dict[str, SystemCert]
+) -> None:
+    revoked = issue_system(world.ca, "provider.akmola.culture")
+    world.endpoint.revoke(revoked.certificate, x509.ReasonFlags.key_compromise)
+    roots_pem = world.ca.root.certificate.public_bytes(serialization.Encoding.PEM)
+    transport = LoopTransport(world.client, asyncio.get_running_loop())
+    payload = b"{}"
+    with httpx.Client(transport=transport) as sync_client:
+        relying = http_verifier(
+            roots_pem,
+            SystemClock(),
+            sync_client,
+            via_gateway=ViaGateway("http://gw", systems["provider.almaty.culture"].signer),
+        )
+        result = await asyncio.to_thread(relying.verify, payload, revoked.signer.sign(payload))
+    assert result.code is VerificationCode.CERT_REVOKED
+    logged = await world.gateway.log.query(Query(sender="provider.almaty.culture"))
+    assert {e.record for e in logged} == {Record.SYNC_REQUEST, Record.SYNC_RESPONSE}
