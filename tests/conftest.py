@@ -12,6 +12,12 @@ import pytest
 from tests import infra
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that restart the shared broker run last: whatever state a restart leaves the
+    broker in, no other test of the run depends on it."""
+    items.sort(key=lambda item: item.get_closest_marker("broker_restart") is not None)
+
+
 @pytest.fixture(scope="session")
 def pg_dsn() -> Iterator[str]:
     with infra.postgres_dsn() as dsn:
