@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from fastapi import FastAPI
 
 from elicense_svc.settings import ElicenseSettings
-from shared.runtime import package_version
-from shared.web import Hook, Pingable, create_service_app
+from shared.runtime import service_app
+from shared.web import Hook, Pingable
 
 TITLE = "elicense: «Е-лицензиялау» МДБ, the E-licensing state database"
 DESCRIPTION = (
@@ -30,14 +30,12 @@ def create_app(
     startup: Sequence[Hook] = (),
     shutdown: Sequence[Hook] = (),
 ) -> FastAPI:
-    return create_service_app(
-        settings.service,
-        store=store,
-        bus=bus,
-        version=package_version(),
+    return service_app(
+        settings,
         title=TITLE,
         description=DESCRIPTION,
+        store=store,
+        bus=bus,
         startup=startup,
         shutdown=shutdown,
-        health_timeout_s=settings.health_timeout_s,
     )

@@ -13,8 +13,8 @@ from gateway_svc.gateway import Gateway
 from gateway_svc.routes import gateway_router
 from gateway_svc.settings import GatewaySettings
 from gateway_svc.sync import SyncChannel
-from shared.runtime import package_version
-from shared.web import Hook, Pingable, create_service_app
+from shared.runtime import service_app
+from shared.web import Hook, Pingable
 
 TITLE = "gateway: ЭҮШ / ЭҮАШ, the e-government gateway and its regional tier"
 DESCRIPTION = (
@@ -32,16 +32,14 @@ def create_app(
     startup: Sequence[Hook] = (),
     shutdown: Sequence[Hook] = (),
 ) -> FastAPI:
-    return create_service_app(
-        settings.service,
-        store=store,
-        bus=bus,
-        version=package_version(),
+    return service_app(
+        settings,
         title=TITLE,
         description=DESCRIPTION,
+        store=store,
+        bus=bus,
         startup=startup,
         shutdown=shutdown,
-        health_timeout_s=settings.health_timeout_s,
     )
 
 

@@ -12,8 +12,8 @@ from fastapi.responses import JSONResponse
 from portal_svc.domain.texts import negotiate, text
 from portal_svc.errors import PortalError
 from portal_svc.settings import PortalSettings
-from shared.runtime import package_version
-from shared.web import Hook, Pingable, create_service_app, error_body
+from shared.runtime import service_app
+from shared.web import Hook, Pingable, error_body
 
 TITLE = "portal: ЭҮП, the e-government portal, and the ХҚКО desk"
 DESCRIPTION = (
@@ -44,16 +44,14 @@ def create_app(
     shutdown: Sequence[Hook] = (),
     router: APIRouter | None = None,
 ) -> FastAPI:
-    app = create_service_app(
-        settings.service,
-        store=store,
-        bus=bus,
-        version=package_version(),
+    app = service_app(
+        settings,
         title=TITLE,
         description=DESCRIPTION,
+        store=store,
+        bus=bus,
         startup=startup,
         shutdown=shutdown,
-        health_timeout_s=settings.health_timeout_s,
     )
     app.add_exception_handler(PortalError, _portal_error)
     if router is not None:

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from fastapi import FastAPI
 
 from provider_svc.settings import ProviderSettings
-from shared.runtime import package_version
-from shared.web import Hook, Pingable, create_service_app
+from shared.runtime import service_app
+from shared.web import Hook, Pingable
 
 TITLE = "provider: ЭҮӨШ АЖО / ЖАО АЖ, the provider's workstation"
 DESCRIPTION = (
@@ -29,14 +29,12 @@ def create_app(
     startup: Sequence[Hook] = (),
     shutdown: Sequence[Hook] = (),
 ) -> FastAPI:
-    return create_service_app(
-        settings.service,
-        store=store,
-        bus=bus,
-        version=package_version(),
+    return service_app(
+        settings,
         title=TITLE,
         description=DESCRIPTION,
+        store=store,
+        bus=bus,
         startup=startup,
         shutdown=shutdown,
-        health_timeout_s=settings.health_timeout_s,
     )

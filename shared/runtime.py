@@ -32,7 +32,7 @@ from shared.config import ServiceSettings, env_var
 from shared.eventlog.factory import create_event_store
 from shared.eventlog.port import EventStore
 from shared.logging import get_logger
-from shared.web import Hook
+from shared.web import Hook, Pingable, create_service_app
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,31 @@ def service_resources(
         store_dir=sqlite_dir(url) if owned_store is not None else None,
     )
     return Resources(store=store, bus=bus, lifecycle=lifecycle)
+
+
+def service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    store: Pingable,
+    bus: Pingable,
+    startup: Sequence[Hook] = (),
+    shutdown: Sequence[Hook] = (),
+) -> FastAPI:
+    """A service's HTTP edge (:func:`shared.web.create_service_app`) with what its settings and
+    the installed package already say: its name, health-check timeout and version."""
+    return create_service_app(
+        settings.service,
+        store=store,
+        bus=bus,
+        version=package_version(),
+        title=title,
+        description=description,
+        startup=startup,
+        shutdown=shutdown,
+        health_timeout_s=settings.health_timeout_s,
+    )
 
 
 # --- serving ---------------------------------------------------------------------------------
