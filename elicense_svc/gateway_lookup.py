@@ -17,10 +17,9 @@ import httpx
 
 from elicense_svc.registry_port import Found, LookupOutcome, NotFound, Unavailable
 from shared.logging import get_logger
-from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
+from shared.pki.http_signing import SENDER_HEADER, SIGNATURE_HEADER, request_signing_bytes
 from shared.signing import Signer
 
-SENDER_HEADER = "X-Egov-Sender"
 # A 404 the gateway itself gives (it does not know the service) says nothing about the applicant.
 _GATEWAY_404 = frozenset({"UNKNOWN_SERVICE"})
 _KEY_FIELD = {"registry.person": "iin", "registry.legal_entity": "bin"}

@@ -13,8 +13,8 @@ from gateway_svc.errors import ErrorCode
 from gateway_svc.gateway import Gateway
 from gateway_svc.messagelog import Query as LogQuery
 from gateway_svc.rules import RulesError
-from gateway_svc.sync import SENDER_HEADER, SyncChannel, SyncFault, fault
-from shared.pki.http_signing import SIGNATURE_HEADER
+from gateway_svc.sync import SyncChannel, SyncFault, fault
+from shared.pki.http_signing import SENDER_HEADER, SIGNATURE_HEADER
 from shared.web import ServiceError
 
 

@@ -46,10 +46,9 @@ from gateway_svc.messagelog import Record, sha256_hex
 from gateway_svc.rules import JSON_TYPE, Answer, SyncService
 from shared import correlation
 from shared.eventlog.port import AlreadyProcessed
-from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
+from shared.pki.http_signing import SENDER_HEADER, SIGNATURE_HEADER, request_signing_bytes
 from shared.signing import Signer
 
-SENDER_HEADER = "X-Egov-Sender"
 _FIELD_VALUE = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
 
 _STATUS: dict[ErrorCode, int] = {

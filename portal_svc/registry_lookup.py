@@ -15,10 +15,9 @@ from typing import Any, Final
 import httpx
 
 from portal_svc.errors import Unavailable
-from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
+from shared.pki.http_signing import SENDER_HEADER, SIGNATURE_HEADER, request_signing_bytes
 from shared.signing import Signer
 
-SENDER_HEADER: Final = "X-Egov-Sender"  # gateway_svc/sync.py
 _TARGET: Final = "/sync/registry.person"
 
 

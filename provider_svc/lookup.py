@@ -11,10 +11,8 @@ from typing import Any
 import httpx
 
 from provider_svc.ports import ApplicantRecord
-from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
+from shared.pki.http_signing import SENDER_HEADER, SIGNATURE_HEADER, request_signing_bytes
 from shared.signing import Signer
-
-SENDER_HEADER = "X-Egov-Sender"  # gateway_svc/sync.py: the caller's system id, checked
 
 
 class GatewayPersonLookup:

@@ -12,6 +12,8 @@ import hashlib
 from shared.canonical import canonical_json
 
 SIGNATURE_HEADER = "X-Egov-Signature"
+# The caller's system id; the gateway checks it is the signing certificate's subject.
+SENDER_HEADER = "X-Egov-Sender"
 
 
 def request_signing_bytes(method: str, target: str, body: bytes = b"") -> bytes:

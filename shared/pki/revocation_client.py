@@ -24,7 +24,7 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
 
 from shared.clock import Clock
-from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
+from shared.pki.http_signing import SENDER_HEADER, SIGNATURE_HEADER, request_signing_bytes
 from shared.signing import Signer
 
 DEFAULT_OCSP_MAX_AGE = timedelta(hours=1)
@@ -73,7 +73,6 @@ class HttpRevocationSource:
 OCSP_SERVICE = "pki.ocsp"  # the gateway's sync service ids (gateway_svc/rules.yaml)
 CRL_SERVICE = "pki.crl"
 # The claimed sender of a signed HTTP request, as the gateway's sync channel reads it.
-SENDER_HEADER = "X-Egov-Sender"
 
 
 class GatewayRevocationSource:

@@ -9,9 +9,9 @@ import json
 import httpx
 import pytest
 
-from elicense_svc.gateway_lookup import SENDER_HEADER, GatewayRegistryLookup
+from elicense_svc.gateway_lookup import GatewayRegistryLookup
 from elicense_svc.registry_port import Found, NotFound, Unavailable
-from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
+from shared.pki.http_signing import SENDER_HEADER, SIGNATURE_HEADER, request_signing_bytes
 from shared.pki.jws import JwsSigner
 from tests.elicense.conftest import APPLICANT_IIN, COMPANY_BIN, Pki
 

@@ -8,8 +8,8 @@ import json
 import httpx
 import pytest
 
-from provider_svc.lookup import SENDER_HEADER, GatewayPersonLookup
-from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
+from provider_svc.lookup import GatewayPersonLookup
+from shared.pki.http_signing import SENDER_HEADER, SIGNATURE_HEADER, request_signing_bytes
 from tests.provider.conftest import APPLICANT, Harness
 
 CULTURE = "provider.almaty.culture"
