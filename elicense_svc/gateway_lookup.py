@@ -17,7 +17,7 @@ import httpx
 
 from elicense_svc.registry_port import Found, LookupOutcome, NotFound, Unavailable
 from shared.logging import get_logger
-from shared.pki.http_signing import SENDER_HEADER, SIGNATURE_HEADER, request_signing_bytes
+from shared.pki.http_signing import signed_request_headers
 from shared.signing import Signer
 
 # A 404 the gateway itself gives (it does not know the service) says nothing about the applicant.
@@ -38,14 +38,12 @@ class GatewayRegistryLookup:
             raise ValueError(f"unknown registry {registry!r}; known: {', '.join(_KEY_FIELD)}")
         target = f"/sync/{registry}"
         body = json.dumps({_KEY_FIELD[registry]: key}, separators=(",", ":")).encode()
-        signature = self._signer.sign(request_signing_bytes("POST", target, body))
         try:
             response = await self._client.post(
                 target,
                 content=body,
                 headers={
-                    SIGNATURE_HEADER: signature,
-                    SENDER_HEADER: self._sender,
+                    **signed_request_headers(self._signer, self._sender, "POST", target, body),
                     "Content-Type": "application/json",
                 },
             )

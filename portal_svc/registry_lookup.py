@@ -15,7 +15,7 @@ from typing import Any, Final
 import httpx
 
 from portal_svc.errors import Unavailable
-from shared.pki.http_signing import SENDER_HEADER, SIGNATURE_HEADER, request_signing_bytes
+from shared.pki.http_signing import signed_request_headers
 from shared.signing import Signer
 
 _TARGET: Final = "/sync/registry.person"
@@ -30,14 +30,12 @@ class GatewayPersonLookup:
 
     async def person(self, iin: str) -> Mapping[str, Any] | None:
         body = json.dumps({"iin": iin}, separators=(",", ":")).encode()
-        signature = self._signer.sign(request_signing_bytes("POST", _TARGET, body))
         try:
             response = await self._client.post(
                 _TARGET,
                 content=body,
                 headers={
-                    SIGNATURE_HEADER: signature,
-                    SENDER_HEADER: self._sender,
+                    **signed_request_headers(self._signer, self._sender, "POST", _TARGET, body),
                     "Content-Type": "application/json",
                 },
             )

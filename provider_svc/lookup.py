@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from provider_svc.ports import ApplicantRecord
-from shared.pki.http_signing import SENDER_HEADER, SIGNATURE_HEADER, request_signing_bytes
+from shared.pki.http_signing import signed_request_headers
 from shared.signing import Signer
 
 
@@ -26,15 +26,15 @@ class GatewayPersonLookup:
     async def person(self, iin: str, *, workstation: str) -> ApplicantRecord:
         path = "/sync/registry.person"
         body = json.dumps({"iin": iin}).encode()
-        signature = self._signer_for(workstation).sign(request_signing_bytes("POST", path, body))
         try:
             answer = await self._client.post(
                 self._base + path,
                 content=body,
                 headers={
                     "content-type": "application/json",
-                    SIGNATURE_HEADER: signature,
-                    SENDER_HEADER: workstation,
+                    **signed_request_headers(
+                        self._signer_for(workstation), workstation, "POST", path, body
+                    ),
                 },
             )
         except httpx.HTTPError as exc:

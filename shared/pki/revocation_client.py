@@ -24,7 +24,7 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
 
 from shared.clock import Clock
-from shared.pki.http_signing import SENDER_HEADER, SIGNATURE_HEADER, request_signing_bytes
+from shared.pki.http_signing import signed_request_headers
 from shared.signing import Signer
 
 DEFAULT_OCSP_MAX_AGE = timedelta(hours=1)
@@ -96,10 +96,9 @@ class GatewayRevocationSource:
     def _call(self, service: str, body: bytes, content_type: str | None) -> bytes:
         url = f"{self._base}/sync/{service}"
         target = httpx.URL(url).raw_path.decode("ascii")
-        headers = {
-            SIGNATURE_HEADER: self._signer.sign(request_signing_bytes("POST", target, body)),
-            SENDER_HEADER: self._signer.identity.subject,
-        }
+        headers = signed_request_headers(
+            self._signer, self._signer.identity.subject, "POST", target, body
+        )
         if content_type is not None:
             headers["Content-Type"] = content_type
         try:
