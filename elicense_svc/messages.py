@@ -15,12 +15,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.envelope import Envelope
+from shared.envelope import GATEWAY_INBOUND_EXCHANGE, Envelope, to_gateway
 from shared.eventlog.port import OutboxMessage
 from shared.signing import Signer
 
 SYSTEM_ID = "elicense"
-INBOUND_EXCHANGE = "egov.gateway.in"  # gateway_svc.topology.INBOUND_EXCHANGE
+INBOUND_EXCHANGE = GATEWAY_INBOUND_EXCHANGE
 DELIVER_EXCHANGE = "egov.deliver"  # gateway_svc.topology.DELIVER_EXCHANGE
 INBOX_QUEUE = f"to.{SYSTEM_ID}"  # gateway_svc.topology.recipient_queue("elicense")
 
@@ -103,10 +103,4 @@ def outgoing(
         sent_at=at,
         body=dict(body),
     ).signed(signer)
-    return OutboxMessage(
-        message_id=str(envelope.message_id),
-        exchange=exchange,
-        routing_key=SYSTEM_ID,
-        body=envelope.model_dump_json().encode(),
-        headers={"type": type, "correlation_id": correlation_id},
-    )
+    return to_gateway(envelope, exchange=exchange)

@@ -13,7 +13,9 @@
 
 from __future__ import annotations
 
-INBOUND_EXCHANGE = "egov.gateway.in"
+from shared.envelope import GATEWAY_INBOUND_EXCHANGE
+
+INBOUND_EXCHANGE = GATEWAY_INBOUND_EXCHANGE
 INBOUND_QUEUE = "gateway.inbound"
 REGIONAL_EXCHANGE = "egov.gateway.regional"
 DELIVER_EXCHANGE = "egov.deliver"

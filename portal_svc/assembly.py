@@ -15,11 +15,11 @@ from portal_svc.domain.accounts import LoginPolicy
 from portal_svc.entrypoints.api import build_router
 from portal_svc.entrypoints.consumer import Inbound
 from portal_svc.handlers import ApplicantLookup, Limits, PortalService, WorkingDays
-from portal_svc.outgoing import GATEWAY_IN
 from portal_svc.passwords import Passwords
 from portal_svc.projections import Cabinet
 from shared.bus.port import Binding, Bus, Consumer, QueueSpec
 from shared.clock import Clock
+from shared.envelope import GATEWAY_INBOUND_EXCHANGE
 from shared.eventlog.port import EventStore
 from shared.inbox import InboxConsumer
 from shared.outbox import OutboxRelay
@@ -45,7 +45,7 @@ class Portal:
         """Declare and consume what the gateway delivers, and relay the outbox. The queues are
         declared exactly as the gateway declares them (gateway_svc.gateway.Gateway.declare),
         so whichever starts first creates them and the other's declaration agrees."""
-        await self.bus.declare_exchange(GATEWAY_IN)
+        await self.bus.declare_exchange(GATEWAY_INBOUND_EXCHANGE)
         await self.bus.declare_exchange(DELIVER_EXCHANGE)
         for queue in self.queues:
             system = queue.removeprefix("to.")

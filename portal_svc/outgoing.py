@@ -11,11 +11,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final
 
-from shared.envelope import Envelope
+from shared.envelope import Envelope, to_gateway
 from shared.eventlog.port import OutboxMessage
 from shared.signing import Signer
 
-GATEWAY_IN: Final = "egov.gateway.in"
 PORTAL: Final = "portal"
 _NAMESPACE: Final = uuid.UUID("2b8f0c7e-8f0a-4c1e-b1b3-6a4d1f3e9c20")
 
@@ -46,10 +45,4 @@ def envelope_message(
         sent_at=at,
         body=dict(body),
     ).signed(signer)
-    return OutboxMessage(
-        message_id=str(envelope.message_id),
-        exchange=GATEWAY_IN,
-        routing_key=sender,
-        body=envelope.model_dump_json().encode(),
-        headers={"type": type_, "correlation_id": correlation_id},
-    )
+    return to_gateway(envelope)

@@ -13,11 +13,10 @@ from uuid import uuid4
 from provider_svc.domain.events import STATUS_NOTIFIED
 from provider_svc.domain.request import Origin
 from shared.canonical import canonical_json
-from shared.envelope import Envelope
+from shared.envelope import Envelope, to_gateway
 from shared.eventlog.port import NewEvent, OutboxMessage
 from shared.signing import Signer
 
-GATEWAY_IN: Final = "egov.gateway.in"
 STATUS_TYPE: Final = "status.changed.v1"  # NOTIFICATION by the gateway's "status.#" rule
 RESULT_TYPE: Final = "result.issued.v1"  # RESPONSE by the gateway's "result.#" rule
 PSC_DESK_FIELD: Final = "psc_desk"  # the gateway also delivers a notification to this desk
@@ -26,16 +25,6 @@ PSC_DESK_FIELD: Final = "psc_desk"  # the gateway also delivers a notification t
 def mask_iin(iin: str) -> str:
     """Statuses are public (``egov.status``): the applicant appears masked (ARCHITECTURE.md)."""
     return iin[:2] + "*" * 6 + iin[-4:] if len(iin) == 12 else "*" * len(iin)
-
-
-def _outbox(envelope: Envelope) -> OutboxMessage:
-    return OutboxMessage(
-        message_id=str(envelope.message_id),
-        exchange=GATEWAY_IN,
-        routing_key=envelope.sender,
-        body=envelope.model_dump_json().encode(),
-        headers={"type": envelope.type, "correlation_id": envelope.correlation_id},
-    )
 
 
 def status_message(
@@ -93,7 +82,7 @@ def status_message(
             "at": at.isoformat(),
         },
     )
-    return event, _outbox(envelope)
+    return event, to_gateway(envelope)
 
 
 def document_sha256(document: Mapping[str, Any]) -> str:
@@ -122,4 +111,4 @@ def result_message(
         sent_at=at,
         body={"request_id": request_id, "document": dict(document), "signature": signature},
     ).signed(signer)
-    return _outbox(envelope)
+    return to_gateway(envelope)

@@ -25,6 +25,7 @@ from pydantic import (
 from shared import correlation
 from shared.canonical import canonical_json
 from shared.clock import as_utc
+from shared.eventlog.port import OutboxMessage
 from shared.signing import (
     Signer,
     VerificationCode,
@@ -139,3 +140,20 @@ class Envelope(BaseModel):
             expected_iin=expected_iin,
             expected_bin=expected_bin,
         )
+
+
+# Every system hands its messages to the gateway here, with its own system id as routing key
+# (ARCHITECTURE.md: no service talks to another directly).
+GATEWAY_INBOUND_EXCHANGE = "egov.gateway.in"
+
+
+def to_gateway(envelope: Envelope, *, exchange: str = GATEWAY_INBOUND_EXCHANGE) -> OutboxMessage:
+    """The outbox row that sends a signed ``envelope`` to the gateway (published by the relay
+    with the events that caused it)."""
+    return OutboxMessage(
+        message_id=str(envelope.message_id),
+        exchange=exchange,
+        routing_key=envelope.sender,
+        body=envelope.model_dump_json().encode(),
+        headers={"type": envelope.type, "correlation_id": envelope.correlation_id},
+    )

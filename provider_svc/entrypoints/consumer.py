@@ -9,10 +9,10 @@ from collections.abc import Callable
 from provider_svc.domain.workstations import WORKSTATIONS
 from provider_svc.handlers import ProviderService
 from shared.bus.port import Binding, Bus, Consumer, QueueSpec
+from shared.envelope import GATEWAY_INBOUND_EXCHANGE
 from shared.inbox import Effects, InboxConsumer
 
 DELIVER_EXCHANGE = "egov.deliver"  # gateway_svc/topology.py
-GATEWAY_IN = "egov.gateway.in"
 
 
 def recipient_queue(system_id: str) -> str:
@@ -25,7 +25,7 @@ def queue_spec(system_id: str) -> QueueSpec:
 
 async def declare(bus: Bus) -> None:
     await bus.declare_exchange(DELIVER_EXCHANGE)
-    await bus.declare_exchange(GATEWAY_IN)
+    await bus.declare_exchange(GATEWAY_INBOUND_EXCHANGE)
     for ws in WORKSTATIONS:
         await bus.declare_queue(queue_spec(ws.system_id))
 
