@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from elicense_svc.app import create_app
+from elicense_svc.app import DESCRIPTION, TITLE
 from elicense_svc.components import ElicenseComponents
 from elicense_svc.domain.errors import ElicenseError
 from elicense_svc.entrypoints.api import build_router, install_error_handler
@@ -18,7 +18,7 @@ from shared.bus.port import Bus
 from shared.clock import Clock, SystemClock
 from shared.config import load_settings
 from shared.eventlog.port import EventStore
-from shared.runtime import Service, service_resources
+from shared.runtime import Service, service_app, service_resources
 from shared.signing import Signer, Verifier
 
 
@@ -50,8 +50,10 @@ def bootstrap(
         lookup=lookup,
         topology=topology,
     )
-    app = create_app(
+    app = service_app(
         settings,
+        title=TITLE,
+        description=DESCRIPTION,
         store=store,
         bus=bus,
         startup=[*lifecycle.startup, components.start],

@@ -12,7 +12,7 @@ import structlog
 from cryptography import x509
 from fastapi import FastAPI
 
-from provider_svc.app import create_app
+from provider_svc.app import DESCRIPTION, TITLE
 from provider_svc.components import NoTrustAnchors, load_signers
 from provider_svc.domain.workstations import check_against
 from provider_svc.entrypoints.api import build_router
@@ -31,7 +31,7 @@ from shared.outbox import OutboxRelay
 from shared.pki.jws import JwsVerifier
 from shared.pki.revocation_client import HttpRevocationSource, RevocationChecker
 from shared.regulation.catalog import Catalog
-from shared.runtime import Service, service_resources
+from shared.runtime import Service, service_app, service_resources
 from shared.signing import Verifier
 from shared.web import Hook
 
@@ -121,7 +121,15 @@ def bootstrap(
 
     startup: list[Hook] = [*lifecycle.startup, start_workstations]
     shutdown: list[Hook] = [stop_workstations, *lifecycle.shutdown]
-    app = create_app(settings, store=store, bus=bus, startup=startup, shutdown=shutdown)
+    app = service_app(
+        settings,
+        title=TITLE,
+        description=DESCRIPTION,
+        store=store,
+        bus=bus,
+        startup=startup,
+        shutdown=shutdown,
+    )
     app.include_router(build_router(service, projection))
     return Service(settings.service, settings, store, bus, app)
 

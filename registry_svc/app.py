@@ -1,17 +1,9 @@
-"""The registry service's HTTP app. For now it serves the shared operational endpoints
-(``/health``, ``/metrics``, ``/docs``); the service's own routes are added here."""
+"""How the registry service presents itself on its HTTP edge (OpenAPI title and description);
+bootstrap.py builds the app with ``shared.runtime.service_app`` and mounts its routes."""
 
 # ruff: noqa: RUF001 - the Kazakh and Russian names are Cyrillic on purpose
 
 from __future__ import annotations
-
-from collections.abc import Sequence
-
-from fastapi import FastAPI
-
-from registry_svc.settings import RegistrySettings
-from shared.runtime import service_app
-from shared.web import Hook, Pingable
 
 TITLE = "registry: ЖТ/ЗТ МДБ registries and the ҰКО certification authority"
 DESCRIPTION = (
@@ -19,22 +11,3 @@ DESCRIPTION = (
     "ГБД ЮЛ, by BIN), and the simulated National Certification Authority (ҰКО, НУЦ РК) that "
     "issues signing certificates and publishes their revocation."
 )
-
-
-def create_app(
-    settings: RegistrySettings,
-    *,
-    store: Pingable,
-    bus: Pingable,
-    startup: Sequence[Hook] = (),
-    shutdown: Sequence[Hook] = (),
-) -> FastAPI:
-    return service_app(
-        settings,
-        title=TITLE,
-        description=DESCRIPTION,
-        store=store,
-        bus=bus,
-        startup=startup,
-        shutdown=shutdown,
-    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from registry_svc.app import create_app
+from registry_svc.app import DESCRIPTION, TITLE
 from registry_svc.components import RegistryComponents
 from registry_svc.entrypoints.api import build_router
 from registry_svc.settings import RegistrySettings
@@ -13,7 +13,7 @@ from shared.bus.port import Bus
 from shared.clock import Clock, SystemClock
 from shared.config import load_settings
 from shared.eventlog.port import EventStore
-from shared.runtime import Service, service_resources
+from shared.runtime import Service, service_app, service_resources
 
 
 def bootstrap(
@@ -37,8 +37,10 @@ def bootstrap(
         data_dir=settings.data_dir,
         public_url=f"http://{settings.host}:{settings.port}",
     )
-    app = create_app(
+    app = service_app(
         settings,
+        title=TITLE,
+        description=DESCRIPTION,
         store=store,
         bus=bus,
         startup=[*lifecycle.startup, components.start],
