@@ -1,20 +1,19 @@
 """Publish throughput with publisher confirms: ``publish_many`` (pipelined) against ``publish``
 awaited one by one, on RabbitMQ and on the in-memory bus.
 
-    python bench/bus_publish.py [--url amqp://guest:guest@127.0.0.1:5672/] [-n 5000]
+    python -m bench --only bus [--quick]
 
 Everything it declares lives under a random namespace and is deleted at the end.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import os
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 
+from bench.harness import AMQP, BenchConfig, Result
 from shared.bus.memory import InMemoryBus
 from shared.bus.port import Binding, Bus, Message, QueueSpec
 from shared.bus.rabbitmq import RabbitMqBus
@@ -25,18 +24,15 @@ def batch(n: int, tag: str) -> list[Message]:
     return [Message("bench", "bench.msg", body, f"{tag}-{i}") for i in range(n)]
 
 
-async def timed(label: str, n: int, run: Callable[[], Awaitable[None]]) -> float:
+async def timed(n: int, run: Callable[[], Awaitable[None]]) -> float:
     start = time.perf_counter()
     await run()
-    elapsed = time.perf_counter() - start
-    print(f"  {label:<28} {n:>6} msgs  {elapsed:7.3f} s  {n / elapsed:>9.0f} msg/s")
-    return n / elapsed
+    return n / (time.perf_counter() - start)
 
 
-async def measure(name: str, bus: Bus, n: int) -> None:
+async def measure(adapter: str, bus: Bus, n: int) -> list[Result]:
     await bus.declare_exchange("bench")
     await bus.declare_queue(QueueSpec("sink", bindings=[Binding("bench", "#")]))
-    print(name)
 
     async def one_by_one() -> None:
         for message in batch(n, "single"):
@@ -45,33 +41,40 @@ async def measure(name: str, bus: Bus, n: int) -> None:
     async def pipelined() -> None:
         await bus.publish_many(batch(n, "many"))
 
-    single = await timed("publish (awaited each)", n, one_by_one)
-    many = await timed("publish_many (pipelined)", n, pipelined)
-    print(f"  publish_many / publish = {many / single:.1f}x")
+    case = f"{adapter}: publish with confirms"
+    detail = {"messages": n}
+    return [
+        Result("bus", case, "publish, confirm awaited each", "msg/s",
+               await timed(n, one_by_one), True, detail),
+        Result("bus", case, "ours: publish_many, confirms pipelined", "msg/s",
+               await timed(n, pipelined), False, detail),
+    ]  # fmt: skip
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default=os.environ.get("EGOV_AMQP_URL"))
-    parser.add_argument("-n", type=int, default=5000, help="messages per measurement")
-    args = parser.parse_args()
-
+async def bench(amqp_url: str, n: int) -> list[Result]:
     memory = InMemoryBus()
     await memory.connect()
-    await measure("in-memory", memory, args.n)
-    await memory.close()
-
-    if not args.url:
-        print("RabbitMQ skipped: pass --url or set EGOV_AMQP_URL")
-        return
-    rabbit = RabbitMqBus(args.url, namespace=f"bench{uuid.uuid4().hex[:8]}.")
+    try:
+        results = await measure("in-memory", memory, n)
+    finally:
+        await memory.close()
+    rabbit = RabbitMqBus(amqp_url, namespace=f"bench{uuid.uuid4().hex[:8]}.")
     await rabbit.connect()
     try:
-        await measure(f"RabbitMQ ({args.url.split('@')[-1]}, quorum queue)", rabbit, args.n)
+        results += await measure("RabbitMQ quorum queue", rabbit, n)
     finally:
         await rabbit.delete_declared()
         await rabbit.close()
+    return results
 
 
-if __name__ == "__main__":
-    asyncio.run(main())
+class _BusBench:
+    name = "bus"
+    title = "message bus: publish one by one vs pipelined confirms"
+    needs = frozenset({AMQP})
+
+    def run(self, config: BenchConfig) -> list[Result]:
+        return asyncio.run(bench(config.rabbitmq(), config.pick(full=5000, quick=1000, smoke=50)))
+
+
+BENCHMARK = _BusBench()

@@ -1,6 +1,6 @@
 """Gateway throughput and hop latency next to raw aio-pika, on the same broker in the same run.
 
-    python bench/gateway_bench.py [--amqp URL] [--pg DSN] [-n 1000] [--latency-n 200]
+    python -m bench --only gateway [--quick]
 
 Gateway: signed envelopes (ES256, x5c chain) published to the gateway's inbound exchange; the
 gateway verifies signature, chain and revocation (OCSP answered in-process, cached as in
@@ -17,9 +17,7 @@ Everything lives under a random namespace / schema, deleted at the end.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import os
 import statistics
 import time
 import uuid
@@ -30,6 +28,7 @@ import aio_pika
 import asyncpg
 from prometheus_client import CollectorRegistry
 
+from bench.harness import AMQP, PG, BenchConfig, Result
 from gateway_svc.assembly import build_gateway
 from gateway_svc.gateway import GatewayOptions
 from gateway_svc.rules import DEFAULT_RULES
@@ -72,13 +71,21 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else 0
 
 
-def summary(label: str, n: int, seconds: float, latencies: list[float]) -> None:
+def figures(
+    subject: str, n: int, seconds: float, latencies: list[float], ref: bool
+) -> list[Result]:
     p50 = percentile(latencies, 50) * 1000
     p99 = percentile(latencies, 99) * 1000
+    detail = {"messages": n, "seconds": round(seconds, 3), "latency_samples": len(latencies)}
     print(
-        f"  {label:<34} {n:>6} msgs {seconds:7.2f} s {n / seconds:>8.0f} msg/s"
+        f"  {subject:<34} {n:>6} msgs {seconds:7.2f} s {n / seconds:>8.0f} msg/s"
         f"   hop p50 {p50:6.2f} ms  p99 {p99:6.2f} ms"
     )
+    return [
+        Result("gateway", "signed messages, pipelined", subject, "msg/s", n / seconds, ref, detail),
+        Result("gateway", "hop latency p50, one at a time", subject, "ms", p50, ref),
+        Result("gateway", "hop latency p99, one at a time", subject, "ms", p99, ref),
+    ]
 
 
 async def _drain(box: list[float], n: int) -> None:
@@ -111,16 +118,7 @@ async def measure(
     return elapsed, latencies
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--amqp", default=os.environ.get("EGOV_AMQP_URL"))
-    parser.add_argument("--pg", default=os.environ.get("EGOV_PG_DSN"))
-    parser.add_argument("-n", type=int, default=1000, help="messages for throughput")
-    parser.add_argument("--latency-n", type=int, default=200, help="messages for latency")
-    args = parser.parse_args()
-    if not args.amqp or not args.pg:
-        parser.error("needs a broker and a database: --amqp/EGOV_AMQP_URL and --pg/EGOV_PG_DSN")
-
+async def bench(amqp_url: str, pg_dsn: str, n: int, latency_n: int) -> list[Result]:
     clock = SystemClock()
     now = _now()
     root = create_root(generate_private_key(KeyAlgorithm.ES256), common_name="Bench Root", now=now)
@@ -156,13 +154,13 @@ async def main() -> None:
         ]
 
     tag = "bench" + uuid.uuid4().hex[:8]
-    conn = await asyncpg.connect(args.pg)
+    conn = await asyncpg.connect(pg_dsn)
     await conn.execute(f'CREATE SCHEMA "{tag}"')
     await conn.close()
-    separator = "&" if "?" in args.pg else "?"
-    store = create_event_store(f"{args.pg}{separator}schema={tag}", clock=clock)
+    separator = "&" if "?" in pg_dsn else "?"
+    store = create_event_store(f"{pg_dsn}{separator}schema={tag}", clock=clock)
     await store.open()
-    bus = RabbitMqBus(args.amqp, namespace=tag + ".", connection_name=tag)
+    bus = RabbitMqBus(amqp_url, namespace=tag + ".", connection_name=tag)
     await bus.connect()
     gateway = build_gateway(
         store=store,
@@ -173,7 +171,7 @@ async def main() -> None:
         registry=CollectorRegistry(),
         options=GatewayOptions(prefetch=64),
     )
-    raw_connection = await aio_pika.connect_robust(args.amqp)
+    raw_connection = await aio_pika.connect_robust(amqp_url)
     try:
         await gateway.start()
         received: list[float] = []
@@ -217,28 +215,42 @@ async def main() -> None:
             await channel.default_exchange.publish(amqp(body), routing_key=queue.name)
 
         size = len(payloads(1)[0])
-        print(f"gateway bench: {args.n} messages of {size} bytes, latency over {args.latency_n}")
-        raw_time, raw_lat = await measure(
-            args.n, args.latency_n, raw_all, raw_one, raw_received, payloads
-        )
-        summary("raw aio-pika publish->consume", args.n, raw_time, raw_lat)
-        gw_time, gw_lat = await measure(args.n, args.latency_n, gw_all, gw_one, received, payloads)
-        summary("gateway verify+log+forward", args.n, gw_time, gw_lat)
+        print(f"gateway bench: {n} messages of {size} bytes, latency over {latency_n}")
+        raw_time, raw_lat = await measure(n, latency_n, raw_all, raw_one, raw_received, payloads)
+        results = figures("raw aio-pika publish->consume", n, raw_time, raw_lat, True)
+        gw_time, gw_lat = await measure(n, latency_n, gw_all, gw_one, received, payloads)
+        results += figures("ours: verify+log+forward", n, gw_time, gw_lat, False)
         print(f"  the gateway reaches {100 * raw_time / gw_time:.1f}% of raw throughput")
         report = await store.verify_chain()
         print(f"  message log chain intact: {report.ok} ({report.events_checked} records)")
+        if not report.ok:
+            raise RuntimeError(f"the gateway's message log chain is broken: {report}")
         await queue.cancel(raw_consumer)
-        await queue.delete(if_unused=False, if_empty=False)
+        for row in results:
+            row.detail["envelope_bytes"] = size
+        return results
     finally:
         await gateway.stop()
         await bus.delete_declared()
         await bus.close()
         await store.close()
+        cleanup = await raw_connection.channel()
+        await cleanup.queue_delete(f"{tag}.raw")
         await raw_connection.close()
-        conn = await asyncpg.connect(args.pg)
+        conn = await asyncpg.connect(pg_dsn)
         await conn.execute(f'DROP SCHEMA "{tag}" CASCADE')
         await conn.close()
 
 
-if __name__ == "__main__":
-    asyncio.run(main())
+class _GatewayBench:
+    name = "gateway"
+    title = "gateway: verify + log + forward vs raw aio-pika publish->consume"
+    needs = frozenset({PG, AMQP})
+
+    def run(self, config: BenchConfig) -> list[Result]:
+        n = config.pick(full=1000, quick=300, smoke=20)
+        latency_n = config.pick(full=200, quick=50, smoke=5)
+        return asyncio.run(bench(config.rabbitmq(), config.postgres(), n, latency_n))
+
+
+BENCHMARK = _GatewayBench()

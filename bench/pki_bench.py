@@ -1,7 +1,7 @@
 """Detached-JWS sign and verify throughput against the raw ``cryptography`` operations they
 are built on, measured in the same run.
 
-    python bench/pki_bench.py [-n 2000]
+    python -m bench --only pki [--quick]
 
 "raw" is one ECDSA P-256 / RSA-2048 PKCS#1 v1.5 signature (or verification) over the same
 signing input; "JWS" adds base64url, the x5c header, and on verify the chain (two certificate
@@ -11,7 +11,6 @@ in-process CA answers OCSP; the cache holds the answer for an hour, as in produc
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -19,6 +18,7 @@ from datetime import UTC, datetime
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
+from bench.harness import BenchConfig, Result
 from shared.canonical import canonical_json
 from shared.clock import SimulatedClock
 from shared.pki.ca import CaCredentials, CaUrls, create_issuing, create_root, issue_certificate
@@ -72,7 +72,7 @@ def rate(n: int, operation: Callable[[], object]) -> float:
     return n / (time.perf_counter() - start)
 
 
-def measure(algorithm: KeyAlgorithm, n: int) -> None:
+def measure(algorithm: KeyAlgorithm, n: int) -> list[Result]:
     now = datetime.now(UTC)
     clock = SimulatedClock(now)
     root = create_root(generate_private_key(algorithm), common_name="Bench Root", now=now)
@@ -126,19 +126,29 @@ def measure(algorithm: KeyAlgorithm, n: int) -> None:
         ("sign", rate(n, raw_sign), rate(n, lambda: signer.sign(PAYLOAD))),
         ("verify", rate(n, raw_verify), rate(n, jws_verify)),
     ]
-    print(f"{algorithm.value} ({len(PAYLOAD)}-byte payload, n={n})")
-    print(f"  {'operation':<8} {'raw ops/s':>12} {'JWS ops/s':>12} {'JWS/raw':>9}")
+    case = f"{algorithm.value} {{}}, {len(PAYLOAD)}-byte payload"
+    detail = {"operations": n}
+    results: list[Result] = []
     for name, raw, ours in rows:
-        print(f"  {name:<8} {raw:>12.0f} {ours:>12.0f} {ours / raw:>9.2f}")
+        results.append(
+            Result("pki", case.format(name), "raw cryptography", "ops/s", raw, True, detail)
+        )
+        results.append(Result("pki", case.format(name), "ours (detached JWS)", "ops/s", ours))
+    return results
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-n", type=int, default=2000, help="operations per measurement")
-    args = parser.parse_args()
-    for algorithm in (KeyAlgorithm.ES256, KeyAlgorithm.RS256):
-        measure(algorithm, args.n)
+class _PkiBench:
+    name = "pki"
+    title = "signatures: our detached JWS vs raw cryptography (ES256, RS256)"
+    needs: frozenset[str] = frozenset()
+
+    def run(self, config: BenchConfig) -> list[Result]:
+        n = config.pick(full=2000, quick=500, smoke=20)
+        return [
+            row
+            for algorithm in (KeyAlgorithm.ES256, KeyAlgorithm.RS256)
+            for row in measure(algorithm, n)
+        ]
 
 
-if __name__ == "__main__":
-    main()
+BENCHMARK = _PkiBench()
