@@ -6,7 +6,7 @@ contract suite (tests/eventlog/test_contract.py) runs against both.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -40,6 +40,18 @@ class AlreadyProcessed(EventLogError):
         super().__init__(f"message {message_id} was already processed by {consumer}")
         self.consumer = consumer
         self.message_id = message_id
+
+
+class LogNotEmpty(EventLogError):
+    """``import_events`` was pointed at a log that already holds events."""
+
+    def __init__(self, events: int, last_position: int) -> None:
+        super().__init__(
+            f"the event log already holds {events} events (last position {last_position}); "
+            "import only into an empty log"
+        )
+        self.events = events
+        self.last_position = last_position
 
 
 @dataclass(frozen=True)
@@ -140,6 +152,17 @@ class EventStore(Protocol):
         stored with another stream or content raises :class:`EventIdReused`. An inbox claim
         already present raises :class:`AlreadyProcessed` and nothing is written. ``events`` may
         be empty when the call only writes outbox rows and/or the inbox claim."""
+
+    async def import_events(
+        self, events: AsyncIterable[RecordedEvent], *, batch_size: int = 1000
+    ) -> int:
+        """Store events recorded elsewhere exactly as they are (position, stream, version, id,
+        type, data, metadata, time, prev_hash, hash) into a log that holds no event, in ONE
+        transaction, and return how many. A log with any event raises :class:`LogNotEmpty`
+        before reading ``events``; if iterating ``events`` raises, nothing is stored. Positions
+        must increase; the hash chains are the caller's to verify
+        (``shared.eventlog.export.import_log`` does, line by line). Later appends continue
+        after the highest imported position and chain to each stream's imported head."""
 
     async def read_stream(
         self, stream_id: str, *, from_version: int = 1, limit: int | None = None

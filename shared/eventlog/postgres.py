@@ -38,7 +38,7 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped, unused-ignore]
@@ -54,6 +54,7 @@ from shared.eventlog.port import (
     ConcurrencyConflict,
     EventLogError,
     InboxClaim,
+    LogNotEmpty,
     NewEvent,
     OutboxMessage,
     PendingOutbox,
@@ -331,6 +332,44 @@ class PostgresEventStore:
                 )
             return AppendResult(stream_id, first, last, current)
 
+    async def import_events(
+        self, events: AsyncIterable[RecordedEvent], *, batch_size: int = 1000
+    ) -> int:
+        if batch_size <= 0:
+            raise ValueError(f"batch_size must be positive, got {batch_size}")
+        async with self._db.acquire() as conn, conn.transaction():
+            # First statement, as in append: the gap-safe read relies on every writer holding
+            # its xid before it stores a position.
+            xid = await conn.fetchval("SELECT pg_current_xact_id()")
+            # EXCLUSIVE conflicts with the ROW EXCLUSIVE lock of every append (and of another
+            # import), so the emptiness checked here holds until this transaction ends; readers
+            # (ACCESS SHARE) are not blocked. An import is a one-off, so the lock's cost is moot.
+            await conn.execute("LOCK TABLE events IN EXCLUSIVE MODE")
+            held = await conn.fetchrow("SELECT count(*), coalesce(max(position), 0) FROM events")
+            if held[0]:
+                raise LogNotEmpty(int(held[0]), int(held[1]))
+            count = 0
+            last = 0
+            batch: list[RecordedEvent] = []
+            async for event in events:
+                if event.position <= last:
+                    raise ValueError(f"position {event.position} does not follow position {last}")
+                last = event.position
+                batch.append(event)
+                if len(batch) >= batch_size:
+                    count += await _insert_recorded(conn, batch, xid)
+                    batch = []
+            if batch:
+                count += await _insert_recorded(conn, batch, xid)
+            if last:
+                # Never move the sequence back: positions drawn before (rolled back) stay used.
+                await conn.execute(
+                    "SELECT setval('events_position_seq',"
+                    " greatest((SELECT last_value FROM events_position_seq), $1::bigint))",
+                    last,
+                )
+        return count
+
     # -- reading ------------------------------------------------------------------------------
 
     async def read_stream(
@@ -463,6 +502,31 @@ class PostgresEventStore:
                 if not verifier.feed(_event(row)):
                     break
         return verifier.report()
+
+
+async def _insert_recorded(
+    conn: asyncpg.Connection, events: Sequence[RecordedEvent], xid: Any
+) -> int:
+    await conn.execute(
+        "INSERT INTO events (position, stream_id, version, event_id, type, data, metadata,"
+        " recorded_at, prev_hash, hash, writer_xid)"
+        " SELECT u.p, u.s, u.v, u.e, u.t, u.d::jsonb, u.m::jsonb, u.r, u.ph, u.h, $11"
+        " FROM unnest($1::bigint[], $2::text[], $3::int[], $4::uuid[], $5::text[], $6::text[],"
+        " $7::text[], $8::timestamptz[], $9::text[], $10::text[])"
+        " AS u(p, s, v, e, t, d, m, r, ph, h)",
+        [e.position for e in events],
+        [e.stream_id for e in events],
+        [e.version for e in events],
+        [e.event_id for e in events],
+        [e.type for e in events],
+        [to_json(e.data) for e in events],
+        [to_json(e.metadata) for e in events],
+        [e.recorded_at for e in events],
+        [e.prev_hash for e in events],
+        [e.hash for e in events],
+        xid,
+    )
+    return len(events)
 
 
 def _pending(row: asyncpg.Record) -> PendingOutbox:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ from shared.eventlog.port import (
     ConcurrencyConflict,
     EventLogError,
     InboxClaim,
+    LogNotEmpty,
     NewEvent,
     OutboxMessage,
     PendingOutbox,
@@ -262,6 +263,64 @@ class SqliteEventStore:
                 ),
             )
         return AppendResult(stream_id, first, last, current), True
+
+    async def import_events(
+        self, events: AsyncIterable[RecordedEvent], *, batch_size: int = 1000
+    ) -> int:
+        if batch_size <= 0:
+            raise ValueError(f"batch_size must be positive, got {batch_size}")
+        async with self._lock:
+            db = self._db
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                count = await self._import_locked(events, batch_size)
+            except BaseException:
+                await db.execute("ROLLBACK")
+                raise
+            await db.execute("COMMIT")
+        return count
+
+    async def _import_locked(self, events: AsyncIterable[RecordedEvent], batch_size: int) -> int:
+        held = await self._fetchone("SELECT count(*), coalesce(max(position), 0) FROM events")
+        if held is not None and held[0]:
+            raise LogNotEmpty(int(held[0]), int(held[1]))
+        count = 0
+        last = 0
+        batch: list[tuple[Any, ...]] = []
+        async for event in events:
+            if event.position <= last:
+                raise ValueError(f"position {event.position} does not follow position {last}")
+            last = event.position
+            batch.append(
+                (
+                    event.position,
+                    event.stream_id,
+                    event.version,
+                    str(event.event_id),
+                    event.type,
+                    to_json(event.data),
+                    to_json(event.metadata),
+                    format_recorded_at(event.recorded_at),
+                    event.prev_hash,
+                    event.hash,
+                )
+            )
+            if len(batch) >= batch_size:
+                count += await self._insert_rows(batch)
+                batch = []
+        if batch:
+            count += await self._insert_rows(batch)
+        # An explicit position above sqlite_sequence moves it up (AUTOINCREMENT), so the next
+        # append continues after the highest imported position.
+        return count
+
+    async def _insert_rows(self, rows: list[tuple[Any, ...]]) -> int:
+        await self._db.executemany(
+            "INSERT INTO events (position, stream_id, version, event_id, type, data, metadata,"
+            " recorded_at, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        return len(rows)
 
     # -- reading ------------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -19,9 +20,12 @@ from shared.eventlog.port import (
     EventLogError,
     EventStore,
     InboxClaim,
+    LogNotEmpty,
     NewEvent,
     OutboxMessage,
+    RecordedEvent,
 )
+from shared.eventlog.sqlite import SqliteEventStore
 from shared.eventlog.subscription import run_subscription
 from tests.eventlog.conftest import START, Backend
 
@@ -437,3 +441,63 @@ async def test_racing_creators_of_one_stream_one_wins_the_rest_conflict(
     assert len(conflicts) == 3
     assert all((c.expected, c.actual) == (0, 1) for c in conflicts)
     assert await store.stream_version("new") == 1
+
+
+# -- import (egov eventlog import) ---------------------------------------------------------------
+
+
+async def _recorded_elsewhere(clock: SimulatedClock) -> list[RecordedEvent]:
+    """Events of another log (SQLite in memory): two streams, times a day apart."""
+    source = SqliteEventStore(":memory:", clock=clock)
+    await source.open()
+    try:
+        await source.append("a", [ev(1, text="ҚҰӘ", x=1.5), ev(2)])
+        await clock.advance(timedelta(days=1))
+        await source.append("b", [ev(3, nested={"k": [None, True]})])
+        await source.append("a", [ev(4)])
+        return await source.read_all()
+    finally:
+        await source.close()
+
+
+async def _each(events: list[RecordedEvent], fail_after: int | None = None) -> Any:
+    for index, event in enumerate(events):
+        if index == fail_after:
+            raise RuntimeError("line 9: broken")
+        yield event
+
+
+async def test_import_keeps_every_field_and_later_appends_continue_the_chains(
+    store: EventStore, clock: SimulatedClock
+) -> None:
+    original = await _recorded_elsewhere(clock)
+    assert await store.import_events(_each(original), batch_size=3) == 4
+    assert await store.read_all() == original
+    assert (await store.verify_chain()).ok
+    result = await store.append("a", [ev(5)], expected_version=3)
+    assert result.first_position == original[-1].position + 1
+    new = (await store.read_stream("a", from_version=4))[0]
+    assert new.prev_hash == original[-1].hash
+    assert (await store.verify_chain()).events_checked == 5
+
+
+async def test_import_refuses_a_log_that_holds_events(
+    store: EventStore, clock: SimulatedClock
+) -> None:
+    await store.append("x", [ev(1)])
+    with pytest.raises(LogNotEmpty, match="already holds 1 events"):
+        await store.import_events(_each(await _recorded_elsewhere(clock)))
+    assert len(await store.read_all()) == 1
+
+
+async def test_import_stores_nothing_when_reading_the_events_fails(
+    store: EventStore, clock: SimulatedClock
+) -> None:
+    original = await _recorded_elsewhere(clock)
+    with pytest.raises(RuntimeError, match="line 9"):
+        await store.import_events(_each(original, fail_after=3), batch_size=2)
+    assert await store.read_all() == []
+    with pytest.raises(ValueError, match="does not follow"):
+        await store.import_events(_each([original[1], original[0]]))
+    assert await store.read_all() == []
+    assert await store.import_events(_each(original)) == 4  # still empty, so allowed
