@@ -24,7 +24,8 @@ def build() -> typer.Typer:
     return app
 
 
-def _service_url(service: str) -> str:
+def service_url(service: str) -> str:
+    """SERVICE's configured event-log URL (its settings), or BadParameter naming the five."""
     from egov.embedded import services  # imports every service's settings: only when asked
 
     known = {entry.settings.service: entry.settings for entry in services()}
@@ -53,7 +54,7 @@ def verify(
 ) -> None:
     """Verify every hash chain of SERVICE's event log; exit 1 naming the first broken row."""
     try:
-        target = url or _service_url(service)
+        target = url or service_url(service)
         report: ChainReport = asyncio.run(verify_event_log(target))
     except (SettingsError, EventLogError, OSError, ValueError) as exc:
         typer.echo(f"egov audit verify {service}: cannot open the event log: {exc}", err=True)
