@@ -1,0 +1,181 @@
+"""Bodies of ``status.changed.v1`` notifications, as published on ``egov.status``.
+
+Two systems send status notifications and their bodies differ; a body is exactly one of:
+
+* :class:`WorkstationStatus`: from a provider workstation (``provider.<region>.<dept>``);
+  numbered per request (``seq``), with the applicant masked.
+* :class:`ElicenseStatus`: from E-licensing, about a request it keeps.
+* :class:`PermitStatus`: from E-licensing, about a permit it issued (003 p.5.3).
+
+All three carry ``status``, ``request_id`` and ``at``. The models forbid unknown fields, so a
+producer adding one changes the contract visibly: the generated schemas drift and the contract
+tests fail until the new field is described (and, if it breaks consumers, the type's version
+bumped).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Final, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from shared.regulation.model import Identifier, VersionId
+
+STATUS_TYPE: Final = "status.changed.v1"
+
+# Statuses a request moves through, as the regulation definitions name them (steps[].status
+# and outcomes[].status), plus those the services decide themselves. egov.contract checks
+# this list against the definitions and the services' own status lists.
+STEP_STATUSES: Final = (
+    "registered",
+    "in_progress",
+    "under_review",
+    "result_forming",
+    "signing",
+    "completed",
+    "refused",
+)
+OVERDUE: Final = "overdue"
+ELICENSE_STATUSES: Final = ("awaiting_registry", "registry_not_found")
+PERMIT_STATUSES: Final = (
+    "permit_reissued",
+    "permit_suspended",
+    "permit_resumed",
+    "permit_terminated",
+)
+REQUEST_STATUSES: Final = (*STEP_STATUSES, OVERDUE)
+ALL_STATUSES: Final = (*REQUEST_STATUSES, *ELICENSE_STATUSES, *PERMIT_STATUSES)
+
+RequestStatus = Literal[
+    "registered",
+    "in_progress",
+    "under_review",
+    "result_forming",
+    "signing",
+    "completed",
+    "refused",
+    "overdue",
+]
+ElicenseRequestStatus = Literal[
+    "registered",
+    "in_progress",
+    "under_review",
+    "result_forming",
+    "signing",
+    "completed",
+    "refused",
+    "overdue",
+    "awaiting_registry",
+    "registry_not_found",
+]
+PermitStatusName = Literal[
+    "permit_reissued", "permit_suspended", "permit_resumed", "permit_terminated"
+]
+
+RequestId = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$",
+        description="the request's id; equals the envelope's correlation_id",
+    ),
+]
+# 12 digits shown as the first two and the last four: 88******0411 (public exchange).
+MaskedIin = Annotated[
+    str,
+    Field(
+        pattern=r"^([0-9]{2}\*{6}[0-9]{4}|\*+)$",
+        description="the applicant's IIN/BIN masked: first two and last four digits",
+    ),
+]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Localized(_Body):
+    """A text in Kazakh and Russian (the regulations' languages), English where given."""
+
+    kk: str
+    ru: str
+    en: str | None = None
+
+
+class ResultRef(_Body):
+    """The signed result document a final status refers to (the document itself goes to the
+    applicant only, never to the public exchange)."""
+
+    kind: Identifier = Field(description="result type of the regulation, e.g. 'certificate'")
+    sha256: str = Field(
+        pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the document's RFC 8785 JSON"
+    )
+    signed_by: str = Field(min_length=1, description="subject of the signer's certificate")
+
+
+class Refusal(_Body):
+    code: str | None = Field(description="the regulation's refusal ground code")
+    grounds: Localized | None = Field(description="the grounds as recorded, in kk and ru")
+
+
+class WorkstationStatus(_Body):
+    """A provider workstation's (ЭҮӨШ АЖО) notification about one request."""
+
+    request_id: RequestId
+    seq: int = Field(
+        ge=1,
+        description="1, 2, ... per request: orders notifications of one instant, shows a gap",
+    )
+    status: RequestStatus
+    step: Identifier | None = Field(description="the step now in work (None once finished)")
+    step_deadline: AwareDatetime | None = Field(description="when the current step is due")
+    request_deadline: AwareDatetime = Field(description="when the whole request is due")
+    version: VersionId = Field(description="version of the regulation followed")
+    channel: Literal["portal", "elicense_portal", "provider_office", "psc"]
+    applicant: MaskedIin
+    at: AwareDatetime = Field(description="when the status was reached (simulated time)")
+    psc_desk: str | None = Field(
+        None, description="the Public Service Center desk the request was filed at"
+    )
+    result: ResultRef | None = Field(None, description="on completed/refused with a document")
+    refusal: Refusal | None = Field(None, description="on refused")
+    overdue: Literal["step", "request"] | None = Field(None, description="on overdue")
+
+
+class ElicenseStatus(_Body):
+    """E-licensing's notification about a request it keeps."""
+
+    status: ElicenseRequestStatus
+    request_id: RequestId
+    request_number: str | None = Field(description="E-licensing's number, once registered")
+    service: Identifier = Field(description="the service code")
+    version: VersionId = Field(description="version of the regulation followed")
+    step: Identifier | None = Field(description="the step now in work (None once finished)")
+    request_deadline: AwareDatetime
+    at: AwareDatetime
+    reason: str | None = Field(
+        None, description="awaiting_registry / registry_not_found: why the registry check failed"
+    )
+    retry_at: AwareDatetime | None = Field(
+        None, description="awaiting_registry: when the check is tried again"
+    )
+    message: Localized | None = Field(
+        None, description="registry_not_found: the text shown to the applicant"
+    )
+    deadline: AwareDatetime | None = Field(None, description="overdue: the deadline missed")
+
+
+class PermitStatus(_Body):
+    """E-licensing's notification about a permit's life after issue (003 p.5.3)."""
+
+    status: PermitStatusName
+    permit_number: str = Field(min_length=1)
+    permit_state: Literal["valid", "suspended", "terminated"]
+    request_id: RequestId
+    request_number: str | None
+    reason: str
+    at: AwareDatetime
+
+
+StatusBody = WorkstationStatus | ElicenseStatus | PermitStatus
