@@ -4,13 +4,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Self
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.config import ServiceSettings
+from shared.config import ServiceSettings, password_from_file
 
 DEFAULT_DIRECTORY = Path(__file__).resolve().parent / "directory.yaml"
 
@@ -32,6 +33,17 @@ class ElicenseSettings(ServiceSettings):
         "unset = the service serves /health only and processes nothing",
     )
     key_password: SecretStr | None = Field(None, description="password of the key file")
+    key_password_file: Path | None = Field(
+        None,
+        description="file holding that password instead (egov provision writes one); set "
+        "this or EGOV_ELICENSE_KEY_PASSWORD, not both",
+    )
+    simulated_date: date | None = Field(
+        None,
+        description="the day E-licensing takes as today (which regulation is in force, "
+        "deadlines, records), running at real speed from 09:00 Almaty; the seeds' regulations "
+        "were in force 2012-2020; unset = the real date",
+    )
     trust_anchors: Path | None = Field(
         None, description="PEM file of the trusted root certificates (НУЦ)"
     )
@@ -54,3 +66,8 @@ class ElicenseSettings(ServiceSettings):
 
     def resolved_directory_file(self) -> Path:
         return self.directory_file if self.directory_file is not None else DEFAULT_DIRECTORY
+
+    @model_validator(mode="after")
+    def _key_password_from_file(self) -> Self:
+        password_from_file(self)
+        return self

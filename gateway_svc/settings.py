@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Self
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from gateway_svc.rules import DEFAULT_RULES
-from shared.config import ServiceSettings
+from shared.config import ServiceSettings, password_from_file
 
 
 class GatewaySettings(ServiceSettings):
@@ -36,6 +36,11 @@ class GatewaySettings(ServiceSettings):
         None, description="the gateway's own PKCS#12 key file (checked by /health)"
     )
     key_password: SecretStr | None = Field(None, description="password of the key file")
+    key_password_file: Path | None = Field(
+        None,
+        description="file holding that password instead (egov provision writes one); set "
+        "this or EGOV_GATEWAY_KEY_PASSWORD, not both",
+    )
     max_message_bytes: int = Field(
         1024 * 1024, ge=1024, le=64 * 1024 * 1024, description="largest message accepted"
     )
@@ -48,3 +53,8 @@ class GatewaySettings(ServiceSettings):
     health_interval_s: float = Field(
         10.0, gt=0, le=3600, description="how often the gateway re-checks itself"
     )
+
+    @model_validator(mode="after")
+    def _key_password_from_file(self) -> Self:
+        password_from_file(self)
+        return self

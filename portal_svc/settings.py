@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Self
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.config import ServiceSettings
+from shared.config import ServiceSettings, password_from_file
 
 
 class PortalSettings(ServiceSettings):
@@ -27,6 +27,11 @@ class PortalSettings(ServiceSettings):
         None, description="the portal's PKCS#12 key file (signs envelopes to the gateway)"
     )
     key_password: SecretStr | None = Field(None, description="password of the key file")
+    key_password_file: Path | None = Field(
+        None,
+        description="file holding that password instead (egov provision writes one); set "
+        "this or EGOV_PORTAL_KEY_PASSWORD, not both",
+    )
     ocsp_max_age_s: int = Field(
         60,
         ge=10,
@@ -63,3 +68,8 @@ class PortalSettings(ServiceSettings):
         "unset = the real date",
     )
     session_minutes: int = Field(30, ge=1, le=24 * 60, description="session lifetime")
+
+    @model_validator(mode="after")
+    def _key_password_from_file(self) -> Self:
+        password_from_file(self)
+        return self

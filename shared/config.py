@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal, TypeVar
 from urllib.parse import unquote, urlsplit
 
-from pydantic import AliasChoices, Field, ValidationError, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -93,6 +93,20 @@ class RuntimeSettings(BaseSettings):
         "seconds each /health check may take before it counts as failed",
         gt=0,
     )
+    bus_namespace: str = _shared(
+        "",
+        "BUS_NAMESPACE",
+        "prefix of every RabbitMQ exchange and queue name (e.g. 'run1.'), so several topologies "
+        "share one broker; set = the names declared are also journalled under "
+        "<EGOV_DATA_DIR>/bus/ so that egov.stack can delete them afterwards",
+        pattern=r"^([A-Za-z0-9_-]+\.)?$",
+    )
+    simulation_control: bool = _shared(
+        False,
+        "SIMULATION_CONTROL",
+        "serve GET/PUT /simulation/clock (read and move the simulated time forward); egov run "
+        "and egov up turn it on; off = the route does not exist",
+    )
 
     @model_validator(mode="after")
     def _refuse_default_credentials(self) -> RuntimeSettings:
@@ -129,6 +143,27 @@ class ServiceSettings(RuntimeSettings):
             separator = "&" if "?" in self.pg_dsn else "?"
             return f"{self.pg_dsn}{separator}schema={self.service}"
         return f"sqlite:///{self.data_dir / f'{self.service}.sqlite3'}"
+
+
+def password_from_file(settings: RuntimeSettings, field: str = "key_password") -> None:
+    """Fill ``settings.<field>`` from ``<field>_file`` (the file a container secret or ``egov
+    provision`` writes, so the password itself is in no environment); both set is an error.
+    Call from an ``after`` model validator of a settings class that has both fields."""
+    cls = type(settings)
+    path = getattr(settings, f"{field}_file")
+    if path is None:
+        return
+    variable, file_variable = env_var(cls, field), env_var(cls, f"{field}_file")
+    if getattr(settings, field) is not None:
+        raise ValueError(f"set {variable} or {file_variable}, not both")
+    try:
+        text = Path(path).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ValueError(f"{file_variable}: cannot read {path}: {exc.strerror}") from None
+    if not text:
+        raise ValueError(f"{file_variable}: {path} is empty")
+    # The settings are frozen for everyone else; this runs inside their validation.
+    object.__setattr__(settings, field, SecretStr(text))
 
 
 def _has_default_credentials(value: str) -> bool:
