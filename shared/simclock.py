@@ -1,0 +1,263 @@
+"""The simulation clock: real speed from a simulated start, moved only forward.
+
+``egov run`` and ``egov up`` run the business of portal, provider and elicense on a day of the
+seeds' years (their regulations were repealed by 2020). A scenario that waits 15 working days
+cannot wait them for real, so it moves this clock forward: :meth:`SimulationClock.set` shifts
+"now", fires at once every timer that is now due (deadline warnings, overdue escalations, the
+registry retries) and reschedules the rest on the real clock at the new offset. Time never
+moves backwards: a deadline that has fired stays fired.
+
+Certificates are still checked in real time (the services keep the real clock for that), so a
+certificate issued today is valid whatever day the business believes it is.
+
+:func:`clock_router` exposes the clock over HTTP (``GET``/``PUT /simulation/clock``) for the
+scenario runner; services mount it only when ``EGOV_SIMULATION_CONTROL`` is on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import itertools
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, BaseModel, Field
+
+from shared.clock import Clock, TimerCallback, TimerHandle, as_utc
+from shared.logging import get_logger
+from shared.web import error_body
+
+# 03:00 UTC is 09:00 in Almaty in the seeds' years (UTC+6): a working morning.
+WORKING_MORNING_UTC = time(3, 0)
+# A timer's callback may re-arm a timer that is already due (a deadline passed by a long jump);
+# those fire in the same move. The bound only stops a callback that re-arms itself forever.
+_MAX_ROUNDS = 1000
+
+
+class ClockBackwards(ValueError):
+    """A move to an instant before one the clock was already set to."""
+
+
+def morning_of(day: date) -> datetime:
+    """``day`` at 09:00 in Almaty, where the simulated days start."""
+    return datetime.combine(day, WORKING_MORNING_UTC, tzinfo=UTC)
+
+
+@dataclass(eq=False)
+class _Timer:
+    when: datetime
+    callback: TimerCallback
+    seq: int
+    done: bool = False  # fired or cancelled
+    inner: TimerHandle | None = field(default=None, repr=False)
+
+    def cancel(self) -> None:
+        self.done = True
+        if self.inner is not None:
+            self.inner.cancel()
+            self.inner = None
+
+
+class SimulationClock:
+    """A :class:`~shared.clock.Clock` that reads ``inner`` (real time) plus an offset.
+
+    The offset starts at ``start - inner.now()`` (zero without ``start``) and only grows.
+    Timers are kept here and scheduled on ``inner`` at their real-time equivalent; moving the
+    clock fires the due ones (in time order, each awaited, so that when :meth:`set` returns
+    their events are recorded) and reschedules the others.
+    """
+
+    def __init__(self, inner: Clock, start: datetime | None = None) -> None:
+        self._inner = inner
+        self._offset = as_utc(start, "start") - inner.now() if start is not None else timedelta(0)
+        self._simulated = start is not None
+        # The latest instant the clock was set to: a move before it is backwards; a move to
+        # an instant between it and now has already happened (idempotent).
+        self._floor = self.now()
+        self._timers: set[_Timer] = set()
+        self._seq = itertools.count()
+        self._lock = asyncio.Lock()
+        self._log = get_logger("shared.simclock")
+
+    @classmethod
+    def starting_on(cls, inner: Clock, day: date | None) -> SimulationClock:
+        """A clock whose "now" is ``day`` at 09:00 Almaty (``None``: the real time)."""
+        return cls(inner, morning_of(day) if day is not None else None)
+
+    @property
+    def simulated(self) -> bool:
+        """True once "now" differs from the real time (a simulated start, or a move)."""
+        return self._simulated
+
+    @property
+    def pending_timers(self) -> int:
+        return sum(1 for timer in self._timers if not timer.done)
+
+    def now(self) -> datetime:
+        return self._inner.now() + self._offset
+
+    def call_at(self, when: datetime, callback: TimerCallback) -> _Timer:
+        timer = _Timer(as_utc(when, "when"), callback, next(self._seq))
+        self._timers.add(timer)
+        self._schedule(timer)
+        return timer
+
+    async def sleep_until(self, when: datetime) -> None:
+        target = as_utc(when, "when")
+        if target <= self.now():
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def wake() -> None:
+            if not future.done():
+                future.set_result(None)
+
+        timer = self.call_at(target, wake)
+        try:
+            await future
+        finally:
+            timer.cancel()
+
+    async def set(self, when: datetime) -> datetime:
+        """Move "now" forward to ``when`` and fire every timer due by then; returns the new
+        now. ``when`` already passed (but not before the last instant set) is a no-op, so the
+        same absolute time may be set on every service. Raises :class:`ClockBackwards` for an
+        instant before the last one set (or the start)."""
+        target = as_utc(when, "when")
+        async with self._lock:
+            if target < self._floor:
+                raise ClockBackwards(
+                    f"the simulated time may only move forward: {target.isoformat()} is before "
+                    f"{self._floor.isoformat()}, where it was already set"
+                )
+            now = self.now()
+            if target > now:
+                self._offset += target - now
+                self._simulated = True
+                self._floor = target
+                self._log.info(
+                    "simclock.moved", now=target.isoformat(), by_s=(target - now).total_seconds()
+                )
+            else:
+                self._floor = max(self._floor, target)
+            await self._fire_due()
+            for timer in list(self._timers):
+                if not timer.done:
+                    self._schedule(timer)  # the same instant is now nearer in real time
+            return self.now()
+
+    async def advance(self, duration: timedelta) -> datetime:
+        if duration < timedelta(0):
+            raise ClockBackwards(f"cannot advance by a negative duration ({duration})")
+        return await self.set(self.now() + duration)
+
+    # --- internals ---------------------------------------------------------------------------
+
+    def _schedule(self, timer: _Timer) -> None:
+        if timer.inner is not None:
+            timer.inner.cancel()
+        timer.inner = self._inner.call_at(timer.when - self._offset, lambda: self._on_time(timer))
+
+    def _on_time(self, timer: _Timer) -> Awaitable[None] | None:
+        # The real clock reached the timer (no move needed): fire it as that clock fires.
+        timer.inner = None
+        if timer.done:
+            return None
+        return self._fire(timer)
+
+    async def _fire_due(self) -> None:
+        for _ in range(_MAX_ROUNDS):
+            now = self.now()
+            due = sorted(
+                (t for t in self._timers if not t.done and t.when <= now),
+                key=lambda t: (t.when, t.seq),
+            )
+            if not due:
+                return
+            for timer in due:
+                if timer.inner is not None:
+                    timer.inner.cancel()
+                    timer.inner = None
+                if not timer.done:
+                    await self._fire(timer)
+        raise RuntimeError(f"timers kept re-arming in the past after {_MAX_ROUNDS} rounds")
+
+    async def _fire(self, timer: _Timer) -> None:
+        timer.done = True
+        self._timers.discard(timer)
+        try:
+            result: Any = timer.callback()
+            if inspect.isawaitable(result):
+                await result
+        except Exception:
+            # One failing timer must not keep the others from firing; the loop's handler
+            # is where the real clock would have sent it too.
+            self._log.exception("simclock.timer_failed", when=timer.when.isoformat())
+
+
+# --- HTTP control ----------------------------------------------------------------------------
+
+
+class ClockState(BaseModel):
+    now: datetime = Field(description="the clock's current instant (ISO 8601, UTC)")
+    simulated: bool = Field(description="true when the clock is not the real time")
+
+
+class SetClock(BaseModel):
+    now: AwareDatetime = Field(
+        description="the instant to move to (ISO 8601 with a zone); only forward"
+    )
+
+
+def clock_router(clock: Clock, *, service: str) -> APIRouter:
+    """``GET /simulation/clock`` and ``PUT /simulation/clock`` for ``clock``. A clock that
+    cannot be moved (not a :class:`SimulationClock`: the gateway and the registry run on real
+    time) answers PUT with 409 ``clock_not_simulated``."""
+    router = APIRouter(prefix="/simulation", tags=["simulation"])
+
+    def state() -> ClockState:
+        simulated = isinstance(clock, SimulationClock) and clock.simulated
+        return ClockState(now=clock.now(), simulated=simulated)
+
+    @router.get("/clock", summary="The business clock's current time")
+    async def get_clock() -> ClockState:
+        return state()
+
+    @router.put(
+        "/clock",
+        summary="Move the business clock forward (fires every timer then due)",
+        responses={409: {"description": "backwards (clock_backwards) or not movable"}},
+    )
+    async def put_clock(request: SetClock) -> Any:
+        if not isinstance(clock, SimulationClock):
+            return JSONResponse(
+                error_body(
+                    "clock_not_simulated",
+                    f"{service} runs on real time; move the clocks of portal, provider and "
+                    "elicense",
+                ),
+                status_code=409,
+            )
+        try:
+            await clock.set(request.now)
+        except ClockBackwards as exc:
+            return JSONResponse(
+                error_body("clock_backwards", str(exc), now=clock.now().isoformat()),
+                status_code=409,
+            )
+        return state()
+
+    return router
+
+
+def business_clock(real: Clock, simulated_date: date | None, *, control: bool) -> Clock:
+    """The clock a service's business runs on: ``real`` itself, or a :class:`SimulationClock`
+    over it when a simulated day is set or the clock may be moved (``EGOV_SIMULATION_CONTROL``)."""
+    if simulated_date is None and not control:
+        return real
+    return SimulationClock.starting_on(real, simulated_date)
