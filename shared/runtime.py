@@ -25,13 +25,14 @@ import uvicorn
 from fastapi import FastAPI
 
 from shared.bus.memory import InMemoryBus
-from shared.bus.port import Bus
+from shared.bus.port import Bus, QueueSpec
 from shared.bus.rabbitmq import RabbitMqBus
 from shared.clock import Clock
 from shared.config import ServiceSettings, env_var
 from shared.eventlog.factory import create_event_store
 from shared.eventlog.port import EventStore
 from shared.logging import get_logger
+from shared.simclock import clock_router
 from shared.web import Hook, Pingable, create_service_app
 
 
@@ -95,6 +96,67 @@ def sqlite_dir(url: str) -> Path | None:
     return Path(path).parent
 
 
+def _bus_from(settings: ServiceSettings) -> Bus:
+    if not settings.amqp_url:
+        return InMemoryBus()
+    namespace = settings.bus_namespace
+    if not namespace:
+        return RabbitMqBus(settings.amqp_url, connection_name=settings.service)
+    return JournaledRabbitMqBus(
+        settings.amqp_url,
+        namespace=namespace,
+        connection_name=f"{namespace}{settings.service}",
+        journal=bus_journal(settings.data_dir, settings.service),
+    )
+
+
+def bus_journal(data_dir: Path, service: str) -> Path:
+    """Where a service under a bus namespace lists the names it declared (one per line)."""
+    return data_dir / "bus" / f"{service}.declared"
+
+
+class JournaledRabbitMqBus(RabbitMqBus):
+    """A namespaced bus that appends every queue and exchange it declares to ``journal``, as
+    soon as it is declared: a topology started under a namespace (tests, side-by-side stacks)
+    can then be deleted afterwards even if its processes were killed (``egov.stack``)."""
+
+    def __init__(self, url: str, *, journal: Path, **options: Any) -> None:
+        super().__init__(url, **options)
+        self._journal = journal
+        self._journaled: set[str] = set()
+
+    async def declare_exchange(self, name: str, *, kind: str = "topic") -> None:
+        await super().declare_exchange(name, kind=kind)
+        await self._record()
+
+    async def declare_queue(self, spec: QueueSpec) -> None:
+        await super().declare_queue(spec)
+        await self._record()
+
+    async def _record(self) -> None:
+        lines = [
+            *(f"exchange {n}" for n in sorted(self._declared_exchanges)),
+            *(f"queue {n}" for n in sorted(self._declared_queues)),
+        ]
+        new = [line for line in lines if line not in self._journaled]
+        if new:
+            await asyncio.to_thread(_append_lines, self._journal, new)
+            self._journaled.update(new)
+
+
+def _append_lines(path: Path, lines: Sequence[str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("".join(f"{line}\n" for line in lines))
+
+
+def mount_clock_control(app: FastAPI, settings: ServiceSettings, clock: Clock) -> None:
+    """Serve ``/simulation/clock`` for ``clock`` (the service's business clock) when
+    ``EGOV_SIMULATION_CONTROL`` is on; otherwise the route does not exist."""
+    if settings.simulation_control:
+        app.include_router(clock_router(clock, service=settings.service))
+
+
 @dataclass(frozen=True)
 class Resources:
     """The store and bus a service runs on, and the hooks for the ones it built itself."""
@@ -120,11 +182,7 @@ def service_resources(
         store = owned_store = create_event_store(url, clock=clock)
     owned_bus: Bus | None = None
     if bus is None:
-        bus = owned_bus = (
-            RabbitMqBus(settings.amqp_url, connection_name=settings.service)
-            if settings.amqp_url
-            else InMemoryBus()
-        )
+        bus = owned_bus = _bus_from(settings)
     lifecycle = owned_lifecycle(
         store=owned_store,
         bus=owned_bus,
