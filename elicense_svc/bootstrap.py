@@ -18,8 +18,9 @@ from shared.bus.port import Bus
 from shared.clock import Clock, SystemClock
 from shared.config import load_settings
 from shared.eventlog.port import EventStore
-from shared.runtime import Service, service_app, service_resources
+from shared.runtime import Service, mount_clock_control, service_app, service_resources
 from shared.signing import Signer, Verifier
+from shared.simclock import business_clock
 
 
 def bootstrap(
@@ -32,11 +33,18 @@ def bootstrap(
     verifier: Verifier | None = None,
     lookup: RegistryLookup | None = None,
     topology: Topology = DEFAULT_TOPOLOGY,
+    today: Clock | None = None,
 ) -> Service:
     """Build the service. A ``store`` or ``bus`` passed in belongs to the caller, who opens and
-    closes it; what is built here is opened when the app starts and closed when it stops."""
+    closes it; what is built here is opened when the app starts and closed when it stops.
+
+    ``today`` is E-licensing's business clock (which regulation is in force, deadlines, the
+    registry retries); unset = built from ``simulated_date`` (shared.simclock). Certificates
+    are always checked against ``clock``, real time."""
     settings = settings if settings is not None else load_settings(ElicenseSettings)
     clock = clock if clock is not None else SystemClock()
+    if today is None:
+        today = business_clock(clock, settings.simulated_date, control=settings.simulation_control)
     resources = service_resources(settings, store=store, bus=bus, clock=clock)
     store, bus, lifecycle = resources.store, resources.bus, resources.lifecycle
     # The components start after the store and bus are open and stop before they close.
@@ -49,6 +57,7 @@ def bootstrap(
         verifier=verifier,
         lookup=lookup,
         topology=topology,
+        today=today,
     )
     app = service_app(
         settings,
@@ -72,6 +81,7 @@ def bootstrap(
 
     install_error_handler(app)
     app.include_router(build_router(parts))
+    mount_clock_control(app, settings, today)
     return Service(settings.service, settings, store, bus, app)
 
 

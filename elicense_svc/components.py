@@ -64,13 +64,16 @@ class ElicenseComponents:
         verifier: Verifier | None = None,
         lookup: RegistryLookup | None = None,
         topology: Topology = DEFAULT_TOPOLOGY,
+        today: Clock | None = None,
     ) -> None:
         """``signer``/``verifier``/``lookup`` given: used as they are (tests, embedded runs);
-        otherwise built from the settings (key file, trust anchors, gateway URL) at start-up."""
+        otherwise built from the settings (key file, trust anchors, gateway URL) at start-up.
+        ``today`` is the business clock (unset = ``clock``); certificates use ``clock``."""
         self._settings = settings
         self._store = store
         self._bus = bus
         self._clock = clock
+        self._today = today if today is not None else clock
         self._signer = signer
         self._verifier = verifier
         self._lookup = lookup
@@ -114,7 +117,7 @@ class ElicenseComponents:
         engines = Engines(Catalog.from_directory(definitions_dir()), KzCalendar())
         service = ElicenseService(
             store=self._store,
-            clock=self._clock,
+            clock=self._today,
             engines=engines,
             directory=load_directory(s),
             lookup=self._lookup or GatewayRegistryLookup(self._http, signer),

@@ -28,7 +28,7 @@ from shared.pki.revocation_client import (
     RevocationChecker,
     RevocationState,
 )
-from shared.runtime import Service, service_resources
+from shared.runtime import Service, mount_clock_control, service_resources
 from shared.signing import VerificationCode, VerificationResult
 from shared.web import Hook
 
@@ -153,6 +153,7 @@ def bootstrap(
     signer = JwsSigner.from_key_file(_load_key(settings)) if settings.key_file else None
     sync = SyncChannel(gateway, sync_http, signer=signer)
     mount_gateway(app, gateway, sync, service=settings.service)
+    mount_clock_control(app, settings, clock)  # real time: the gateway's clock is not moved
     return Service(settings.service, settings, store, bus, app)
 
 

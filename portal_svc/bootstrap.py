@@ -18,7 +18,6 @@ from portal_svc.passwords import Passwords
 from portal_svc.psc import CENTERS
 from portal_svc.registry_lookup import GatewayPersonLookup
 from portal_svc.settings import PortalSettings
-from portal_svc.shifted_clock import ShiftedClock
 from portal_svc.verification import AuthKeyVerifier
 from regulations import definitions_dir
 from shared.bus.port import Bus
@@ -30,12 +29,13 @@ from shared.pki.jws import JwsVerifier
 from shared.pki.revocation_client import HttpRevocationSource, RevocationChecker
 from shared.pki.setup import signer_from_key_file
 from shared.regulation.catalog import Catalog
-from shared.runtime import Service, service_resources
+from shared.runtime import Service, mount_clock_control, service_resources
+from shared.simclock import business_clock
 from shared.web import Hook
 
 
 def _portal(
-    settings: PortalSettings, store: EventStore, bus: Bus, clock: Clock
+    settings: PortalSettings, store: EventStore, bus: Bus, clock: Clock, today: Clock
 ) -> tuple[Portal, Hook] | None:
     """The portal's own parts, or None without keys and trust anchors (then only /health and
     /metrics are served: nothing could be signed or verified)."""
@@ -62,12 +62,6 @@ def _portal(
         await gateway.aclose()
         await asyncio.to_thread(revocation.close)  # the sync client used by worker threads
 
-    # Certificates are checked in real time (``clock``); the portal's day may be simulated.
-    today: Clock = (
-        ShiftedClock.starting_on(clock, settings.simulated_date)
-        if settings.simulated_date is not None
-        else clock
-    )
     portal = build_portal(
         store=store,
         bus=bus,
@@ -98,14 +92,21 @@ def bootstrap(
     store: EventStore | None = None,
     bus: Bus | None = None,
     clock: Clock | None = None,
+    today: Clock | None = None,
 ) -> Service:
     """Build the service. A ``store`` or ``bus`` passed in belongs to the caller, who opens and
-    closes it; what is built here is opened when the app starts and closed when it stops."""
+    closes it; what is built here is opened when the app starts and closed when it stops.
+
+    ``today`` is the portal's business clock (catalog, deadlines, records); unset = built from
+    ``simulated_date`` (shared.simclock). Certificates are always checked against ``clock``,
+    real time."""
     settings = settings if settings is not None else load_settings(PortalSettings)
     clock = clock if clock is not None else SystemClock()
+    if today is None:
+        today = business_clock(clock, settings.simulated_date, control=settings.simulation_control)
     resources = service_resources(settings, store=store, bus=bus, clock=clock)
     store, bus, lifecycle = resources.store, resources.bus, resources.lifecycle
-    built = _portal(settings, store, bus, clock)
+    built = _portal(settings, store, bus, clock, today)
     startup = list(lifecycle.startup)
     shutdown = list(lifecycle.shutdown)
     portal = None
@@ -122,6 +123,7 @@ def bootstrap(
         shutdown=shutdown,
         router=portal.router if portal is not None else None,
     )
+    mount_clock_control(app, settings, today)
     return Service(settings.service, settings, store, bus, app)
 
 

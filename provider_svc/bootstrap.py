@@ -31,8 +31,9 @@ from shared.outbox import OutboxRelay
 from shared.pki.jws import JwsVerifier
 from shared.pki.revocation_client import HttpRevocationSource, RevocationChecker
 from shared.regulation.catalog import Catalog
-from shared.runtime import Service, service_app, service_resources
+from shared.runtime import Service, mount_clock_control, service_app, service_resources
 from shared.signing import Verifier
+from shared.simclock import business_clock
 from shared.web import Hook
 
 
@@ -48,10 +49,13 @@ def bootstrap(
     closes it; what is built here is opened when the app starts and closed when it stops.
 
     ``today`` is the workstations' day (which regulation is in force, deadlines, records); unset
-    = ``clock``. ``egov run`` passes a simulated day: the seeds' regulations were repealed by
-    2020. Certificates are always checked against ``clock``, real time."""
+    = built from ``simulated_date`` (shared.simclock). ``egov run`` passes its one simulated
+    clock: the seeds' regulations were repealed by 2020. Certificates are always checked
+    against ``clock``, real time."""
     settings = settings if settings is not None else load_settings(ProviderSettings)
     clock = clock if clock is not None else SystemClock()
+    if today is None:
+        today = business_clock(clock, settings.simulated_date, control=settings.simulation_control)
     resources = service_resources(settings, store=store, bus=bus, clock=clock)
     store, bus, lifecycle = resources.store, resources.bus, resources.lifecycle
 
@@ -71,7 +75,7 @@ def bootstrap(
     relay = OutboxRelay(store, bus, clock=clock, wakeup=wakeup)
     service = ProviderService(
         store,
-        today if today is not None else clock,
+        today,
         catalog,
         KzCalendar(),
         signers=signers,
@@ -131,6 +135,7 @@ def bootstrap(
         shutdown=shutdown,
     )
     app.include_router(build_router(service, projection))
+    mount_clock_control(app, settings, today)
     return Service(settings.service, settings, store, bus, app)
 
 

@@ -13,7 +13,7 @@ from shared.bus.port import Bus
 from shared.clock import Clock, SystemClock
 from shared.config import load_settings
 from shared.eventlog.port import EventStore
-from shared.runtime import Service, service_app, service_resources
+from shared.runtime import Service, mount_clock_control, service_app, service_resources
 
 
 def bootstrap(
@@ -47,6 +47,7 @@ def bootstrap(
         shutdown=lifecycle.shutdown,
     )
     app.include_router(build_router(components))
+    mount_clock_control(app, settings, clock)  # real time: the НУЦ's clock is not moved
     return Service(settings.service, settings, store, bus, app)
 
 
