@@ -36,7 +36,6 @@ from gateway_svc.rules import RulesError, parse_rules
 from gateway_svc.settings import GatewaySettings
 from portal_svc.bootstrap import bootstrap as bootstrap_portal
 from portal_svc.settings import PortalSettings
-from portal_svc.shifted_clock import ShiftedClock
 from provider_svc.bootstrap import bootstrap as bootstrap_provider
 from provider_svc.settings import ProviderSettings
 from registry_svc.bootstrap import bootstrap as bootstrap_registry
@@ -48,6 +47,7 @@ from shared.clock import Clock
 from shared.config import RuntimeSettings, ServiceSettings, load_settings
 from shared.logging import get_logger
 from shared.runtime import Listener, Service, StartupFailed, serve
+from shared.simclock import SimulationClock
 
 # Monday 4 November 2019: A (almaty-2018), C and D are in force, a working day in Almaty.
 DEFAULT_SIMULATED_DATE = date(2019, 11, 4)
@@ -95,6 +95,8 @@ def settings_classes() -> list[type[RuntimeSettings]]:
 
 
 S = TypeVar("S", bound=ServiceSettings)
+# The services whose business runs on the simulated day (their bootstraps take ``today``).
+_BUSINESS_CLOCKED = frozenset({PortalSettings, ElicenseSettings, ProviderSettings})
 
 
 def _of(loaded: Mapping[type[ServiceSettings], ServiceSettings], cls: type[S]) -> S:
@@ -114,7 +116,10 @@ def _address(settings: ServiceSettings) -> str:
 def _with_defaults(settings: ServiceSettings, defaults: Mapping[str, Any]) -> ServiceSettings:
     """``settings`` with ``defaults`` for every field the environment did not set: what an
     operator sets explicitly (their own key file, another gateway) wins."""
-    chosen = {k: v for k, v in defaults.items() if k not in settings.model_fields_set}
+    given = settings.model_fields_set
+    chosen = {k: v for k, v in defaults.items() if k not in given}
+    if "key_password_file" in given:
+        chosen.pop("key_password", None)  # the operator's password file goes with their key
     if not chosen:
         return settings
     current = settings.model_dump(include=settings.model_fields_set)
@@ -156,6 +161,7 @@ def configure(
             "key_file": elicense_keys.key_file("elicense"),
             "key_password": elicense_keys.password,
             "gateway_url": gateway_url,
+            "simulated_date": simulated_date,
         },
         RegistrySettings: {},
         ProviderSettings: {
@@ -163,9 +169,14 @@ def configure(
             "keys_dir": provider_keys.directory,
             "key_password": provider_keys.password,
             "gateway_url": gateway_url,
+            "simulated_date": simulated_date,
         },
     }
-    return {cls: _with_defaults(settings, defaults[cls]) for cls, settings in loaded.items()}
+    # The scenario runner moves the simulated time through /simulation/clock.
+    return {
+        cls: _with_defaults(settings, {"simulation_control": True, **defaults[cls]})
+        for cls, settings in loaded.items()
+    }
 
 
 async def _provision(
@@ -226,13 +237,10 @@ async def run_embedded(
     configured = configure(
         loaded, keys, rules_file=rules_file, simulated_date=embedded.simulated_date
     )
-    # The workstations decide which regulation is in force on the simulated day too; their
-    # certificates, like everyone's, are checked in real time (``clock``).
-    today: Clock = (
-        ShiftedClock.starting_on(clock, embedded.simulated_date)
-        if embedded.simulated_date is not None
-        else clock
-    )
+    # One business clock for portal, E-licensing and the workstations: the simulated day, moved
+    # forward through any of their /simulation/clock routes. Certificates, like everyone's, are
+    # checked in real time (``clock``).
+    today = SimulationClock.starting_on(clock, embedded.simulated_date)
     bus = InMemoryBus()
     built: dict[type[ServiceSettings], Service] = {}
     for entry in services():
@@ -241,7 +249,7 @@ async def run_embedded(
             # Its own loop, so its own (unshared) bus: it neither sends nor receives messages.
             built[cls] = entry.bootstrap(configured[cls], clock=clock)
             continue
-        extra: dict[str, Any] = {"today": today} if cls is ProviderSettings else {}
+        extra: dict[str, Any] = {"today": today} if cls in _BUSINESS_CLOCKED else {}
         built[cls] = entry.bootstrap(configured[cls], bus=bus, clock=clock, **extra)
     listeners = [service.listener() for service in built.values()]
     # The НУЦ answers OCSP from its own loop: see egov.threaded_server for why.
