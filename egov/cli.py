@@ -27,11 +27,13 @@ def build_cli() -> typer.Typer:
         audit,
         diagram,
         elicense,
+        eventlog,
         gateway,
         pki,
         portal,
         provider,
         registry,
+        replay,
         sign,
     )
 
@@ -45,14 +47,9 @@ def build_cli() -> typer.Typer:
     cli.add_typer(elicense.build(), name="elicense")
     cli.add_typer(portal.build(), name="portal")
     cli.add_typer(provider.build(), name="provider")
-    # One group for every service's replay, so no area has to find or create it.
-    replay = typer.Typer(
-        help="Rebuild a service's read models from its event log.", no_args_is_help=True
-    )
-    replay.command("elicense")(elicense.replay)
-    replay.command("portal")(portal.replay)
-    replay.command("provider")(provider.replay)
-    cli.add_typer(replay, name="replay")
+    # One replay for every service; each provides its rebuild in <service>_svc/replay.py.
+    cli.command("replay")(replay.replay)
+    cli.add_typer(eventlog.build(), name="eventlog")
     # Another area's commands: its module under egov/commands/ and one line here.
     return cli
 
