@@ -1,90 +1,24 @@
 """``egov portal submit SERVICE --p12 FILE``: file a request on a running portal as an
 applicant, signing it with the key in the PKCS#12 file on this side (the portal never sees
-the private key); ``egov replay portal`` rebuilds the cabinet's read models from the log and
-prints how fast and their SHA-256 (equal digests, equal cabinets)."""
+the private key). ``egov replay portal`` (egov/commands/replay.py) rebuilds the cabinet."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import mimetypes
-import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
 import typer
 
-from shared.config import SettingsError, load_settings
-from shared.eventlog.port import EventLogError
-
-_URL_HELP = (
-    "the event log (sqlite:///path or postgresql://...?schema=...); default: the portal's "
-    "configured log"
-)
-
 
 def build() -> typer.Typer:
-    """Mounted as ``portal``; its ``replay`` is also ``egov replay portal`` (egov/cli.py)."""
+    """Mounted as ``portal``."""
     app = typer.Typer(help="The e-gov portal (ЭҮП) from the command line.", no_args_is_help=True)
     app.command("submit")(submit)
-    app.command("replay")(replay)
     return app
-
-
-async def _replay(url: str) -> dict[str, Any]:
-    from portal_svc.projections import CabinetState, apply
-    from shared.eventlog.factory import open_event_store
-
-    store = await open_event_store(url)
-    try:
-        began = time.perf_counter()
-        state = CabinetState()
-        count = 0
-        while batch := await store.read_all(after=state.position, limit=1000):
-            for event in batch:
-                apply(state, event)
-            count += len(batch)
-        seconds = time.perf_counter() - began
-    finally:
-        await store.close()
-    return {
-        "events": count,
-        "seconds": round(seconds, 3),
-        "events_per_s": round(count / seconds) if seconds > 0 else None,
-        "requests": len(state.requests),
-        "results": len(state.results),
-        "sessions": len(state.sessions),
-        "surveys": sum(1 for row in state.requests.values() if row["surveyed"]),
-        "emails": len(state.emails),
-        "cabinet_sha256": state.digest(),
-    }
-
-
-def replay(
-    url: Annotated[str | None, typer.Option("--url", help=_URL_HELP)] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
-) -> None:
-    """Rebuild the cabinet (requests, status histories, results, survey indicators, desk
-    e-mails, sessions) from the log; print counts, events/s and its SHA-256."""
-    try:
-        if url is None:
-            from portal_svc.settings import PortalSettings
-
-            url = load_settings(PortalSettings).resolved_event_store_url()
-        report = asyncio.run(_replay(url))
-    except (SettingsError, EventLogError, OSError, ValueError) as exc:
-        typer.echo(f"egov replay portal: cannot open the event log: {exc}", err=True)
-        raise typer.Exit(2) from None
-    if as_json:
-        typer.echo(json.dumps(report, ensure_ascii=False))
-        return
-    typer.echo(
-        f"portal: {report['events']} events in {report['seconds']} s "
-        f"({report['events_per_s']} events/s); {report['requests']} requests, "
-        f"{report['results']} results, {report['surveys']} surveys, {report['emails']} e-mails"
-    )
-    typer.echo(f"cabinet sha256: {report['cabinet_sha256']}")
 
 
 def _parse_pairs(values: list[str], what: str) -> dict[str, str]:

@@ -1,15 +1,11 @@
-"""``egov provider ...`` (staff roster, SLA report) and ``egov replay provider`` (the role
-inboxes, overdue view and SLA report rebuilt from the provider's event log)."""
+"""``egov provider staff ...``: the staff roster of a workstation. ``egov replay provider``
+(egov/commands/replay.py) rebuilds the role inboxes, overdue view and SLA report."""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
 from typing import Annotated, Any
 
 import typer
@@ -20,14 +16,13 @@ from shared.eventlog.port import EventStore
 
 
 def build() -> typer.Typer:
-    """Mounted as ``provider``; its ``replay`` is also ``egov replay provider`` (egov/cli.py)."""
+    """Mounted as ``provider``."""
     app = typer.Typer(help="The provider workstations (ЭҮӨШ АЖО / ЖАО АЖ).", no_args_is_help=True)
     staff = typer.Typer(help="The staff roster of a workstation.", no_args_is_help=True)
     staff.command("appoint")(appoint)
     staff.command("dismiss")(dismiss)
     staff.command("list")(list_staff)
     app.add_typer(staff, name="staff")
-    app.command("replay")(replay)
     return app
 
 
@@ -138,57 +133,3 @@ def list_staff(workstation: Annotated[str, typer.Argument()]) -> None:
             typer.echo(f"{member.iin}  {', '.join(sorted(member.roles)):<40}  {member.name}")
 
     asyncio.run(run())
-
-
-async def rebuild(store: EventStore, now: datetime) -> dict[str, Any]:
-    """Replay the whole log into fresh read models; what ``egov replay provider`` prints."""
-    from provider_svc.projections import ProviderProjection
-
-    service = _service(store)
-    projection = ProviderProjection()
-    began = time.perf_counter()
-    await projection.catch_up(store)
-    seconds = time.perf_counter() - began
-    return digest(projection, service.engines, now) | {
-        "events": projection.events_seen,
-        "seconds": round(seconds, 3),
-        "events_per_s": round(projection.events_seen / seconds) if seconds > 0 else None,
-    }
-
-
-def digest(projection: Any, engines: Any, now: datetime) -> dict[str, Any]:
-    """The read models as printable data, and their SHA-256 for comparing two builds."""
-    views = {rid: v.as_dict() for rid, v in sorted(projection.requests.items())}
-    overdue = {
-        ws: [v.request_id for v in projection.overdue(ws)]
-        for ws in sorted({v.workstation for v in projection.requests.values()})
-    }
-    sla = projection.sla(engines, now).render()
-    body = {"inboxes": projection.summary(), "overdue": overdue, "sla": sla, "requests": views}
-    sha = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-    return {"inboxes": body["inboxes"], "overdue": overdue, "sla": sla, "sha256": sha}
-
-
-def replay(
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
-) -> None:
-    """Rebuild the role inboxes, the overdue view and the SLA report from the provider's log."""
-
-    async def run() -> dict[str, Any]:
-        async with _store() as store:
-            return await rebuild(store, SystemClock().now())
-
-    result = asyncio.run(run())
-    if as_json:
-        typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
-        return
-    typer.echo(
-        f"replayed {result['events']} events in {result['seconds']} s "
-        f"({result['events_per_s']} events/s)"
-    )
-    for ws, roles in result["inboxes"].items():
-        typer.echo(f"inbox {ws}: " + ", ".join(f"{r}={n}" for r, n in roles.items()))
-    for ws, ids in result["overdue"].items():
-        typer.echo(f"overdue {ws}: {len(ids)}")
-    typer.echo(result["sla"])
-    typer.echo(f"sha256 {result['sha256']}")

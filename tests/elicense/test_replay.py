@@ -51,7 +51,7 @@ async def test_replay_rebuilds_the_same_permit_registry(
     assert report["permits_by_state"] == {"suspended": 1}
     assert report["requests"] == 1
     assert report["events"] == live.events
-    assert report["registry_sha256"] == live.registry_digest()
+    assert report["sha256"] == live.registry_digest()
 
 
 def test_replay_of_an_unreachable_log_exits_2() -> None:

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from egov.cli import build_cli
-from egov.commands.portal import _replay
+from egov.commands.replay import replay_log
 from portal_svc.domain import events
 from portal_svc.projections import rebuild
 from portal_svc.sdk import Attachment, PortalClient, PortalRefused
@@ -60,8 +60,8 @@ async def test_sdk_signs_on_the_client_side_and_replay_gives_the_same_cabinet(
         "completed",
     ]
     live = await world.portal.cabinet.refresh()
-    report = await _replay(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
-    assert report["cabinet_sha256"] == live.digest()
+    report = await replay_log("portal", url=f"sqlite:///{tmp_path / 'portal.sqlite3'}")
+    assert report["sha256"] == live.digest()
     assert report["events"] == live.position
     assert (report["requests"], report["results"], report["surveys"]) == (2, 1, 1)
     # And the pure fold of the whole log gives the same again.
@@ -99,7 +99,7 @@ def test_replay_command_prints_events_and_digest(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert (report["events"], report["requests"]) == (2, 1)
-    assert len(report["cabinet_sha256"]) == 64
+    assert len(report["sha256"]) == 64
     bad = CliRunner().invoke(build_cli(), ["replay", "portal", "--url", "mysql://nowhere"])
     assert bad.exit_code == 2
 

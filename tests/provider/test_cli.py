@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from egov.cli import build_cli
-from egov.commands.provider import digest
 from provider_svc.projections import ProviderProjection
+from provider_svc.replay import digest
 from tests.provider.conftest import Harness, applicant_body
 from tests.provider.test_flows import CULTURE, GREEN, do
 
