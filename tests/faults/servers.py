@@ -115,11 +115,13 @@ class PrivatePostgres:
     def dsn(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
-    def _run(self, program: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def _run(
+        self, program: str, *args: str, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
         argv = [str(self.bindir / program), *args]
         if self.as_root:
             argv = ["runuser", "-u", "postgres", "--", *argv]
-        done = subprocess.run(  # noqa: S603 - fixed binaries, arguments built here
+        done = subprocess.run(
             argv, capture_output=True, text=True, timeout=CTL_TIMEOUT_S, check=False
         )
         if check and done.returncode != 0:
@@ -218,7 +220,7 @@ class PrivateRabbitMQ:
         return f"amqp://guest:guest@127.0.0.1:{self.port}/"
 
     def ctl(self, *args: str, timeout: float = CTL_TIMEOUT_S) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(  # noqa: S603 - fixed binary, arguments built here
+        return subprocess.run(
             [_rabbit_bin("rabbitmqctl"), "-n", self.node, *args],
             env=self.env,
             capture_output=True,
@@ -232,7 +234,7 @@ class PrivateRabbitMQ:
             raise ServerError(f"{self.node} is already running")
         began = time.monotonic()
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen(  # noqa: S603 - fixed binary
+            self.process = subprocess.Popen(
                 [_rabbit_bin("rabbitmq-server")],
                 env=self.env,
                 cwd=self.root,
@@ -246,8 +248,7 @@ class PrivateRabbitMQ:
         while not port_open(self.port):
             if self.process.poll() is not None:
                 raise ServerError(
-                    f"{self.node} exited {self.process.returncode} while starting\n"
-                    f"{tail(self.log)}"
+                    f"{self.node} exited {self.process.returncode} while starting\n{tail(self.log)}"
                 )
             if time.monotonic() > deadline:
                 self.kill()
@@ -307,7 +308,7 @@ class PrivateRabbitMQ:
                 os.killpg(self.process.pid, signal.SIGKILL)
         epmd = shutil.which("epmd") or "/usr/lib/erlang/bin/epmd"
         with contextlib.suppress(Exception):
-            subprocess.run(  # noqa: S603 - fixed binary
+            subprocess.run(
                 [epmd, "-port", str(self.epmd_port), "-kill"],
                 env=self.env,
                 capture_output=True,
