@@ -1,0 +1,172 @@
+"""Staff bots: the workstation's people, with no think time.
+
+One bot per workstation holds every human role of the services it renders (from the
+definitions). It polls its inbox; for each request of this run it reads the request, takes
+the action the step engine allows now (``allowed`` in the workstation's answer), and goes on
+with the answer of that action until no step is left for it: nothing about a service is
+written here, the definitions and the engine decide which step comes and which outcomes it has.
+
+Which outcome: each application carries an *intent* (``complete`` or ``refuse``, drawn by the
+runner from the outcome mix). Of the allowed outcomes the bot takes the first (in the
+definition's order) that leads where the intent points, and the first of the others when none
+does. A refusal, or drafting what will end as one, carries grounds (provider_svc's own rule,
+:func:`provider_svc.domain.documents.needs_grounds`). An action that issues a document is
+answered ``signature_required``: the bot fetches the draft, signs its canonical JSON with its
+own certificate, and acts again; it remembers which (version, step, outcome) sign, so the
+next time it drafts first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from egov.load.topology import CallFailed, Calls
+from provider_svc.domain.documents import needs_grounds
+from shared.canonical import canonical_json
+from shared.regulation.model import Definition, Outcome
+from shared.signing import Signer
+
+GROUNDS = {
+    "kk": "Құжаттар Стандартқа сәйкес емес (жүктеме сынағы)",
+    "ru": "Документы не соответствуют Стандарту (нагрузочный тест)",
+}
+
+
+class Intent(StrEnum):
+    COMPLETE = "complete"
+    REFUSE = "refuse"
+
+
+def refusing(definition: Definition, step: str, outcome: Outcome) -> bool:
+    """The outcome refuses, or drafts what will end as a refusal."""
+    return outcome.refusal is not None or needs_grounds(definition, step, outcome.name)
+
+
+def choose(definition: Definition, step: str, allowed: list[str], intent: Intent) -> str:
+    """The outcome the bot takes among ``allowed`` (the engine's, for the current step)."""
+    if not allowed:
+        raise ValueError(f"{definition.key}: no outcome allowed at {step!r}")
+    outcomes = [o for o in definition.step(step).outcomes if o.name in allowed]
+    wanted = [o for o in outcomes if refusing(definition, step, o) == (intent is Intent.REFUSE)]
+    chosen = (wanted or outcomes)[0] if outcomes else None
+    return chosen.name if chosen is not None else allowed[0]
+
+
+@dataclass
+class BotStats:
+    actions: int = 0
+    signed: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+
+    def error(self, code: str) -> None:
+        self.errors[code] = self.errors.get(code, 0) + 1
+
+
+class StaffBot:
+    """The staff of one workstation. ``intents`` maps this run's request ids to their intent
+    (requests not in it are someone else's and left alone); ``definitions`` maps
+    ``code@version`` to the definition."""
+
+    def __init__(
+        self,
+        calls: Calls,
+        workstation: str,
+        signer: Signer,
+        *,
+        roles: frozenset[str],
+        definitions: Mapping[str, Definition],
+        intents: Mapping[str, Intent],
+        on_finished: Callable[[str, dict[str, Any]], None],
+        poll_s: float = 0.05,
+    ) -> None:
+        self.calls = calls
+        self.workstation = workstation
+        self.signer = signer
+        self.roles = roles
+        self.definitions = definitions
+        self.intents = intents
+        self.on_finished = on_finished
+        self.poll_s = poll_s
+        self.stats = BotStats()
+        self._busy: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._signs: MutableMapping[tuple[str, str, str], bool] = {}
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Work the inbox until ``stop`` is set; then wait for the requests in hand."""
+        try:
+            while not stop.is_set():
+                taken = 0
+                try:
+                    rows = await self.calls.inbox(self.workstation, self.signer)
+                except CallFailed as exc:
+                    self.stats.error(f"inbox:{exc.code}")
+                    rows = []
+                for row in rows:
+                    request_id = str(row["request_id"])
+                    if request_id in self._busy or request_id not in self.intents:
+                        continue
+                    self._busy.add(request_id)
+                    task = asyncio.create_task(self._work(request_id))
+                    self._tasks.add(task)
+                    task.add_done_callback(self._tasks.discard)
+                    taken += 1
+                if not taken:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), self.poll_s)
+        finally:
+            if self._tasks:
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _work(self, request_id: str) -> None:
+        try:
+            view = await self.calls.show(self.workstation, request_id, self.signer)
+            while not view.get("finished") and self._mine(view):
+                view = await self._act(request_id, view)
+            if view.get("finished"):
+                self.on_finished(request_id, view)
+        except CallFailed as exc:
+            # Left in the inbox: the next poll takes it again (a lost race, a restart).
+            self.stats.error(exc.code)
+        finally:
+            self._busy.discard(request_id)
+
+    def _mine(self, view: Mapping[str, Any]) -> bool:
+        """A step is pending and it is one of this bot's roles (an information system's or a
+        desk's step is not)."""
+        allowed = view.get("allowed") or []
+        return bool(allowed) and allowed[0]["role"] in self.roles
+
+    async def _act(self, request_id: str, view: Mapping[str, Any]) -> dict[str, Any]:
+        definition = self.definitions[f"{view['service']}@{view['version']}"]
+        action = view["allowed"][0]
+        step = str(action["step"])
+        intent = self.intents.get(request_id, Intent.COMPLETE)
+        outcome = choose(definition, step, list(action["outcomes"]), intent)
+        body: dict[str, Any] = {"step": step, "outcome": outcome}
+        if needs_grounds(definition, step, outcome):
+            body["grounds"] = GROUNDS
+        key = (definition.key, step, outcome)
+        if self._signs.get(key):
+            body["document_signature"] = await self._sign(request_id, body)
+        try:
+            answer = await self.calls.act(self.workstation, request_id, self.signer, body)
+        except CallFailed as exc:
+            if exc.code != "signature_required" or "document_signature" in body:
+                raise
+            self._signs[key] = True
+            body["document_signature"] = await self._sign(request_id, body)
+            answer = await self.calls.act(self.workstation, request_id, self.signer, body)
+        self.stats.actions += 1
+        return answer
+
+    async def _sign(self, request_id: str, body: Mapping[str, Any]) -> str:
+        draft_body = {k: v for k, v in body.items() if k in ("outcome", "grounds")}
+        document = await self.calls.draft(self.workstation, request_id, self.signer, draft_body)
+        self.stats.signed += 1
+        return self.signer.sign(canonical_json(document))
