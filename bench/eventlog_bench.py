@@ -130,10 +130,18 @@ class Subject:
     label: str
     reference: bool = True
 
-    async def open(self) -> None: ...
-    async def close(self) -> None: ...
-    async def append(self, load: Workload) -> None: ...
-    async def read_all(self) -> int: ...
+    async def open(self) -> None:
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        raise NotImplementedError
+
+    async def append(self, load: Workload) -> None:
+        raise NotImplementedError
+
+    async def read_all(self) -> int:
+        """Read every event, decoded; return how many."""
+        raise NotImplementedError
 
 
 class Ours(Subject):

@@ -21,7 +21,9 @@ import asyncio
 import statistics
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import aio_pika
@@ -38,6 +40,7 @@ from shared.bus.rabbitmq import RabbitMqBus
 from shared.clock import SystemClock
 from shared.envelope import Envelope
 from shared.eventlog.factory import create_event_store
+from shared.eventlog.port import EventStore
 from shared.pki.ca import CaCredentials, CaUrls, create_issuing, create_root, issue_certificate
 from shared.pki.jws import JwsSigner, JwsVerifier
 from shared.pki.keys import KeyAlgorithm, generate_private_key
@@ -67,7 +70,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def percentile(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else 0
 
 
@@ -118,7 +121,28 @@ async def measure(
     return elapsed, latencies
 
 
-async def bench(amqp_url: str, pg_dsn: str, n: int, latency_n: int) -> list[Result]:
+@dataclass
+class Rig:
+    """A running gateway with a signing portal and a consuming recipient (``elicense``)."""
+
+    payloads: Callable[[int], list[bytes]]  # that many freshly signed envelopes
+    publish_all: Callable[[list[bytes]], Awaitable[None]]  # pipelined, confirms awaited
+    publish_one: Callable[[bytes], Awaitable[None]]
+    received: list[float]  # perf_counter of each delivery to the recipient
+
+    async def pump(self, n: int) -> float:
+        """Send ``n`` messages at once; seconds until the recipient has all of them."""
+        self.received.clear()
+        began = time.perf_counter()
+        await self.publish_all(self.payloads(n))
+        await _drain(self.received, n)
+        return time.perf_counter() - began
+
+
+@asynccontextmanager
+async def gateway_rig(amqp_url: str, store: EventStore, tag: str) -> AsyncIterator[Rig]:
+    """The gateway on ``store`` (opened and closed by the caller) and the broker, its names
+    under the namespace ``tag`` (deleted at the end)."""
     clock = SystemClock()
     now = _now()
     root = create_root(generate_private_key(KeyAlgorithm.ES256), common_name="Bench Root", now=now)
@@ -153,13 +177,6 @@ async def bench(amqp_url: str, pg_dsn: str, n: int, latency_n: int) -> list[Resu
             for _ in range(count)
         ]
 
-    tag = "bench" + uuid.uuid4().hex[:8]
-    conn = await asyncpg.connect(pg_dsn)
-    await conn.execute(f'CREATE SCHEMA "{tag}"')
-    await conn.close()
-    separator = "&" if "?" in pg_dsn else "?"
-    store = create_event_store(f"{pg_dsn}{separator}schema={tag}", clock=clock)
-    await store.open()
     bus = RabbitMqBus(amqp_url, namespace=tag + ".", connection_name=tag)
     await bus.connect()
     gateway = build_gateway(
@@ -171,7 +188,6 @@ async def bench(amqp_url: str, pg_dsn: str, n: int, latency_n: int) -> list[Resu
         registry=CollectorRegistry(),
         options=GatewayOptions(prefetch=64),
     )
-    raw_connection = await aio_pika.connect_robust(amqp_url)
     try:
         await gateway.start()
         received: list[float] = []
@@ -181,58 +197,80 @@ async def bench(amqp_url: str, pg_dsn: str, n: int, latency_n: int) -> list[Resu
 
         await bus.consume(recipient_queue("elicense"), on_delivered, prefetch=256)
 
-        async def gw_all(batch: list[bytes]) -> None:
+        async def publish_all(batch: list[bytes]) -> None:
             await bus.publish_many(
                 [Message(INBOUND_EXCHANGE, "portal", b, uuid.uuid4().hex) for b in batch]
             )
 
-        async def gw_one(raw: bytes) -> None:
+        async def publish_one(raw: bytes) -> None:
             await bus.publish(Message(INBOUND_EXCHANGE, "portal", raw, uuid.uuid4().hex))
 
-        # Raw aio-pika on the same broker: a confirmed channel, one quorum queue.
-        channel = await raw_connection.channel(publisher_confirms=True)
-        queue = await channel.declare_queue(
-            f"{tag}.raw", durable=True, arguments={"x-queue-type": "quorum"}
-        )
-        raw_received: list[float] = []
-
-        async def on_raw(message: aio_pika.abc.AbstractIncomingMessage) -> None:
-            raw_received.append(time.perf_counter())
-            await message.ack()
-
-        await channel.set_qos(prefetch_count=256)
-        raw_consumer = await queue.consume(on_raw)
-
-        def amqp(body: bytes) -> aio_pika.Message:
-            return aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT)
-
-        async def raw_all(batch: list[bytes]) -> None:
-            await asyncio.gather(
-                *(channel.default_exchange.publish(amqp(b), routing_key=queue.name) for b in batch)
-            )
-
-        async def raw_one(body: bytes) -> None:
-            await channel.default_exchange.publish(amqp(body), routing_key=queue.name)
-
-        size = len(payloads(1)[0])
-        print(f"gateway bench: {n} messages of {size} bytes, latency over {latency_n}")
-        raw_time, raw_lat = await measure(n, latency_n, raw_all, raw_one, raw_received, payloads)
-        results = figures("raw aio-pika publish->consume", n, raw_time, raw_lat, True)
-        gw_time, gw_lat = await measure(n, latency_n, gw_all, gw_one, received, payloads)
-        results += figures("ours: verify+log+forward", n, gw_time, gw_lat, False)
-        print(f"  the gateway reaches {100 * raw_time / gw_time:.1f}% of raw throughput")
-        report = await store.verify_chain()
-        print(f"  message log chain intact: {report.ok} ({report.events_checked} records)")
-        if not report.ok:
-            raise RuntimeError(f"the gateway's message log chain is broken: {report}")
-        await queue.cancel(raw_consumer)
-        for row in results:
-            row.detail["envelope_bytes"] = size
-        return results
+        yield Rig(payloads, publish_all, publish_one, received)
     finally:
         await gateway.stop()
         await bus.delete_declared()
         await bus.close()
+
+
+async def bench(amqp_url: str, pg_dsn: str, n: int, latency_n: int) -> list[Result]:
+    tag = "bench" + uuid.uuid4().hex[:8]
+    conn = await asyncpg.connect(pg_dsn)
+    await conn.execute(f'CREATE SCHEMA "{tag}"')
+    await conn.close()
+    separator = "&" if "?" in pg_dsn else "?"
+    store = create_event_store(f"{pg_dsn}{separator}schema={tag}", clock=SystemClock())
+    raw_connection = await aio_pika.connect_robust(amqp_url)
+    try:
+        await store.open()
+        async with gateway_rig(amqp_url, store, tag) as rig:
+            # Raw aio-pika on the same broker: a confirmed channel, one quorum queue.
+            channel = await raw_connection.channel(publisher_confirms=True)
+            queue = await channel.declare_queue(
+                f"{tag}.raw", durable=True, arguments={"x-queue-type": "quorum"}
+            )
+            raw_received: list[float] = []
+
+            async def on_raw(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+                raw_received.append(time.perf_counter())
+                await message.ack()
+
+            await channel.set_qos(prefetch_count=256)
+            raw_consumer = await queue.consume(on_raw)
+
+            def amqp(body: bytes) -> aio_pika.Message:
+                return aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT)
+
+            async def raw_all(batch: list[bytes]) -> None:
+                await asyncio.gather(
+                    *(
+                        channel.default_exchange.publish(amqp(b), routing_key=queue.name)
+                        for b in batch
+                    )
+                )
+
+            async def raw_one(body: bytes) -> None:
+                await channel.default_exchange.publish(amqp(body), routing_key=queue.name)
+
+            size = len(rig.payloads(1)[0])
+            print(f"gateway bench: {n} messages of {size} bytes, latency over {latency_n}")
+            raw_time, raw_lat = await measure(
+                n, latency_n, raw_all, raw_one, raw_received, rig.payloads
+            )
+            results = figures("raw aio-pika publish->consume", n, raw_time, raw_lat, True)
+            gw_time, gw_lat = await measure(
+                n, latency_n, rig.publish_all, rig.publish_one, rig.received, rig.payloads
+            )
+            results += figures("ours: verify+log+forward", n, gw_time, gw_lat, False)
+            print(f"  the gateway reaches {100 * raw_time / gw_time:.1f}% of raw throughput")
+            report = await store.verify_chain()
+            print(f"  message log chain intact: {report.ok} ({report.events_checked} records)")
+            if not report.ok:
+                raise RuntimeError(f"the gateway's message log chain is broken: {report}")
+            await queue.cancel(raw_consumer)
+            for row in results:
+                row.detail["envelope_bytes"] = size
+            return results
+    finally:
         await store.close()
         cleanup = await raw_connection.channel()
         await cleanup.queue_delete(f"{tag}.raw")

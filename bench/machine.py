@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import psutil
+import psutil  # type: ignore[import-untyped, unused-ignore]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,7 +54,10 @@ async def _rabbitmq_version(url: str) -> str:
 
     connection = await aio_pika.connect(url, timeout=10)
     try:
-        properties = connection.transport.connection.server_properties
+        transport = connection.transport
+        if transport is None:
+            return "?"
+        properties = transport.connection.server_properties
         version = properties.get("version", "?")
         return version.decode() if isinstance(version, bytes) else str(version)
     finally:
