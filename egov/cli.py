@@ -35,6 +35,7 @@ def build_cli() -> typer.Typer:
         registry,
         replay,
         sign,
+        subscribe,
     )
 
     cli.add_typer(diagram.build(), name="diagram")
@@ -50,6 +51,7 @@ def build_cli() -> typer.Typer:
     # One replay for every service; each provides its rebuild in <service>_svc/replay.py.
     cli.command("replay")(replay.replay)
     cli.add_typer(eventlog.build(), name="eventlog")
+    cli.command("subscribe")(subscribe.subscribe)
     # Another area's commands: its module under egov/commands/ and one line here.
     return cli
 

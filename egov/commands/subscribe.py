@@ -1,0 +1,210 @@
+"""``egov subscribe``: watch the public status events on ``egov.status`` and check each one.
+
+It binds its own exclusive queue (deleted when it exits) to the exchange, so it takes nothing
+from anyone else's queue, and prints one line per event. Every event's signature is verified
+the way the services verify theirs: a :class:`shared.pki.jws.JwsVerifier` trusting the PEM
+roots the services are given (``<EGOV_DATA_DIR>/keys/trust-anchors.pem`` by default), with
+revocation asked of the OCSP responder the signer's certificate names. An event that fails the
+signature, names another signer than its sender, or breaks the status contract
+(:mod:`shared.contract.status`) is printed as INVALID, with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import aio_pika
+import httpx
+import typer
+from aio_pika.abc import AbstractIncomingMessage
+from pydantic import TypeAdapter, ValidationError
+
+from shared.clock import SystemClock
+from shared.config import RuntimeSettings, SettingsError, load_settings
+from shared.contract.status import STATUS_TYPE, StatusBody
+from shared.envelope import Envelope
+from shared.pki.setup import http_verifier
+from shared.signing import Verifier
+
+STATUS_EXCHANGE = "egov.status"  # gateway_svc.topology.STATUS_EXCHANGE (egov imports no service)
+_BODY: TypeAdapter[StatusBody] = TypeAdapter(StatusBody)
+
+
+def binding_key(service: str | None, status: str | None) -> str:
+    """The topic pattern for ``<service_code>.<status>``; both words are optional filters."""
+    for word in (service, status):
+        if word is not None and (not word or any(c in word for c in ".*# ")):
+            raise ValueError(f"{word!r} must be one word, without '.', '*', '#' or spaces")
+    return f"{service or '*'}.{status or '*'}"
+
+
+@dataclass(frozen=True)
+class Checked:
+    """One event as received, and what is wrong with it (``problem`` is None when valid)."""
+
+    routing_key: str
+    raw: bytes
+    envelope: Envelope | None
+    problem: str | None
+
+    def line(self) -> str:
+        e = self.envelope
+        if e is None:
+            return f"INVALID  {self.routing_key}  {self.problem}"
+        body = e.body
+        text = (
+            f"{body.get('at', e.sent_at.isoformat())}  {self.routing_key}  "
+            f"request={e.correlation_id} seq={body.get('seq', '-')} "
+            f"step={body.get('step') or '-'} from={e.sender}"
+        )
+        return f"INVALID  {text}  {self.problem}" if self.problem else f"ok       {text}"
+
+
+def check(raw: bytes, routing_key: str, verifier: Verifier) -> Checked:
+    try:
+        envelope = Envelope.model_validate_json(raw)
+    except ValidationError as exc:
+        return Checked(routing_key, raw, None, f"not an envelope: {exc.errors()[0]['msg']}")
+    problems = []
+    result = envelope.verify(verifier)
+    if not result.ok:
+        problems.append(f"signature {result.code.value}: {result.detail}")
+    elif result.identity is None or result.identity.subject != envelope.sender:
+        signer = result.identity.subject if result.identity else "?"
+        problems.append(f"signed by {signer}, not by the sender {envelope.sender}")
+    if envelope.type != STATUS_TYPE:
+        problems.append(f"type {envelope.type} is not {STATUS_TYPE}")
+    try:
+        _BODY.validate_python(envelope.body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        problems.append(f"off contract: body.{where}: {first['msg']}")
+    expected = f"{envelope.service_code}.{envelope.body.get('status')}"
+    if routing_key != expected:
+        problems.append(f"routing key is not {expected}")
+    return Checked(routing_key, raw, envelope, "; ".join(problems) or None)
+
+
+async def watch(
+    amqp_url: str,
+    *,
+    binding: str,
+    verifier: Verifier,
+    emit: Callable[[Checked], None],
+    stop: asyncio.Event,
+    exchange: str = STATUS_EXCHANGE,
+    on_ready: Callable[[], None] = lambda: None,
+) -> None:
+    """Consume ``exchange`` with ``binding`` until ``stop`` is set; ``emit`` each event."""
+    connection = await aio_pika.connect_robust(
+        amqp_url, client_properties={"connection_name": "egov subscribe"}
+    )
+    try:
+        channel = await connection.channel()
+        await channel.set_qos(prefetch_count=64)
+        # Declared as the gateway declares it (durable topic), so watching may start first.
+        topic = await channel.declare_exchange(exchange, aio_pika.ExchangeType.TOPIC, durable=True)
+        queue = await channel.declare_queue(exclusive=True, auto_delete=True)
+        await queue.bind(topic, binding)
+
+        async def handle(message: AbstractIncomingMessage) -> None:
+            async with message.process():
+                # Verification may ask an OCSP responder: off the event loop.
+                checked = await asyncio.to_thread(
+                    check, message.body, message.routing_key or "", verifier
+                )
+                emit(checked)
+
+        await queue.consume(handle)
+        on_ready()
+        await stop.wait()
+    finally:
+        await connection.close()
+
+
+def subscribe(
+    service: Annotated[str | None, typer.Option("--service", help="only this service code")] = None,
+    status: Annotated[str | None, typer.Option("--status", help="only this status")] = None,
+    amqp_url: Annotated[
+        str | None, typer.Option("--amqp-url", help="RabbitMQ (default: EGOV_AMQP_URL)")
+    ] = None,
+    trust_anchors: Annotated[
+        Path | None,
+        typer.Option(
+            "--trust-anchors",
+            help="PEM roots to trust (default: <EGOV_DATA_DIR>/keys/trust-anchors.pem)",
+        ),
+    ] = None,
+    raw_json: Annotated[
+        bool, typer.Option("--json", help="print each event's JSON as received")
+    ] = False,
+    exchange: Annotated[str, typer.Option("--exchange", hidden=True)] = STATUS_EXCHANGE,
+) -> None:
+    """Print live status events from egov.status and verify each signature; Ctrl-C stops."""
+    name = "egov subscribe"
+    try:
+        settings = load_settings(RuntimeSettings)
+        binding = binding_key(service, status)
+    except (SettingsError, ValueError) as exc:
+        typer.echo(f"{name}: {exc}", err=True)
+        raise typer.Exit(2) from None
+    url = amqp_url or settings.amqp_url
+    if not url:
+        typer.echo(
+            f"{name}: needs RabbitMQ: --amqp-url or EGOV_AMQP_URL (the in-memory bus of "
+            "`egov run` cannot be reached from another process)",
+            err=True,
+        )
+        raise typer.Exit(2)
+    anchors = trust_anchors or settings.data_dir / "keys" / "trust-anchors.pem"
+    try:
+        roots = anchors.read_bytes()
+    except OSError as exc:
+        typer.echo(f"{name}: cannot read the trust anchors {anchors}: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+    def emit(checked: Checked) -> None:
+        if raw_json:
+            typer.echo(checked.raw.decode("utf-8", errors="replace"))
+            if checked.problem:
+                typer.secho(
+                    f"INVALID  {checked.routing_key}  {checked.problem}", err=True, fg="red"
+                )
+            return
+        typer.secho(
+            checked.line(), fg="red" if checked.problem else None, bold=bool(checked.problem)
+        )
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        with httpx.Client(timeout=5.0) as client:
+            verifier = http_verifier(roots, SystemClock(), client)
+            await watch(
+                url,
+                binding=binding,
+                verifier=verifier,
+                emit=emit,
+                stop=stop,
+                exchange=exchange,
+                on_ready=lambda: typer.echo(
+                    f"{name}: listening on {exchange} for {binding}; Ctrl-C stops", err=True
+                ),
+            )
+
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(main())
+    except (OSError, ValueError, aio_pika.exceptions.AMQPException) as exc:
+        typer.echo(f"{name}: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"{name}: stopped", err=True)
