@@ -12,8 +12,8 @@ definition's order) that leads where the intent points, and the first of the oth
 does. A refusal, or drafting what will end as one, carries grounds (provider_svc's own rule,
 :func:`provider_svc.domain.documents.needs_grounds`). An action that issues a document is
 answered ``signature_required``: the bot fetches the draft, signs its canonical JSON with its
-own certificate, and acts again; it remembers which (version, step, outcome) sign, so the
-next time it drafts first.
+own certificate, and acts again (:meth:`egov.client.ProviderStaff.act` with ``sign=True``);
+the bot remembers which (version, step, outcome) sign, so the next time it drafts first.
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from egov.load.topology import CallFailed, Calls
+from egov.client import ClientError, ProviderStaff
 from provider_svc.domain.documents import needs_grounds
-from shared.canonical import canonical_json
 from shared.regulation.model import Definition, Outcome
-from shared.signing import Signer
 
+# The workstation's answer to an action that issues a document sent without its signature.
+SIGNATURE_REQUIRED = "signature_required"
 GROUNDS = {
     "kk": "Құжаттар Стандартқа сәйкес емес (жүктеме сынағы)",
     "ru": "Документы не соответствуют Стандарту (нагрузочный тест)",
@@ -74,9 +74,7 @@ class StaffBot:
 
     def __init__(
         self,
-        calls: Calls,
-        workstation: str,
-        signer: Signer,
+        staff: ProviderStaff,
         *,
         roles: frozenset[str],
         definitions: Mapping[str, Definition],
@@ -84,9 +82,8 @@ class StaffBot:
         on_finished: Callable[[str, dict[str, Any]], None],
         poll_s: float = 0.05,
     ) -> None:
-        self.calls = calls
-        self.workstation = workstation
-        self.signer = signer
+        self.staff = staff
+        self.workstation = staff.workstation
         self.roles = roles
         self.definitions = definitions
         self.intents = intents
@@ -103,8 +100,8 @@ class StaffBot:
             while not stop.is_set():
                 taken = 0
                 try:
-                    rows = await self.calls.inbox(self.workstation, self.signer)
-                except CallFailed as exc:
+                    rows = await self.staff.inbox()
+                except ClientError as exc:
                     self.stats.error(f"inbox:{exc.code}")
                     rows = []
                 for row in rows:
@@ -125,12 +122,12 @@ class StaffBot:
 
     async def _work(self, request_id: str) -> None:
         try:
-            view = await self.calls.show(self.workstation, request_id, self.signer)
+            view = await self.staff.request(request_id)
             while not view.get("finished") and self._mine(view):
                 view = await self._act(request_id, view)
             if view.get("finished"):
                 self.on_finished(request_id, view)
-        except CallFailed as exc:
+        except ClientError as exc:
             # Left in the inbox: the next poll takes it again (a lost race, a restart).
             self.stats.error(exc.code)
         finally:
@@ -148,25 +145,19 @@ class StaffBot:
         step = str(action["step"])
         intent = self.intents.get(request_id, Intent.COMPLETE)
         outcome = choose(definition, step, list(action["outcomes"]), intent)
-        body: dict[str, Any] = {"step": step, "outcome": outcome}
-        if needs_grounds(definition, step, outcome):
-            body["grounds"] = GROUNDS
+        grounds = GROUNDS if needs_grounds(definition, step, outcome) else None
         key = (definition.key, step, outcome)
         if self._signs.get(key):
-            body["document_signature"] = await self._sign(request_id, body)
-        try:
-            answer = await self.calls.act(self.workstation, request_id, self.signer, body)
-        except CallFailed as exc:
-            if exc.code != "signature_required" or "document_signature" in body:
-                raise
-            self._signs[key] = True
-            body["document_signature"] = await self._sign(request_id, body)
-            answer = await self.calls.act(self.workstation, request_id, self.signer, body)
+            answer = await self.staff.act(request_id, step, outcome, grounds=grounds, sign=True)
+        else:
+            try:
+                answer = await self.staff.act(
+                    request_id, step, outcome, grounds=grounds, sign=False
+                )
+            except ClientError as exc:
+                if exc.code != SIGNATURE_REQUIRED:
+                    raise
+                self._signs[key] = True
+                answer = await self.staff.act(request_id, step, outcome, grounds=grounds, sign=True)
         self.stats.actions += 1
         return answer
-
-    async def _sign(self, request_id: str, body: Mapping[str, Any]) -> str:
-        draft_body = {k: v for k, v in body.items() if k in ("outcome", "grounds")}
-        document = await self.calls.draft(self.workstation, request_id, self.signer, draft_body)
-        self.stats.signed += 1
-        return self.signer.sign(canonical_json(document))

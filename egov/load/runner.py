@@ -32,6 +32,7 @@ from typing import Any
 
 import psutil  # type: ignore[import-untyped]
 
+from egov.client import Applicant, ClientError, StaffPost, TopologyClient, appoint_provider_staff
 from egov.load.arrivals import Process, schedule
 from egov.load.bots import Intent, StaffBot
 from egov.load.mix import Mix
@@ -45,14 +46,12 @@ from egov.load.population import (
     staff_holder,
 )
 from egov.load.stats import Latency, latencies, rate
-from egov.load.topology import CallFailed, Calls, Topology, TopologyError
-from portal_svc.sdk import PortalClient
+from egov.load.topology import Topology, TopologyError, clock_offset
 from provider_svc.domain.roles import EXTERNAL_ROLES
 from provider_svc.domain.workstations import WORKSTATIONS
 from regulations import definitions_dir
 from shared.regulation.catalog import Catalog
 from shared.regulation.model import Definition, RoleKind, Route
-from shared.signing import Signer
 
 FINAL = frozenset({"completed", "refused"})
 TOTAL = "total"
@@ -338,9 +337,13 @@ class LoadRun:
                 "application: raise either"
             )
         setup_began = time.perf_counter()
-        async with Calls(self.topology) as calls:
-            health = await calls.healthy()
-            down = [name for name, ok in health.items() if not ok]
+        try:
+            client = self.topology.client()
+        except TopologyError as exc:
+            raise LoadError(str(exc)) from None
+        async with client as calls:
+            health = await calls.health()
+            down = [name for name, (status, _) in health.items() if status != 200]
             if down:
                 raise LoadError(f"not healthy: {', '.join(down)} ({self.topology.urls})")
             the_plan = plan(await self._catalog(calls), options.mix, self.catalog)
@@ -362,7 +365,7 @@ class LoadRun:
                 for i, offset in enumerate(offsets)
             ]
             service_offsets = {
-                name: await calls.clock_offset(name) for name in ("portal", "gateway", "provider")
+                name: await clock_offset(calls, name) for name in ("portal", "gateway", "provider")
             }
             setup_s = time.perf_counter() - setup_began
             processes = self._processes()
@@ -410,14 +413,12 @@ class LoadRun:
             setup_s=setup_s,
         )
 
-    async def _catalog(self, calls: Calls) -> dict[str, Any]:
+    async def _catalog(self, calls: TopologyClient) -> dict[str, Any]:
         try:
-            response = await calls.http("portal").get("/catalog", params={"channel": "portal"})
-        except Exception as exc:
-            raise LoadError(f"the portal's catalog: {exc!r}") from None
-        if response.status_code != 200:
-            raise LoadError(f"the portal's catalog: HTTP {response.status_code}")
-        return dict(response.json())
+            found = await calls.http("portal").call("GET", "/catalog", params={"channel": "portal"})
+        except ClientError as exc:
+            raise LoadError(f"the portal's catalog: {exc}") from None
+        return dict(found)
 
     async def _bounded(self, coroutines: Sequence[Any]) -> list[Any]:
         gate = asyncio.Semaphore(self.options.setup_concurrency)
@@ -429,31 +430,31 @@ class LoadRun:
         return list(await asyncio.gather(*(one(c) for c in coroutines)))
 
     async def _applicants(
-        self, calls: Calls, count: int
-    ) -> list[tuple[Person, Signer, PortalClient]]:
+        self, calls: TopologyClient, count: int
+    ) -> list[tuple[Person, Applicant]]:
         persons = people(self.rng, count)
         # One issuance at a time: registry_svc's CA retries a lost append only a few times, and
         # eight concurrent POST /ca/certificates exhaust them (HTTP 500, ConcurrencyConflict).
         issuing = asyncio.Lock()
 
-        async def one(person: Person) -> tuple[Person, Signer, PortalClient]:
+        async def one(person: Person) -> tuple[Person, Applicant]:
             try:
                 async with issuing:
-                    signer = await calls.issue(person_holder(person))
-                portal = calls.portal()
+                    key = await calls.issue(person_holder(person))
+                applicant = calls.applicant(key)
                 try:
-                    await calls.register_and_login(portal, signer, person.password)
-                except CallFailed as exc:
-                    if exc.code not in ("already_registered", "account_exists"):
+                    await applicant.register(person.password)
+                except ClientError as exc:
+                    if exc.status != 409:  # drawn in an earlier run: the password is the same
                         raise
-                    await portal.login(person.iin, person.password)
-            except CallFailed as exc:
+                await applicant.login(person.password)
+            except ClientError as exc:
                 raise LoadError(f"applicant {person.iin}: {exc}") from None
-            return person, signer, portal
+            return person, applicant
 
         return await self._bounded([one(p) for p in persons])
 
-    async def _bots(self, calls: Calls, the_plan: Plan) -> list[StaffBot]:
+    async def _bots(self, calls: TopologyClient, the_plan: Plan) -> list[StaffBot]:
         definitions = {d.key: d for d in self.catalog.definitions}
         bin_ = organisation_bin(self.rng)
         bots = []
@@ -461,15 +462,14 @@ class LoadRun:
             person = people(self.rng, 1)[0]
             roles = staff_roles(ws, self.catalog)
             try:
-                signer = await calls.issue(staff_holder(person, bin_, f"Akimat department ({ws})"))
-                await calls.appoint(ws, person.iin, person.name, roles)
-            except (CallFailed, TopologyError) as exc:
+                key = await calls.issue(staff_holder(person, bin_, f"Akimat department ({ws})"))
+                post = StaffPost(ws, person.iin, person.name, tuple(roles))
+                await appoint_provider_staff(self.topology.provider_store_url, [post])
+            except ClientError as exc:
                 raise LoadError(f"the bot of {ws}: {exc}") from None
             bots.append(
                 StaffBot(
-                    calls,
-                    ws,
-                    signer,
+                    calls.provider_staff(key, ws),
                     roles=frozenset(roles),
                     definitions=definitions,
                     intents=self.intents,
@@ -495,9 +495,9 @@ class LoadRun:
 
     async def _send_all(
         self,
-        calls: Calls,
+        calls: TopologyClient,
         the_plan: Plan,
-        applicants: Sequence[tuple[Person, Signer, PortalClient]],
+        applicants: Sequence[tuple[Person, Applicant]],
     ) -> None:
         for app in self.applications:
             delay = self._started + app.due - time.time()
@@ -517,23 +517,21 @@ class LoadRun:
 
     async def _journey(
         self,
-        calls: Calls,
+        calls: TopologyClient,
         the_plan: Plan,
         app: Application,
-        applicant: tuple[Person, Signer, PortalClient],
+        applicant: tuple[Person, Applicant],
     ) -> None:
-        person, signer, portal = applicant
+        person, portal = applicant
         definition = the_plan.definitions[app.service]
         app.marks["start"] = time.time()
         try:
-            request_id = await calls.submit(
-                portal,
-                signer,
+            request_id = await portal.submit(
                 app.service,
                 form_for(definition, person, app.number),
                 attachments_for(definition),
             )
-        except CallFailed as exc:
+        except ClientError as exc:
             app.error = f"submit:{exc.code}"
             self.errors[f"submit:{exc.service}:{exc.code}"] += 1
             return
@@ -544,8 +542,8 @@ class LoadRun:
         await app.finished_at_provider.wait()
         while True:
             try:
-                view = await calls.cabinet(portal, request_id)
-            except CallFailed as exc:
+                view = await portal.request(request_id)
+            except ClientError as exc:
                 self.errors[f"cabinet:{exc.code}"] += 1
                 await asyncio.sleep(self.options.cabinet_poll_s)
                 continue
@@ -559,7 +557,7 @@ class LoadRun:
 
     async def _collect(
         self,
-        calls: Calls,
+        calls: TopologyClient,
         the_plan: Plan,
         bots: Sequence[StaffBot],
         offsets: Mapping[str, float | None],
@@ -585,7 +583,7 @@ class LoadRun:
 
             try:
                 trace = await calls.trace(app.request_id)
-            except CallFailed as exc:
+            except ClientError as exc:
                 self.errors[f"collect:gateway:{exc.code}"] += 1
                 trace = []
             first = next((e for e in trace if e.get("recorded_at")), None)
@@ -596,8 +594,8 @@ class LoadRun:
             if bot is None:
                 return
             try:
-                view = await calls.show(bot.workstation, app.request_id, bot.signer)
-            except CallFailed as exc:
+                view = await bot.staff.request(app.request_id)
+            except ClientError as exc:
                 self.errors[f"collect:provider:{exc.code}"] += 1
                 return
             for event in view.get("history", []):
