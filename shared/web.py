@@ -2,8 +2,9 @@
 
 It gives each service the same operational surface (``/health``, ``/metrics``, OpenAPI docs at
 ``/docs``), the same request handling (correlation id in and out, one JSON log line and metrics
-per request) and the same error shape (``{"code", "message"}``), so that the services differ
-only in their own routes.
+per request), the same error shape (``{"code", "message"}``) and the same guards against hostile
+input (a body-size limit, refused before the body is read; no NUL in the URL), so that the
+services differ only in their own routes.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Protocol
 
@@ -19,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import correlation
@@ -30,6 +33,14 @@ Hook = Callable[[], Awaitable[None]]
 # Endpoints that orchestrators and Prometheus poll every few seconds: logged at DEBUG so that
 # they do not drown the request log at INFO.
 _QUIET_PATHS = frozenset({"/health", "/metrics"})
+
+# Largest request body a route accepts unless it declares its own (``max_body_size=`` on the
+# route, e.g. the portal's attachment upload). Every JSON body of the five services is far
+# smaller; a larger one is refused with 413 from its Content-Length, before it is read.
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+BODY_TOO_LARGE = "body_too_large"
+INVALID_CHARACTERS = "invalid_characters"
+_LIMIT_SCOPE_KEY = "egov.max_body_bytes"  # the limit of this request, named in the 413
 
 
 class Pingable(Protocol):
@@ -76,11 +87,16 @@ def create_service_app(
     startup: Sequence[Hook] = (),
     shutdown: Sequence[Hook] = (),
     health_timeout_s: float = 2.0,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> FastAPI:
     """A FastAPI app with the shared edge for service ``name`` (its system id, e.g. ``portal``),
     documented under ``title`` and ``description``. ``startup`` hooks run in order when the server
     starts; ``shutdown`` hooks run in reverse order when it stops (every one of them, even if
-    one fails), after in-flight requests have finished."""
+    one fails), after in-flight requests have finished. A request body larger than
+    ``max_body_bytes`` (or than its route's own ``max_body_size``) is answered 413
+    ``body_too_large`` without being read."""
+    if max_body_bytes < 1:
+        raise ValueError(f"max_body_bytes must be positive, got {max_body_bytes}")
     metrics = Metrics(name, version)
     log = get_logger("shared.web")
 
@@ -136,7 +152,12 @@ def create_service_app(
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     _install_error_handlers(app)
-    app.add_middleware(_EdgeMiddleware, service=name, metrics=metrics)
+    app.add_middleware(
+        _EdgeMiddleware,
+        service=name,
+        metrics=metrics,
+        limits=_BodyLimits(app.router, max_body_bytes),
+    )
     return app
 
 
@@ -145,10 +166,12 @@ def _install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, ServiceError)  # noqa: S101 - registered for this type only
         return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status)
 
-    async def http_error(_request: Request, exc: Exception) -> Response:
+    async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - registered for this type
         if exc.status_code in (204, 304):
             return Response(status_code=exc.status_code, headers=exc.headers)
+        if exc.status_code == 413:
+            return body_too_large(request.scope.get(_LIMIT_SCOPE_KEY))
         return JSONResponse(
             error_body(_status_code_name(exc.status_code), str(exc.detail)),
             status_code=exc.status_code,
@@ -172,15 +195,69 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error)
 
 
+def body_too_large(limit: int | None) -> JSONResponse:
+    """The 413 answer: the body was refused before it was read."""
+    at_most = f"at most {limit} bytes" if isinstance(limit, int) else "a smaller body"
+    return JSONResponse(
+        error_body(
+            BODY_TOO_LARGE, f"the request body is too large: this endpoint accepts {at_most}"
+        ),
+        status_code=413,
+    )
+
+
+class BodyTooLarge(StarletteHTTPException):
+    """Raised while the body is read, when it grows past the limit (a chunked body)."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413, detail="request body too large")
+
+
+@dataclass(frozen=True)
+class _BodyLimits:
+    """The body limit of a request: its route's ``max_body_size`` (FastAPI's per-route
+    setting) if it has one, else the app's default."""
+
+    router: Router
+    default: int
+
+    def of(self, scope: Scope) -> int:
+        for route in self.router.routes:
+            match, _ = route.matches(scope)
+            if match is Match.FULL:
+                own = getattr(route, "max_body_size", None)
+                return own if isinstance(own, int) else self.default
+        return self.default
+
+
+def _declared_length(scope: Scope) -> int | None:
+    value = Headers(scope=scope).get("content-length")
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _has_nul(scope: Scope) -> bool:
+    # PostgreSQL cannot store NUL in text, and no identifier of ours holds one: a NUL in the
+    # path or query is refused at the edge rather than deep in a query.
+    path = scope.get("path", "")
+    query = scope.get("query_string", b"")
+    return "\x00" in path or b"%00" in query or b"\x00" in query
+
+
 class _EdgeMiddleware:
     """Correlation id, request log line, metrics, and the last-resort 500 for anything the
     routes let escape. Plain ASGI (not BaseHTTPMiddleware) so the context variables it sets
     are the ones the route code sees."""
 
-    def __init__(self, app: ASGIApp, *, service: str, metrics: Metrics) -> None:
+    def __init__(
+        self, app: ASGIApp, *, service: str, metrics: Metrics, limits: _BodyLimits
+    ) -> None:
         self.app = app
         self.service = service
         self.metrics = metrics
+        self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -195,20 +272,51 @@ class _EdgeMiddleware:
         )
         status = 500
         started = False
+        replaced = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status, started
+            nonlocal status, started, replaced
+            if replaced:
+                return  # the body of the plain-text 413 replaced below
             if message["type"] == "http.response.start":
                 status = message["status"]
                 started = True
-                MutableHeaders(scope=message)[correlation.HEADER] = cid
+                headers = MutableHeaders(scope=message)
+                if status == 413 and not headers.get("content-type", "").startswith(
+                    "application/json"
+                ):
+                    # Starlette's limit answers in plain text when the route never read the
+                    # body; every error of ours is {"code", "message"}.
+                    replaced = True
+                    response = body_too_large(scope.get(_LIMIT_SCOPE_KEY))
+                    response.headers[correlation.HEADER] = cid
+                    await response(scope, _no_body, send)
+                    return
+                headers[correlation.HEADER] = cid
             await send(message)
 
         log = get_logger("shared.web")
         began = time.perf_counter()  # a duration: the monotonic counter, not the Clock
         with service_scope(self.service), correlation.correlation_scope(cid):
             try:
-                await self.app(scope, receive, send_with_id)
+                limit = self.limits.of(scope)
+                scope[_LIMIT_SCOPE_KEY] = limit
+                refused = _refuse_early(scope, limit)
+                if refused is not None:
+                    await refused(scope, receive, send_with_id)
+                    return
+                received = 0
+
+                async def receive_limited() -> Message:
+                    nonlocal received
+                    message = await receive()
+                    if message["type"] == "http.request":
+                        received += len(message.get("body", b""))
+                        if received > limit:
+                            raise BodyTooLarge
+                    return message
+
+                await self.app(scope, receive_limited, send_with_id)
             except Exception:
                 log.exception("http.unhandled_error", method=scope["method"], path=scope["path"])
                 if started:
@@ -223,6 +331,7 @@ class _EdgeMiddleware:
                 )
                 await response(scope, receive, send_with_id)
             finally:
+                scope.pop(_LIMIT_SCOPE_KEY, None)
                 elapsed = time.perf_counter() - began
                 route = getattr(scope.get("route"), "path", None) or UNMATCHED_ROUTE
                 self.metrics.observe_request(route, scope["method"], status, elapsed)
@@ -235,3 +344,20 @@ class _EdgeMiddleware:
                     status=status,
                     duration_ms=round(elapsed * 1000, 2),
                 )
+
+
+def _refuse_early(scope: Scope, limit: int) -> JSONResponse | None:
+    """The answer to a request refused before routing: a NUL in its URL, or a declared body
+    over its route's limit (the body is never read)."""
+    if _has_nul(scope):
+        return JSONResponse(
+            error_body(INVALID_CHARACTERS, "the URL holds a NUL character"), status_code=400
+        )
+    declared = _declared_length(scope)
+    if declared is not None and declared > limit:
+        return body_too_large(limit)
+    return None
+
+
+async def _no_body() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}

@@ -250,7 +250,13 @@ def build_router(
         )
         return document.as_json()
 
-    @router.put("/requests/{request_id}/documents/{code}")
+    # An attachment is the one body larger than the edge's default limit (shared.web). Up to
+    # twice the attachment limit the handler answers (attachment_too_large, in the applicant's
+    # language, judged on the declared length without reading); beyond, the edge refuses
+    # (body_too_large), which also bounds a body sent without a length.
+    attachment_limit = 2 * service.limits.max_attachment_bytes
+
+    @router.put("/requests/{request_id}/documents/{code}", max_body_size=attachment_limit)
     async def attach(
         request: Request, request_id: str, code: str, name: Annotated[str, Query()], who: Account
     ) -> dict[str, Any]:
@@ -418,7 +424,7 @@ def build_router(
         )
         return {"request_id": request_id, "form": dict(filled.form)}
 
-    @router.put("/psc/requests/{request_id}/documents/{code}")
+    @router.put("/psc/requests/{request_id}/documents/{code}", max_body_size=attachment_limit)
     async def desk_attach(
         request: Request, request_id: str, code: str, name: Annotated[str, Query()], op: Operator
     ) -> dict[str, Any]:
