@@ -24,8 +24,10 @@ from pydantic import Field, field_validator
 from egov.provisioning import (
     Provisioned,
     ProvisioningError,
+    address,
     embedded_rules,
     provision,
+    registry_public_url,
     system_ids,
 )
 from egov.threaded_server import ThreadedServer
@@ -55,13 +57,15 @@ _REAL_DATE_WORDS = frozenset({"", "today", "real"})
 
 
 class EmbeddedSettings(RuntimeSettings):
-    """Settings of ``egov run`` only (the services started on their own have their own)."""
+    """Settings of the topology commands (``egov run``, ``egov provision``, ``egov up``); the
+    services started on their own have their own."""
 
     simulated_date: date | None = Field(
         DEFAULT_SIMULATED_DATE,
-        description="the day the embedded portal and provider workstations take as today "
-        "(running at real speed from 09:00 Almaty); the seeds' regulations were all repealed "
-        "by 2020, so on the real date the catalog is empty; 'today' = the real date",
+        description="the day portal, E-licensing and the provider workstations take as today "
+        "in egov run, egov provision and egov up (running at real speed from 09:00 Almaty); "
+        "the seeds' regulations were all repealed by 2020, so on the real date the catalog is "
+        "empty; 'today' = the real date",
     )
 
     @field_validator("simulated_date", mode="before")
@@ -106,13 +110,6 @@ def _of(loaded: Mapping[type[ServiceSettings], ServiceSettings], cls: type[S]) -
     return settings
 
 
-def _address(settings: ServiceSettings) -> str:
-    # Where the other services reach this one: a wildcard bind is reached on loopback.
-    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(settings.host, settings.host)  # noqa: S104
-    host = f"[{host}]" if ":" in host else host
-    return f"http://{host}:{settings.port}"
-
-
 def _with_defaults(settings: ServiceSettings, defaults: Mapping[str, Any]) -> ServiceSettings:
     """``settings`` with ``defaults`` for every field the environment did not set: what an
     operator sets explicitly (their own key file, another gateway) wins."""
@@ -134,7 +131,7 @@ def configure(
     simulated_date: date | None,
 ) -> dict[type[ServiceSettings], ServiceSettings]:
     """Each service's settings completed with the provisioned keys and this run's addresses."""
-    gateway_url = _address(loaded[GatewaySettings])
+    gateway_url = address(loaded[GatewaySettings])
     anchors = keys.trust_anchors
     portal_keys, provider_keys = keys.group("portal"), keys.group("provider")
     gateway_keys, elicense_keys = keys.group("gateway"), keys.group("elicense")
@@ -146,7 +143,7 @@ def configure(
             "key_password": portal_keys.password,
             "psc_key_dir": portal_keys.directory,
             "gateway_url": gateway_url,
-            "public_url": _address(loaded[PortalSettings]),
+            "public_url": address(loaded[PortalSettings]),
             "attachments_dir": data_dir / "portal" / "attachments",
             "simulated_date": simulated_date,
         },
@@ -187,15 +184,14 @@ async def _provision(
     a :class:`StartupFailed` naming the file, before any server starts."""
     registry = loaded[RegistrySettings]
     source_rules = _of(loaded, GatewaySettings).resolved_rules_file()
-    addresses = {"registry": _address(registry), "elicense": _address(loaded[ElicenseSettings])}
+    addresses = {"registry": address(registry), "elicense": address(loaded[ElicenseSettings])}
     try:
         rules = parse_rules(source_rules.read_text(encoding="utf-8"), source=str(source_rules))
         rules_file = embedded_rules(source_rules, data_dir / "gateway" / "rules.yaml", addresses)
         keys = await provision(
             data_dir,
             registry_store_url=registry.resolved_event_store_url(),
-            # As registry_svc names itself in the certificates it issues (its OCSP and CRL).
-            registry_url=f"http://{registry.host}:{registry.port}",
+            registry_url=registry_public_url(registry),
             systems=system_ids(rules),
             clock=clock,
         )
