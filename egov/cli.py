@@ -37,6 +37,9 @@ def build_cli() -> typer.Typer:
         sign,
         subscribe,
     )
+    from egov.commands import provision as _provision
+    from egov.commands import serve as _serve
+    from egov.commands import up as _up
 
     cli.add_typer(diagram.build(), name="diagram")
     cli.add_typer(pki.build(), name="pki")
@@ -51,6 +54,9 @@ def build_cli() -> typer.Typer:
     # One replay for every service; each provides its rebuild in <service>_svc/replay.py.
     cli.command("replay")(replay.replay)
     cli.add_typer(eventlog.build(), name="eventlog")
+    cli.command("serve")(_serve.serve_command)
+    cli.command("provision")(_provision.provision_command)
+    cli.command("up")(_up.up_command)
     cli.command("subscribe")(subscribe.subscribe)
     # Another area's commands: its module under egov/commands/ and one line here.
     return cli
