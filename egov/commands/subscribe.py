@@ -114,19 +114,28 @@ async def watch(
         queue = await channel.declare_queue(exclusive=True, auto_delete=True)
         await queue.bind(topic, binding)
 
-        async def handle(message: AbstractIncomingMessage) -> None:
-            async with message.process():
-                # Verification may ask an OCSP responder: off the event loop.
-                checked = await asyncio.to_thread(
-                    check, message.body, message.routing_key or "", verifier
-                )
-                emit(checked)
+        async def consume() -> None:
+            # One at a time, in arrival order: the printout follows the exchange's order.
+            async with queue.iterator() as messages:
+                async for message in messages:
+                    async with message.process():
+                        # Verification may ask an OCSP responder: off the event loop.
+                        emit(await asyncio.to_thread(check, message.body, _key(message), verifier))
 
-        await queue.consume(handle)
+        consumer = asyncio.create_task(consume())
+        stopped = asyncio.create_task(stop.wait())
         on_ready()
-        await stop.wait()
+        await asyncio.wait({consumer, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (consumer, stopped):
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await consumer  # re-raises what ended the consumer, if it ended by itself
     finally:
         await connection.close()
+
+
+def _key(message: AbstractIncomingMessage) -> str:
+    return message.routing_key or ""
 
 
 def subscribe(
