@@ -40,6 +40,7 @@ def build_cli() -> typer.Typer:
     from egov.commands import provision as _provision
     from egov.commands import serve as _serve
     from egov.commands import up as _up
+    from egov.commands.load import load as _load
 
     cli.add_typer(diagram.build(), name="diagram")
     cli.add_typer(pki.build(), name="pki")
@@ -58,6 +59,7 @@ def build_cli() -> typer.Typer:
     cli.command("provision")(_provision.provision_command)
     cli.command("up")(_up.up_command)
     cli.command("subscribe")(subscribe.subscribe)
+    cli.command("load")(_load)
     # Another area's commands: its module under egov/commands/ and one line here.
     return cli
 
