@@ -23,15 +23,28 @@ class ArrivalError(ValueError):
     """A rate or duration that cannot make a schedule."""
 
 
+def parse_process(text: str) -> Process:
+    try:
+        return Process(text)
+    except ValueError:
+        known = " or ".join(p.value for p in Process)
+        raise ArrivalError(f"--arrivals must be {known}, got {text!r}") from None
+
+
+def check(rate: float, duration: float) -> None:
+    """A rate and a duration that can make a schedule, else :class:`ArrivalError`."""
+    if not math.isfinite(rate) or rate <= 0:
+        raise ArrivalError(f"--rate must be a positive number of applications per second: {rate}")
+    if not math.isfinite(duration) or duration <= 0:
+        raise ArrivalError(f"--duration must be a positive number of seconds: {duration}")
+
+
 def schedule(
     rate: float, duration: float, *, rng: random.Random, process: Process = Process.POISSON
 ) -> list[float]:
     """Offsets in seconds from the start, ascending, all in ``[0, duration)``: about
     ``rate * duration`` of them (exactly that many, rounded down, for ``uniform``)."""
-    if not math.isfinite(rate) or rate <= 0:
-        raise ArrivalError(f"--rate must be a positive number of applications per second: {rate}")
-    if not math.isfinite(duration) or duration <= 0:
-        raise ArrivalError(f"--duration must be a positive number of seconds: {duration}")
+    check(rate, duration)
     if process is Process.UNIFORM:
         count = math.floor(rate * duration + 1e-9)
         return [i / rate for i in range(count)]

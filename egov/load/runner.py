@@ -33,7 +33,7 @@ from typing import Any
 import psutil  # type: ignore[import-untyped]
 
 from egov.client import Applicant, ClientError, StaffPost, TopologyClient, appoint_provider_staff
-from egov.load.arrivals import Process, schedule
+from egov.load.arrivals import ArrivalError, Process, check, schedule
 from egov.load.bots import Intent, StaffBot
 from egov.load.mix import Mix
 from egov.load.population import (
@@ -77,6 +77,15 @@ class LoadOptions:
     bot_poll_s: float = 0.05
     cabinet_poll_s: float = 0.05
     setup_concurrency: int = 8
+
+    def __post_init__(self) -> None:
+        check(self.rate, self.duration)
+        if not math.isfinite(self.drain_s) or self.drain_s < 0:
+            raise ArrivalError(f"--drain must be zero or more seconds: {self.drain_s}")
+        if self.population is not None and self.population < 1:
+            raise ArrivalError(f"--population must be at least 1: {self.population}")
+        if not 0.0 <= self.refuse_share <= 1.0:
+            raise ArrivalError(f"--refuse must be between 0 and 1: {self.refuse_share}")
 
 
 @dataclass

@@ -15,6 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+import psutil  # type: ignore[import-untyped]
 
 from egov.client import ClientError, TopologyClient, TopologyUrls, admin_signer
 from egov.client.keys import KeyMaterialError
@@ -41,8 +44,9 @@ class Topology:
             raise TopologyError(f"{source}: no service URLs (an 'urls' object) in the manifest")
         if not data.get("data_dir"):
             raise TopologyError(f"{source}: no 'data_dir' in the manifest")
-        stores = data.get("event_store_urls") or data.get("store_urls") or {}
-        store = stores.get("provider") if isinstance(stores, Mapping) else None
+        services = data.get("services") or {}
+        provider = services.get("provider") if isinstance(services, Mapping) else None
+        store = provider.get("event_store_url") if isinstance(provider, Mapping) else None
         if not store:
             raise TopologyError(f"{source}: no provider event store URL in the manifest")
         pids = {str(k): int(v) for k, v in (data.get("pids") or {}).items() if v}
@@ -83,3 +87,25 @@ async def clock_offset(client: TopologyClient, service: str) -> float | None:
         return None
     after = time.time()
     return now.timestamp() - (before + after) / 2
+
+
+def listening_pids(urls: TopologyUrls) -> dict[str, int]:
+    """The processes listening on this machine at the services' ports (for a topology given
+    by URL: ``egov run`` is one process for all five, ``egov up`` one each); empty when the
+    services are elsewhere or the system does not tell."""
+    wanted: dict[int, str] = {}
+    for service, url in urls.as_dict().items():
+        parsed = urlsplit(url)
+        if parsed.hostname in ("127.0.0.1", "localhost", "::1") and parsed.port:
+            wanted[parsed.port] = service
+    if not wanted:
+        return {}
+    try:
+        connections = psutil.net_connections(kind="tcp")
+    except (psutil.Error, OSError):
+        return {}
+    return {
+        wanted[c.laddr.port]: c.pid
+        for c in connections
+        if c.status == psutil.CONN_LISTEN and c.pid and c.laddr and c.laddr.port in wanted
+    }
