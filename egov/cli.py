@@ -34,6 +34,7 @@ def build_cli() -> typer.Typer:
         provider,
         registry,
         replay,
+        scenario,
         sign,
         subscribe,
     )
@@ -60,6 +61,7 @@ def build_cli() -> typer.Typer:
     cli.command("up")(_up.up_command)
     cli.command("subscribe")(subscribe.subscribe)
     cli.command("load")(_load)
+    cli.add_typer(scenario.build(), name="scenario")
     # Another area's commands: its module under egov/commands/ and one line here.
     return cli
 
