@@ -1,11 +1,173 @@
-"""``egov up``: the five services as separate processes (see egov.stack)."""
+"""``egov up``: the five services as separate processes on a real PostgreSQL and RabbitMQ (the
+compose topology without Docker; see egov.stack and docs/stack.md).
+
+It provisions the data directory (``egov provision``), starts one ``egov serve`` process per
+service, waits until all are healthy, prints their addresses and writes
+``<data dir>/stack.json`` (other tools find the running stack there). A service that dies is
+started again, as a compose restart policy would (its new pid goes to stack.json). Ctrl-C or
+SIGTERM stops them all cleanly and removes stack.json.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
+import re
+import signal
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
 
+from shared.config import SettingsError, load_settings
 
-def up_command() -> None:
-    """Start every service as its own process against PostgreSQL and RabbitMQ (in progress)."""
-    typer.echo("egov up: not yet available", err=True)
-    raise typer.Exit(1)
+if TYPE_CHECKING:  # egov.stack imports the provisioning code: only when egov up runs
+    from egov.stack import Stack, StackOptions
+
+# Variables egov up decides for each service itself; every other EGOV_* variable of its
+# environment (log level, timeouts, Argon2 costs...) is passed on to every service.
+_MANAGED = re.compile(
+    r"^EGOV_(PG_DSN|AMQP_URL|DATA_DIR|SIMULATED_DATE|BUS_NAMESPACE|SIMULATION_CONTROL|HOST"
+    r"|(PORTAL|GATEWAY|ELICENSE|REGISTRY|PROVIDER)_(PORT|EVENT_STORE_URL))$"
+)
+_MONITOR_S = 0.5
+
+
+def up_command(
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir", help="keys, env files, logs, stack.json (default EGOV_DATA_DIR)"
+        ),
+    ] = None,
+    simulated_date: Annotated[
+        str | None,
+        typer.Option(
+            "--simulated-date",
+            help="the business day (YYYY-MM-DD, or 'today'; default EGOV_SIMULATED_DATE)",
+        ),
+    ] = None,
+    namespace: Annotated[
+        str,
+        typer.Option(
+            "--namespace",
+            help="prefix of this stack's PostgreSQL schemas (<ns>_<service>) and RabbitMQ "
+            "names (<ns>.), so stacks share the servers; default none",
+        ),
+    ] = "",
+) -> None:
+    """Start every service as its own process on PostgreSQL (EGOV_PG_DSN) and RabbitMQ
+    (EGOV_AMQP_URL), wait until all are healthy; Ctrl-C/SIGTERM stops them."""
+    from egov.embedded import EmbeddedSettings, services
+    from egov.stack import StackError, StackOptions
+
+    overrides: dict[str, object] = {}
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    if simulated_date is not None:
+        overrides["simulated_date"] = simulated_date
+    try:
+        common = load_settings(EmbeddedSettings, **overrides)
+        ports = {e.settings.service: load_settings(e.settings).port for e in services()}
+    except SettingsError as exc:
+        typer.echo(f"egov up: {exc}", err=True)
+        raise typer.Exit(2) from None
+    pg_dsn, amqp_url = common.pg_dsn, common.amqp_url
+    if not pg_dsn or not amqp_url:
+        missing = [n for n, v in (("EGOV_PG_DSN", pg_dsn), ("EGOV_AMQP_URL", amqp_url)) if not v]
+        typer.echo(
+            f"egov up: set {' and '.join(missing)}: egov up runs every service on a real "
+            "PostgreSQL and RabbitMQ (egov run needs neither)",
+            err=True,
+        )
+        raise typer.Exit(2)
+    extra = {k: v for k, v in os.environ.items() if k.startswith("EGOV_") and not _MANAGED.match(k)}
+    try:
+        options = StackOptions(
+            data_dir=common.data_dir,
+            pg_dsn=pg_dsn,
+            amqp_url=amqp_url,
+            namespace=namespace,
+            simulated_date=common.simulated_date,
+            ports=ports,
+            env=extra,
+            host=common.host,
+        )
+    except ValueError as exc:
+        typer.echo(f"egov up: {exc}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        code = asyncio.run(_up(options, common.simulated_date))
+    except StackError as exc:
+        typer.echo(f"egov up: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if code != 0:
+        raise typer.Exit(code)
+    typer.echo("egov up: stopped")
+
+
+async def _up(options: StackOptions, simulated_date: date | None) -> int:
+    from egov.stack import MANIFEST, SERVICES, Stack, write_manifest
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    stack = Stack(options)
+    manifest = options.data_dir / MANIFEST
+    try:
+        starting = asyncio.create_task(stack.start())
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if not starting.done():  # a signal during the start: stop what has started
+            starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await starting
+            await stack.stop()
+            return 0
+        stopping.cancel()
+        starting.result()  # raises StackError when a service failed to start
+        write_manifest(stack)
+        width = max(len(s) for s in SERVICES)
+        for service in SERVICES:
+            url = stack.urls[service]
+            typer.echo(f"{service:<{width}}  {url}/health  {url}/docs")
+        day = simulated_date.isoformat() if simulated_date else "the real date"
+        typer.echo(f"simulated day: {day}; manifest: {manifest}")
+        typer.echo("all services are up; Ctrl-C stops them")
+        await _supervise(stack, stop, lambda: write_manifest(stack))
+        statuses = await stack.stop()
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+        manifest.unlink(missing_ok=True)
+    failed = {s: c for s, c in statuses.items() if c not in (0, None)}
+    if failed:
+        typer.echo(f"egov up: not every service stopped cleanly: {failed}", err=True)
+        return 1
+    return 0
+
+
+async def _supervise(stack: Stack, stop: asyncio.Event, on_change: Callable[[], object]) -> None:
+    """Until ``stop``: start again a service that died (a crash, ``kill -9``)."""
+    from egov.stack import SERVICES, StackError
+
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), _MONITOR_S)
+        if stop.is_set():
+            return
+        for service in SERVICES:
+            if stack.pid(service) is not None or stop.is_set():
+                continue
+            typer.echo(f"egov up: {service} exited; starting it again", err=True)
+            try:
+                await stack.start_service(service)
+            except StackError as exc:
+                typer.echo(f"egov up: {service} did not come back: {exc}", err=True)
+                continue
+            on_change()
+            typer.echo(f"egov up: {service} is back (pid {stack.pid(service)})", err=True)
