@@ -7,6 +7,7 @@ the very next OCSP answer. Writes use the stream version for optimistic concurre
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -78,6 +79,10 @@ class CaService:
         self._algorithm = algorithm
         self._keys: CaKeys | None = None
         self.state = CaState()
+        # Concurrent issuances in this process would race for the same stream version and,
+        # after three lost races, fail with a 500; they queue here instead (the version check
+        # still guards against other processes).
+        self._write_lock = asyncio.Lock()
 
     @property
     def keys(self) -> CaKeys:
@@ -169,6 +174,12 @@ class CaService:
     async def _record(self, decide: Callable[[], tuple[str, Mapping[str, str | None]]]) -> None:
         """Append the event ``decide`` makes from the current state, at the state's version;
         if another writer got there first, catch up and decide again (it may now refuse)."""
+        async with self._write_lock:
+            await self._record_locked(decide)
+
+    async def _record_locked(
+        self, decide: Callable[[], tuple[str, Mapping[str, str | None]]]
+    ) -> None:
         for attempt in range(_WRITE_ATTEMPTS):
             await self.refresh()
             event_type, data = decide()
