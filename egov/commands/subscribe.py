@@ -172,7 +172,9 @@ def subscribe(
             err=True,
         )
         raise typer.Exit(2)
-    anchors = trust_anchors or settings.data_dir / "keys" / "trust-anchors.pem"
+    from egov.provisioning import KEYS_DIR, TRUST_ANCHORS
+
+    anchors = trust_anchors or settings.data_dir / KEYS_DIR / TRUST_ANCHORS
     try:
         roots = anchors.read_bytes()
     except OSError as exc:
