@@ -1,0 +1,257 @@
+"""Where scenarios run (``--target``):
+
+* ``embedded``: ``egov run``'s topology started in this process for the run (SQLite, the
+  in-memory bus, a data directory of its own);
+* ``up``: ``egov up``'s topology (every service its own process) started for the run on
+  ``EGOV_PG_DSN`` / ``EGOV_AMQP_URL`` in a namespace of its own, dropped afterwards;
+* a URL (``http://host`` or ``host``): a running topology on the default ports, its data
+  directory (keys, the provider's log) given by ``--data-dir`` (default ``EGOV_DATA_DIR``);
+* a ``stack.json``: a running ``egov up``, found through its manifest.
+
+A topology started for the run gets the run's staff before its services start (E-licensing
+reads its directory once); a running one gets the provider's staff appointed in its log, and
+must already know E-licensing's staff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from egov.client import StaffPost, TopologyUrls, appoint_provider_staff, write_elicense_directory
+from egov.client.topology import SERVICES, ManifestError, read_manifest
+from egov.scenario.runner import ServiceControl
+from shared.runtime import Listener
+
+# Registering applicants hashes their passwords with Argon2id; at the portal's production cost
+# (64 MiB each) a catalogue run spends its time and memory there. A topology started for a run
+# uses a cheap cost unless the environment sets one.
+CHEAP_ARGON2 = {"EGOV_PORTAL_ARGON2_MEMORY_KIB": "1024", "EGOV_PORTAL_ARGON2_TIME_COST": "1"}
+DEFAULT_DATE = date(2019, 11, 4)
+
+
+class TargetError(RuntimeError):
+    """A target that cannot be opened: the message says what is missing."""
+
+
+@dataclass
+class Target:
+    name: str
+    urls: TopologyUrls
+    data_dir: Path
+    control: ServiceControl | None
+    appoint: Callable[[list[StaffPost]], Awaitable[None]] | None
+    knows_elicense_staff: bool  # False: its E-licensing directory was not written by this run
+
+
+def _free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+@contextlib.contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    """``values`` in ``os.environ`` for the block (the embedded services read their settings
+    from it at start-up), the previous values back afterwards."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _appointer(store_url: str) -> Callable[[list[StaffPost]], Awaitable[None]]:
+    async def appoint(posts: list[StaffPost]) -> None:
+        await appoint_provider_staff(store_url, posts)
+
+    return appoint
+
+
+def _directory_file(data_dir: Path, posts: Sequence[StaffPost]) -> Path:
+    """E-licensing's directory with the run's staff, in the run's data directory."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return write_elicense_directory(data_dir / "scenario-elicense-directory.yaml", posts)
+
+
+def _cheap_argon2() -> dict[str, str]:
+    return {k: v for k, v in CHEAP_ARGON2.items() if k not in os.environ}
+
+
+class EmbeddedControl:
+    """Stop and start services of the embedded topology through the hook ``run_embedded``
+    offers (see :class:`egov.embedded.EmbeddedControl`), when it has one."""
+
+    def __init__(self, hook: ServiceControl) -> None:
+        self._hook = hook
+
+    async def stop_service(self, service: str) -> None:
+        await self._hook.stop_service(service)
+
+    async def start_service(self, service: str) -> None:
+        await self._hook.start_service(service)
+
+
+@asynccontextmanager
+async def embedded_target(
+    data_dir: Path,
+    *,
+    simulated_date: date,
+    provider_posts: Sequence[StaffPost],
+    elicense_posts: Sequence[StaffPost],
+    timeout_s: float = 60.0,
+) -> AsyncIterator[Target]:
+    from egov import embedded
+    from provider_svc.settings import ProviderSettings
+    from shared.clock import SystemClock
+    from shared.config import RuntimeSettings, load_settings
+
+    directory = _directory_file(data_dir, elicense_posts)
+    ports = dict(zip(SERVICES, _free_ports(len(SERVICES)), strict=True))
+    env = {
+        "EGOV_DATA_DIR": str(data_dir),
+        "EGOV_ELICENSE_DIRECTORY_FILE": str(directory),
+        **{f"EGOV_{s.upper()}_PORT": str(p) for s, p in ports.items()},
+        **_cheap_argon2(),
+    }
+    ready = asyncio.Event()
+    stop = asyncio.Event()
+    urls: dict[str, str] = {}
+    hook_class = getattr(embedded, "EmbeddedControl", None)
+    hook = hook_class() if hook_class is not None else None
+
+    def on_ready(listeners: Sequence[Listener]) -> None:
+        urls.update({x.name: x.url for x in listeners})
+        ready.set()
+
+    with _environment(env):
+        provider_log = load_settings(ProviderSettings).resolved_event_store_url()
+        await appoint_provider_staff(provider_log, provider_posts)
+        kwargs = {"control": hook} if hook is not None else {}
+        task = asyncio.create_task(
+            embedded.run_embedded(
+                RuntimeSettings(data_dir=data_dir, shutdown_timeout_s=5),
+                clock=SystemClock(),
+                on_ready=on_ready,
+                stop=stop,
+                embedded=embedded.EmbeddedSettings(simulated_date=simulated_date),
+                **kwargs,
+            )
+        )
+        waiter = asyncio.create_task(ready.wait())
+        done, _ = await asyncio.wait(
+            {task, waiter}, timeout=timeout_s, return_when="FIRST_COMPLETED"
+        )
+    if waiter not in done:
+        waiter.cancel()
+        stop.set()
+        if task in done:
+            task.result()  # raises what stopped the start-up
+        await asyncio.wait_for(task, timeout_s)
+        raise TargetError(f"the embedded topology did not start within {timeout_s:g} s")
+    try:
+        yield Target(
+            "embedded",
+            TopologyUrls.from_mapping(urls),
+            data_dir,
+            EmbeddedControl(hook) if hook is not None else None,
+            _appointer(provider_log),
+            knows_elicense_staff=True,
+        )
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout_s)
+
+
+class _StackControl:
+    def __init__(self, stack: object) -> None:
+        self._stack = stack
+
+    async def stop_service(self, service: str) -> None:
+        await self._stack.stop_service(service)  # type: ignore[attr-defined]
+
+    async def start_service(self, service: str) -> None:
+        await self._stack.start_service(service)  # type: ignore[attr-defined]
+
+
+@asynccontextmanager
+async def up_target(
+    data_dir: Path,
+    *,
+    pg_dsn: str,
+    amqp_url: str,
+    namespace: str,
+    simulated_date: date,
+    provider_posts: Sequence[StaffPost],
+    elicense_posts: Sequence[StaffPost],
+    timeout_s: float = 90.0,
+) -> AsyncIterator[Target]:
+    from egov.stack import StackOptions, running_stack
+
+    directory = _directory_file(data_dir, elicense_posts)
+    options = StackOptions(
+        data_dir,
+        pg_dsn=pg_dsn,
+        amqp_url=amqp_url,
+        namespace=namespace,
+        simulated_date=simulated_date,
+        env={"EGOV_ELICENSE_DIRECTORY_FILE": str(directory.resolve()), **_cheap_argon2()},
+    )
+    async with running_stack(options, timeout_s=timeout_s, drop=True) as stack:
+        provider_log = stack.event_store_url("provider")
+        await appoint_provider_staff(provider_log, provider_posts)
+        yield Target(
+            "up",
+            TopologyUrls.from_mapping(stack.urls),
+            data_dir,
+            _StackControl(stack),
+            _appointer(provider_log),
+            knows_elicense_staff=True,
+        )
+
+
+def attached_target(spec: str, data_dir: Path | None) -> Target:
+    """A running topology: a ``stack.json`` manifest, or a URL/host with the default ports."""
+    if spec.endswith(".json"):
+        path = Path(spec)
+        manifest = read_manifest(path)
+        urls = TopologyUrls.from_mapping(manifest.get("urls") or {}, source=str(path))
+        found = data_dir or (Path(manifest["data_dir"]) if manifest.get("data_dir") else None)
+        if found is None:
+            raise ManifestError(f"{path}: no data_dir; give --data-dir")
+        services = manifest.get("services") or {}
+        provider_log = (services.get("provider") or {}).get("event_store_url")
+        return Target(
+            str(path),
+            urls,
+            found,
+            None,
+            _appointer(str(provider_log)) if provider_log else None,
+            knows_elicense_staff=False,
+        )
+    from provider_svc.settings import ProviderSettings
+    from shared.config import load_settings
+
+    host = spec.removeprefix("http://").removeprefix("https://").split("/")[0].split(":")[0]
+    if not host:
+        raise TargetError(f"--target {spec!r}: embedded, up, a URL or a stack.json")
+    found = data_dir or Path(os.environ.get("EGOV_DATA_DIR", "var"))
+    provider_log = load_settings(ProviderSettings, data_dir=found).resolved_event_store_url()
+    return Target(spec, TopologyUrls.defaults(host), found, None, _appointer(provider_log), False)
