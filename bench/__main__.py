@@ -197,7 +197,9 @@ def main(argv: list[str] | None = None) -> int:
             console.print(f"[yellow]skipped[/] {name}: {entry['reason']}")
             runs.append(entry)
             continue
-        console.rule(f"{name}: {benchmark.title}")
+        # The machine may be shared: what else ran is part of the figure's context.
+        load_average = [round(x, 2) for x in os.getloadavg()]
+        console.rule(f"{name}: {benchmark.title} (load average {load_average[0]})")
         began = time.perf_counter()
         config = BenchConfig(pg_dsn, amqp_url, size, workdir / name)
         try:
@@ -210,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
             "status": status,
             "reason": reason,
             "seconds": seconds,
+            "load_average_at_start": load_average,
             "results": [
                 row.to_json() | {"ratios": found_ratios.get(i, {})} for i, row in enumerate(rows)
             ],
@@ -230,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         "size": size.value,
         "command": "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:]),
         "machine": machine,
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         "benchmarks": runs,
     }
     path = save(args.out, report)
