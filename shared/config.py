@@ -107,6 +107,13 @@ class RuntimeSettings(BaseSettings):
         "serve GET/PUT /simulation/clock (read and move the simulated time forward); egov run "
         "and egov up turn it on; off = the route does not exist",
     )
+    simulation_clock_file: Path | None = _shared(
+        None,
+        "SIMULATION_CLOCK_FILE",
+        "file where the services of one topology record their simulated time (its start and "
+        "every move), so that separate processes, and one restarted after a crash, agree on it; "
+        "egov up sets <EGOV_DATA_DIR>/simclock.json; unset = each process's clock is its own",
+    )
 
     @model_validator(mode="after")
     def _refuse_default_credentials(self) -> RuntimeSettings:
