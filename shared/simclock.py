@@ -19,9 +19,12 @@ from __future__ import annotations
 import asyncio
 import inspect
 import itertools
+import json
+import os
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
@@ -72,7 +75,9 @@ class SimulationClock:
     their events are recorded) and reschedules the others.
     """
 
-    def __init__(self, inner: Clock, start: datetime | None = None) -> None:
+    def __init__(
+        self, inner: Clock, start: datetime | None = None, *, state_file: Path | None = None
+    ) -> None:
         self._inner = inner
         self._offset = as_utc(start, "start") - inner.now() if start is not None else timedelta(0)
         self._simulated = start is not None
@@ -83,11 +88,35 @@ class SimulationClock:
         self._seq = itertools.count()
         self._lock = asyncio.Lock()
         self._log = get_logger("shared.simclock")
+        self._state_file = state_file
+        if state_file is not None:
+            self._share(state_file)
 
     @classmethod
-    def starting_on(cls, inner: Clock, day: date | None) -> SimulationClock:
-        """A clock whose "now" is ``day`` at 09:00 Almaty (``None``: the real time)."""
-        return cls(inner, morning_of(day) if day is not None else None)
+    def starting_on(
+        cls, inner: Clock, day: date | None, *, state_file: Path | None = None
+    ) -> SimulationClock:
+        """A clock whose "now" is ``day`` at 09:00 Almaty (``None``: the real time); with a
+        ``state_file``, the time recorded there instead, when there is one."""
+        return cls(inner, morning_of(day) if day is not None else None, state_file=state_file)
+
+    def _share(self, path: Path) -> None:
+        """Take the time from ``path`` (another process of the topology, or an earlier start
+        of this service, started or moved it), or record this clock's there first.
+
+        The services of ``egov up`` are separate processes, each with its own clock: without
+        one record of "simulated instant S was real instant R", a service started later (or
+        restarted after a crash) would begin its day again and disagree with the others,
+        stamping its events before theirs."""
+        state = _read_state(path)
+        if state is None:
+            state = _State(real=self._inner.now(), simulated=self.now(), moved=self._simulated)
+            if not _create_state(path, state):  # another process was first: use its record
+                state = _read_state(path)
+        if state is not None:
+            self._offset = state.simulated - state.real
+            self._floor = state.simulated
+            self._simulated = state.moved
 
     @property
     def simulated(self) -> bool:
@@ -140,6 +169,9 @@ class SimulationClock:
                 self._offset += target - now
                 self._simulated = True
                 self._floor = target
+                if self._state_file is not None:
+                    state = _State(real=target - self._offset, simulated=target, moved=True)
+                    await asyncio.to_thread(_write_state, self._state_file, state)
                 self._log.info(
                     "simclock.moved", now=target.isoformat(), by_s=(target - now).total_seconds()
                 )
@@ -200,6 +232,59 @@ class SimulationClock:
             self._log.exception("simclock.timer_failed", when=timer.when.isoformat())
 
 
+# --- the shared record of a topology's simulated time ---------------------------------------
+
+
+@dataclass(frozen=True)
+class _State:
+    real: datetime  # at this real instant...
+    simulated: datetime  # ...the simulated time was this (it runs at real speed from there)
+    moved: bool  # not the real time
+
+    def dumps(self) -> str:
+        return json.dumps(
+            {
+                "real": self.real.isoformat(),
+                "simulated": self.simulated.isoformat(),
+                "moved": self.moved,
+            }
+        )
+
+
+def _read_state(path: Path) -> _State | None:
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return _State(
+            real=as_utc(datetime.fromisoformat(raw["real"]), "real"),
+            simulated=as_utc(datetime.fromisoformat(raw["simulated"]), "simulated"),
+            moved=bool(raw["moved"]),
+        )
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"the simulation clock file {path} cannot be read: {exc}") from exc
+
+
+def _create_state(path: Path, state: _State) -> bool:
+    """Write ``state`` to ``path`` unless it exists; False when another process was first."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(state.dumps(), encoding="utf-8")
+    try:
+        os.link(temporary, path)  # atomic and exclusive: the file appears whole or not at all
+    except FileExistsError:
+        return False
+    finally:
+        temporary.unlink(missing_ok=True)
+    return True
+
+
+def _write_state(path: Path, state: _State) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(state.dumps(), encoding="utf-8")
+    temporary.replace(path)
+
+
 # --- HTTP control ----------------------------------------------------------------------------
 
 
@@ -255,9 +340,12 @@ def clock_router(clock: Clock, *, service: str) -> APIRouter:
     return router
 
 
-def business_clock(real: Clock, simulated_date: date | None, *, control: bool) -> Clock:
+def business_clock(
+    real: Clock, simulated_date: date | None, *, control: bool, state_file: Path | None = None
+) -> Clock:
     """The clock a service's business runs on: ``real`` itself, or a :class:`SimulationClock`
-    over it when a simulated day is set or the clock may be moved (``EGOV_SIMULATION_CONTROL``)."""
+    over it when a simulated day is set or the clock may be moved (``EGOV_SIMULATION_CONTROL``),
+    shared with the topology's other processes through ``state_file`` when given."""
     if simulated_date is None and not control:
         return real
-    return SimulationClock.starting_on(real, simulated_date)
+    return SimulationClock.starting_on(real, simulated_date, state_file=state_file)
