@@ -55,7 +55,12 @@ def bootstrap(
     settings = settings if settings is not None else load_settings(ProviderSettings)
     clock = clock if clock is not None else SystemClock()
     if today is None:
-        today = business_clock(clock, settings.simulated_date, control=settings.simulation_control)
+        today = business_clock(
+            clock,
+            settings.simulated_date,
+            control=settings.simulation_control,
+            state_file=settings.simulation_clock_file,
+        )
     resources = service_resources(settings, store=store, bus=bus, clock=clock)
     store, bus, lifecycle = resources.store, resources.bus, resources.lifecycle
 
