@@ -378,6 +378,8 @@ def _service_env(
         env["EGOV_BUS_NAMESPACE"] = settings.bus_namespace
     if settings.simulation_control:
         env["EGOV_SIMULATION_CONTROL"] = "true"
+    if settings.simulation_clock_file is not None:
+        env["EGOV_SIMULATION_CLOCK_FILE"] = str(settings.simulation_clock_file.resolve())
     if settings.environment.value != "development":
         env["EGOV_ENVIRONMENT"] = settings.environment.value
     for name, value in fields.items():

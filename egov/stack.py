@@ -56,6 +56,7 @@ CLOCKED = ("elicense", "provider", "portal")
 # (the same default as egov run's EGOV_SIMULATED_DATE).
 DEFAULT_SIMULATED_DATE = date(2019, 11, 4)
 MANIFEST = "stack.json"
+CLOCK_FILE = "simclock.json"
 LOG_TAIL_LINES = 30
 _NAMESPACE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _POLL_S = 0.2
@@ -200,6 +201,11 @@ class Stack:
     def event_store_url(self, service: str) -> str:
         return self.options.event_store_url(self._known(service))
 
+    @property
+    def clock_file(self) -> Path:
+        """The services' shared record of the simulated time (EGOV_SIMULATION_CLOCK_FILE)."""
+        return self.options.data_dir / CLOCK_FILE
+
     def log_file(self, service: str) -> Path:
         return self.options.logs / f"{self._known(service)}.log"
 
@@ -252,6 +258,7 @@ class Stack:
             "EGOV_HOST": o.host,
             "EGOV_AMQP_URL": o.amqp_url,
             "EGOV_SIMULATION_CONTROL": "true",
+            "EGOV_SIMULATION_CLOCK_FILE": str(self.clock_file.resolve()),
             "EGOV_SIMULATED_DATE": o.simulated_date.isoformat() if o.simulated_date else "today",
         }
         if o.bus_namespace:
@@ -287,6 +294,9 @@ class Stack:
         """Provision, spawn every service and wait until all are healthy; on failure the
         processes started are stopped again and :class:`StackError` says why."""
         await self.provision()
+        # Each start of the stack begins the simulated day again (as egov run does); a service
+        # restarted later reads the day, and every move since, from this file.
+        self.clock_file.unlink(missing_ok=True)
         self.started_at = datetime.now(UTC)
         try:
             for service in SERVICES:

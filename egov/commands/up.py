@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # egov.stack imports the provisioning code: only when egov up
 # environment (log level, timeouts, Argon2 costs...) is passed on to every service.
 _MANAGED = re.compile(
     r"^EGOV_(PG_DSN|AMQP_URL|DATA_DIR|SIMULATED_DATE|BUS_NAMESPACE|SIMULATION_CONTROL|HOST"
+    r"|SIMULATION_CLOCK_FILE"
     r"|(PORTAL|GATEWAY|ELICENSE|REGISTRY|PROVIDER)_(PORT|EVENT_STORE_URL))$"
 )
 _MONITOR_S = 0.5
