@@ -1,0 +1,339 @@
+"""``egov up`` as a user runs it: five ``egov serve`` processes on the real PostgreSQL and
+RabbitMQ (under a namespace of their own, dropped afterwards), a request from the portal to the
+Almaty culture workstation and its status back in the cabinet, a provider killed with SIGKILL
+while the request travels (started again, nothing lost), the simulated clock moved past the
+request's deadlines (the workstation's timers fire), and SIGTERM stopping everything."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from egov.provisioning import read_env_file
+from egov.stack import CLOCKED, SERVICES, StackOptions, drop_namespace, egov_command, free_ports
+from portal_svc.sdk import Attachment, PortalClient
+from shared.pki.setup import signer_from_key_file
+from shared.signing import Signer
+from tests.test_embedded_e2e import AKIMAT_BIN, APPLICANT, CLERK, CULTURE, signed_get
+
+pytestmark = [pytest.mark.infra, pytest.mark.slow]
+
+# Bounds that catch a hang, not speed requirements: the machine running the suite may be slow.
+START_BOUND_S = 90
+WAIT_S = 60
+
+
+@dataclass
+class Up:
+    process: subprocess.Popen[bytes]
+    data_dir: Path
+    namespace: str
+    ports: dict[str, int]
+    out: Path
+    err: Path
+
+    @property
+    def urls(self) -> dict[str, str]:
+        return {s: f"http://127.0.0.1:{p}" for s, p in self.ports.items()}
+
+    def manifest(self) -> dict[str, Any]:
+        loaded: dict[str, Any] = json.loads((self.data_dir / "stack.json").read_text())
+        return loaded
+
+    def cli_env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("EGOV_")}
+        for service in SERVICES:
+            env |= read_env_file(self.data_dir / "env" / f"{service}.env")
+        return env
+
+    async def egov(self, *args: str) -> str:
+        process = await asyncio.create_subprocess_exec(
+            *egov_command(),
+            *args,
+            env=self.cli_env(),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(process.communicate(), WAIT_S)
+        assert process.returncode == 0, f"egov {' '.join(args)}: {err.decode()}"
+        return out.decode()
+
+    def wait_up(self) -> None:
+        deadline = time.monotonic() + START_BOUND_S
+        while "all services are up" not in self.out.read_text():
+            if self.process.poll() is not None:
+                pytest.fail(f"egov up exited with {self.process.returncode}:\n{self.log()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"egov up not up within {START_BOUND_S} s:\n{self.log()}")
+            time.sleep(0.2)
+
+    def log(self) -> str:
+        return self.out.read_text() + self.err.read_text()
+
+
+def start_up(tmp_path: Path, pg_dsn: str, amqp_url: str) -> Iterator[Up]:
+    namespace = "up" + uuid.uuid4().hex[:10]
+    ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EGOV_")}
+    env |= {
+        "EGOV_PG_DSN": pg_dsn,
+        "EGOV_AMQP_URL": amqp_url,
+        "EGOV_SHUTDOWN_TIMEOUT_S": "5",
+        # The applicant's registration needs Argon2 at its default cost; cheaper here.
+        "EGOV_PORTAL_ARGON2_MEMORY_KIB": "1024",
+        "EGOV_PORTAL_ARGON2_TIME_COST": "1",
+    }
+    env |= {f"EGOV_{s.upper()}_PORT": str(p) for s, p in ports.items()}
+    data_dir = tmp_path / "var"
+    out, err = tmp_path / "up.out", tmp_path / "up.err"
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        process = subprocess.Popen(
+            [*egov_command(), "up", "--data-dir", str(data_dir), "--namespace", namespace],
+            env=env,
+            stdout=stdout,
+            stderr=stderr,
+        )
+    up = Up(process, data_dir, namespace, ports, out, err)
+    try:
+        up.wait_up()
+        yield up
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=WAIT_S)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        options = StackOptions(data_dir, pg_dsn=pg_dsn, amqp_url=amqp_url, namespace=namespace)
+        asyncio.run(drop_namespace(options))
+
+
+@pytest.fixture(scope="module")
+def up(tmp_path_factory: pytest.TempPathFactory, pg_dsn: str, amqp_url: str) -> Iterator[Up]:
+    yield from start_up(tmp_path_factory.mktemp("up"), pg_dsn, amqp_url)
+
+
+@pytest.fixture
+def own_up(tmp_path: Path, pg_dsn: str, amqp_url: str) -> Iterator[Up]:
+    yield from start_up(tmp_path, pg_dsn, amqp_url)
+
+
+async def eventually(check: Callable[[], Awaitable[Any]], what: str) -> Any:
+    deadline = time.monotonic() + WAIT_S
+    while True:
+        found = await check()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            pytest.fail(f"not within {WAIT_S} s: {what}")
+        await asyncio.sleep(0.2)
+
+
+def process_gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+async def issue(up: Up, kind: str, out: Path, *args: str) -> Signer:
+    await up.egov("pki", "issue", kind, *args, "--password", "applicant-pw", "--out", str(out))
+    return signer_from_key_file(out, "applicant-pw")
+
+
+async def test_every_service_is_its_own_healthy_process_on_its_own_schema(up: Up) -> None:
+    manifest = up.manifest()
+    pids = manifest["pids"]
+    assert len(set(pids.values())) == len(SERVICES)
+    assert os.getpid() not in pids.values()
+    async with httpx.AsyncClient(timeout=10) as http:
+        for service in SERVICES:
+            health = (await http.get(f"{up.urls[service]}/health")).json()
+            assert health["status"] == "ok", health
+            assert health["service"] == service
+            store = manifest["services"][service]["event_store_url"]
+            assert store.endswith(f"schema={up.namespace}_{service}")
+    for service in SERVICES:
+        assert f"{up.urls[service]}/health" in up.out.read_text()
+
+
+async def test_a_request_survives_a_killed_provider_and_its_deadlines_fire_on_a_clock_move(
+    up: Up, tmp_path: Path
+) -> None:
+    applicant = await issue(
+        up,
+        "person",
+        tmp_path / "applicant.p12",
+        "--iin",
+        APPLICANT,
+        "--name",
+        "Seitkalieva Aigerim",
+    )
+    clerk = await issue(
+        up, "entity", tmp_path / "clerk.p12",
+        "--bin", AKIMAT_BIN, "--iin", CLERK, "--role", "employee", "--name", "Omarov Erlan",
+        "--organization", "Almaty Department of Culture and Archives",
+    )  # fmt: skip
+    await up.egov(
+        "provider", "staff", "appoint", CULTURE, CLERK, "Omarov Erlan", "--role", "office_clerk"
+    )
+    async with (
+        httpx.AsyncClient(base_url=up.urls["portal"], timeout=30) as http,
+        httpx.AsyncClient(base_url=up.urls["provider"], timeout=30) as provider,
+    ):
+        portal = PortalClient(http)
+        await portal.register(applicant, "Qazaqstan2019")
+        await portal.login(APPLICANT, "Qazaqstan2019")
+        # The workstation crashes just as the request is filed: the message waits in its queue.
+        killed = up.manifest()["pids"]["provider"]
+        os.kill(killed, signal.SIGKILL)
+        answer = await portal.submit(
+            applicant,
+            "cultural_values_export",
+            {
+                "item_description": "A dombra",
+                "destination_country": "Kyrgyzstan",
+                "return_date": "2020-03-01",
+            },
+            [Attachment("standard_p9_documents", "scan.pdf", "application/pdf", b"%PDF-1.4 scan")],
+        )
+        request_id = str(answer["request_id"])
+
+        async def provider_back() -> bool:
+            pid = up.manifest()["pids"]["provider"]
+            if pid in (None, killed):
+                return False
+            try:
+                return (await provider.get("/health")).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        await eventually(provider_back, "egov up starting the killed provider again")
+        assert "provider exited; starting it again" in up.err.read_text()
+        inbox_path = f"/provider/workstations/{CULTURE}/inbox"
+
+        async def row() -> dict[str, Any] | None:
+            response = await signed_get(provider, clerk, inbox_path)
+            assert response.status_code == 200, response.text
+            rows = response.json()["requests"]
+            return next((r for r in rows if r["request_id"] == request_id), None)
+
+        found = await eventually(row, f"{request_id} in the clerk's inbox after the restart")
+        assert (found["status"], found["version"], found["overdue"]) == (
+            "registered",
+            "almaty-2018",
+            False,
+        )
+
+        async def registered() -> list[str] | None:
+            history = [h["status"] for h in (await portal.request(request_id))["history"]]
+            return history if "registered" in history else None
+
+        statuses = await eventually(registered, "the 'registered' status in the cabinet")
+        assert statuses[:3] == ["draft", "submitted", "registered"]
+
+        # Thirty simulated days later every norm of the request has passed: the workstation's
+        # deadline timers fire as the clock moves, not thirty days from now.
+        later = (await provider.get("/simulation/clock")).json()
+        target = _plus_days(later["now"], 30)
+        for service in CLOCKED:
+            moved = await http.put(f"{up.urls[service]}/simulation/clock", json={"now": target})
+            assert moved.status_code == 200, moved.text
+        overdue = await eventually(
+            lambda: _overdue(row), f"{request_id} overdue after the clock moved 30 days"
+        )
+        assert overdue["request_overdue"] or overdue["step_overdue"]
+
+
+async def _overdue(row: Callable[[], Awaitable[dict[str, Any] | None]]) -> dict[str, Any] | None:
+    found = await row()
+    return found if found is not None and found["overdue"] else None
+
+
+def _plus_days(iso: str, days: int) -> str:
+    from datetime import datetime, timedelta
+
+    return (datetime.fromisoformat(iso) + timedelta(days=days)).isoformat()
+
+
+async def test_the_clock_endpoints_refuse_backwards_and_real_time_services(up: Up) -> None:
+    async with httpx.AsyncClient(timeout=10) as http:
+        for service in CLOCKED:
+            state = (await http.get(f"{up.urls[service]}/simulation/clock")).json()
+            assert state["simulated"] is True
+            assert state["now"] >= "2019-11-04T03:00"
+            back = await http.put(
+                f"{up.urls[service]}/simulation/clock", json={"now": "2019-01-01T00:00:00Z"}
+            )
+            assert back.status_code == 409
+            assert back.json()["code"] == "clock_backwards"
+        for service in ("gateway", "registry"):
+            state = (await http.get(f"{up.urls[service]}/simulation/clock")).json()
+            assert state["simulated"] is False
+            refused = await http.put(
+                f"{up.urls[service]}/simulation/clock", json={"now": "2030-01-01T00:00:00Z"}
+            )
+            assert refused.json()["code"] == "clock_not_simulated"
+
+
+def test_sigterm_stops_every_process_cleanly_and_removes_the_manifest(own_up: Up) -> None:
+    pids = list(own_up.manifest()["pids"].values())
+    own_up.process.send_signal(signal.SIGTERM)
+    try:
+        code = own_up.process.wait(timeout=WAIT_S)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"egov up did not stop within {WAIT_S} s of SIGTERM")
+    assert code == 0, own_up.log()
+    assert all(process_gone(pid) for pid in pids), pids
+    assert not (own_up.data_dir / "stack.json").exists()
+    assert "egov up: stopped" in own_up.out.read_text()
+    for service in SERVICES:
+        assert (
+            f"egov serve {service}: stopped"
+            in (own_up.data_dir / "logs" / f"{service}.log").read_text()
+        )
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        ({"EGOV_AMQP_URL": "amqp://guest:guest@127.0.0.1:5672/"}, "set EGOV_PG_DSN"),
+        (
+            {
+                "EGOV_PG_DSN": "postgresql://egov:secret-pw@127.0.0.1:9/nothing",
+                "EGOV_AMQP_URL": "amqp://guest:guest@127.0.0.1:5672/",
+            },
+            "PostgreSQL at postgresql://egov:[REDACTED]@127.0.0.1:9/nothing does not answer",
+        ),
+    ],
+)
+def test_egov_up_names_a_missing_or_unreachable_server(
+    tmp_path: Path, variables: dict[str, str], expected: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EGOV_")} | variables
+    result = subprocess.run(
+        [*egov_command(), "up", "--data-dir", str(tmp_path / "var")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=WAIT_S,
+        check=False,
+    )
+    assert result.returncode in (1, 2)
+    assert expected in result.stderr
+    assert "secret-pw" not in result.stderr
+    assert not (tmp_path / "var" / "stack.json").exists()
