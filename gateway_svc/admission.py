@@ -98,8 +98,11 @@ class Admission:
             )
         try:
             document = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise AdmissionRefused(Refusal(ErrorCode.MALFORMED_JSON, str(exc))) from None
+        except (ValueError, RecursionError) as exc:
+            # ValueError covers bad UTF-8, bad JSON and integers past Python's digit limit;
+            # RecursionError, nesting deeper than the parser's stack.
+            detail = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            raise AdmissionRefused(Refusal(ErrorCode.MALFORMED_JSON, detail)) from None
         claimed = _claimed(document)
         try:
             envelope = Envelope.model_validate(document)
