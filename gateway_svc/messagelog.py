@@ -263,10 +263,24 @@ class MessageLog:
 
 
 def _event(record: Record, data: Mapping[str, Any]) -> NewEvent:
+    data = _storable(data)
     metadata = {
         key: data[key] for key in ("correlation_id", "causation_id") if data.get(key) is not None
     }
-    return NewEvent(type=record.value, data=dict(data), metadata=metadata)
+    return NewEvent(type=record.value, data=data, metadata=metadata)
+
+
+def _storable(value: Any) -> Any:
+    """``value`` with every NUL in its strings replaced by U+FFFD. PostgreSQL's jsonb cannot
+    hold NUL, and a refused message may claim anything: its record must still be written (the
+    body's SHA-256 keeps the exact bytes in evidence)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, Mapping):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(v) for v in value]
+    return value
 
 
 def _matches(entry: LogEntry, query: Query) -> bool:
