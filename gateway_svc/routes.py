@@ -42,8 +42,12 @@ def gateway_router(gateway: Gateway, sync: SyncChannel, *, service: str) -> APIR
             body["failing"] = report.failing
         return JSONResponse(body, status_code=200 if report.ok else 503)
 
+    # The edge's body limit (shared.web) for this route follows the gateway's own: up to twice
+    # EGOV_GATEWAY_MAX_MESSAGE_BYTES the route answers MESSAGE_TOO_LARGE itself (judged on the
+    # declared length, unread); beyond, the edge refuses it (body_too_large) before the route.
     @router.post(
         "/sync/{service_id}",
+        max_body_size=2 * gateway.admission.max_bytes,
         tags=["sync channel"],
         summary="Call a synchronous service (signed envelope, or signed HTTP request)",
         responses={
