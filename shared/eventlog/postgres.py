@@ -80,6 +80,22 @@ _EVENTS_BETWEEN = (
     _SELECT_EVENTS + " WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3"
 )
 _ALL_EVENTS = _SELECT_EVENTS + " ORDER BY position"
+# An append's first statement: its xid, the stream's head, and whether any of its event ids is
+# stored (then the rows are fetched with _EVENTS_BY_ID and the call is a replay or an error).
+_OPEN_APPEND = (
+    "SELECT pg_current_xact_id() AS xid, head.version, head.hash,"
+    " EXISTS (SELECT 1 FROM events WHERE event_id = ANY($2::uuid[])) AS replayed"
+    " FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT version, hash FROM events"
+    " WHERE stream_id = $1 ORDER BY version DESC LIMIT 1) AS head ON true"
+)
+
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """The pool's reset on release, instead of asyncpg's default ``RESET ALL; CLOSE ALL;
+    UNLISTEN *; pg_advisory_unlock_all()``: a round trip on every release (one in eight of an
+    append's) that undoes nothing here. This store changes no session state: its settings are
+    connection parameters, its cursors and advisory locks live and die with a transaction, it
+    never LISTENs, and the pool is private. asyncpg still rolls back a transaction left open."""
 
 
 class _Replay(Exception):
@@ -158,6 +174,7 @@ class PostgresEventStore:
             min_size=self._min_pool,
             max_size=self._max_pool,
             server_settings={"search_path": self._schema},
+            reset=_keep_session,
         )
         try:
             await self._migrate(pool)
@@ -246,8 +263,17 @@ class PostgresEventStore:
         inbox: InboxClaim | None,
     ) -> AppendResult:
         async with self._db.acquire() as conn, conn.transaction():
-            # First statement: the xid must exist before any position is drawn (module doc).
-            xid = await conn.fetchval("SELECT pg_current_xact_id()")
+            # First statement: the xid must exist before any position is drawn (module doc). It
+            # also reads the stream head and whether any of these event ids is stored, in one
+            # snapshot taken after the call began (so nothing the caller saw committed is
+            # missed), saving two round trips per append. The head is read no later than the
+            # replay lookup: a replay committed in between is then found by the lookup rather
+            # than mistaken for a conflict by a head read after it. With an inbox claim the head
+            # is read before the claim: if the claim waits on a concurrent claimer that then
+            # rolls back, a head gone stale meanwhile only makes the insert lose the (stream,
+            # version) race below, and the append is retried from the top.
+            opening = await conn.fetchrow(_OPEN_APPEND, stream_id, [e.event_id for e in events])
+            xid = opening["xid"]
             recorded_at = now_utc(self._clock)
             if inbox is not None:
                 claimed = await conn.fetchval(
@@ -259,23 +285,15 @@ class PostgresEventStore:
                 )
                 if claimed is None:
                     raise AlreadyProcessed(inbox.consumer, inbox.message_id)
-            # The head is read before the replay lookup: under READ COMMITTED each statement sees
-            # the latest commits, so a replay committed in between is found by the lookup rather
-            # than mistaken for a conflict by a head read after it.
-            head = await conn.fetchrow(
-                "SELECT version, hash FROM events WHERE stream_id = $1"
-                " ORDER BY version DESC LIMIT 1",
-                stream_id,
-            )
-            if events:
+            if opening["replayed"]:
                 stored = await conn.fetch(
                     _EVENTS_BY_ID,
                     [event.event_id for event in events],
                 )
-                if stored:
-                    # Raised inside the transaction so that nothing of this call is committed.
-                    raise _Replay(replay_result(stream_id, events, [_event(r) for r in stored]))
-            current, last_hash = (head["version"], head["hash"]) if head else (0, "")
+                # Raised inside the transaction so that nothing of this call is committed.
+                raise _Replay(replay_result(stream_id, events, [_event(r) for r in stored]))
+            current = opening["version"] if opening["version"] is not None else 0
+            last_hash = opening["hash"] if opening["hash"] is not None else ""
             if expected_version is not None and expected_version != current:
                 raise ConcurrencyConflict(stream_id, expected_version, current)
             first = last = None
