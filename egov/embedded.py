@@ -201,6 +201,40 @@ async def _provision(
     return keys, rules_file
 
 
+class EmbeddedControl:
+    """Takes services of a running embedded topology down and back, for a program that runs it
+    (``egov scenario run``: "the registry is down"). Only the registry can be: it serves from
+    its own loop (egov.threaded_server), the other four share one server."""
+
+    def __init__(self) -> None:
+        self._listener: Listener | None = None
+        self._server: ThreadedServer | None = None
+        self._timeout_s = 5.0
+
+    def _attach(self, listener: Listener, shutdown_timeout_s: float) -> None:
+        self._listener, self._timeout_s = listener, shutdown_timeout_s
+
+    def _check(self, service: str) -> Listener:
+        if service != "registry":
+            raise ValueError(f"the embedded topology stops and starts the registry, not {service}")
+        if self._listener is None:
+            raise RuntimeError("the embedded topology is not running")
+        return self._listener
+
+    async def start_service(self, service: str) -> None:
+        listener = self._check(service)
+        if self._server is None:
+            server = ThreadedServer(listener, shutdown_timeout_s=self._timeout_s)
+            await server.start()
+            self._server = server
+
+    async def stop_service(self, service: str) -> None:
+        self._check(service)
+        server, self._server = self._server, None
+        if server is not None:
+            await server.stop()
+
+
 async def run_embedded(
     common: RuntimeSettings,
     *,
@@ -208,6 +242,7 @@ async def run_embedded(
     on_ready: Callable[[Sequence[Listener]], None],
     stop: asyncio.Event | None = None,
     embedded: EmbeddedSettings | None = None,
+    control: EmbeddedControl | None = None,
 ) -> None:
     """Serve the five services until SIGINT/SIGTERM (or ``stop``, for a caller that runs the
     topology inside its own program); returns once all have stopped cleanly.
@@ -249,19 +284,19 @@ async def run_embedded(
         built[cls] = entry.bootstrap(configured[cls], bus=bus, clock=clock, **extra)
     listeners = [service.listener() for service in built.values()]
     # The НУЦ answers OCSP from its own loop: see egov.threaded_server for why.
-    registry_server = ThreadedServer(
-        built[RegistrySettings].listener(), shutdown_timeout_s=common.shutdown_timeout_s
-    )
-    await registry_server.start()
+    registry = built[RegistrySettings].listener()
+    control = control if control is not None else EmbeddedControl()
+    control._attach(registry, common.shutdown_timeout_s)
+    await control.start_service("registry")
     try:
         await bus.connect()
         await serve(
-            [listener for listener in listeners if listener.name != registry_server.listener.name],
+            [listener for listener in listeners if listener.name != registry.name],
             shutdown_timeout_s=common.shutdown_timeout_s,
             on_ready=lambda: on_ready(listeners),
             stop=stop,
         )
     finally:
         await bus.close()
-        await registry_server.stop()
+        await control.stop_service("registry")
     log.info("embedded.stopped")
