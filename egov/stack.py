@@ -291,9 +291,11 @@ class Stack:
             self._envs[service] = read_env_file(env_file(self.options.data_dir, service))
 
     async def start(self, timeout_s: float = 60) -> None:
-        """Provision, spawn every service and wait until all are healthy; on failure the
-        processes started are stopped again and :class:`StackError` says why."""
-        await self.provision()
+        """Provision (unless :meth:`provision` ran already), spawn every service and wait
+        until all are healthy; on failure the processes started are stopped again and
+        :class:`StackError` says why."""
+        if not self._envs:  # provision() already run by the caller is not repeated
+            await self.provision()
         # Each start of the stack begins the simulated day again (as egov run does); a service
         # restarted later reads the day, and every move since, from this file.
         self.clock_file.unlink(missing_ok=True)
