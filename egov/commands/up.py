@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from shared.clock import SystemClock
 from shared.config import SettingsError, load_settings
+from shared.logging import configure_logging
 
 if TYPE_CHECKING:  # egov.stack imports the provisioning code: only when egov up runs
     from egov.stack import Stack, StackOptions
@@ -100,6 +102,8 @@ def up_command(
     except ValueError as exc:
         typer.echo(f"egov up: {exc}", err=True)
         raise typer.Exit(2) from None
+    configure_logging(service="egov", level=common.log_level, clock=SystemClock())
+    typer.echo(f"starting {len(ports)} services; their logs: {options.logs}")
     try:
         code = asyncio.run(_up(options, common.simulated_date))
     except StackError as exc:
