@@ -13,6 +13,7 @@ in the environment (``EGOV_PORTAL_KEY_FILE``, ...) wins over what is provisioned
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -202,37 +203,40 @@ async def _provision(
 
 
 class EmbeddedControl:
-    """Takes services of a running embedded topology down and back, for a program that runs it
-    (``egov scenario run``: "the registry is down"). Only the registry can be: it serves from
-    its own loop (egov.threaded_server), the other four share one server."""
+    """Takes the registry of a running embedded topology down and back, for a program that runs
+    it (``egov scenario run``: "the registry is down"). The services share this process, so
+    "down" is the registry answering every call with 503 ``service_down`` (its health check
+    too) until it is "started" again; the other four share one server and cannot be stopped
+    alone."""
 
     def __init__(self) -> None:
-        self._listener: Listener | None = None
-        self._server: ThreadedServer | None = None
-        self._timeout_s = 5.0
+        self.down: set[str] = set()
 
-    def _attach(self, listener: Listener, shutdown_timeout_s: float) -> None:
-        self._listener, self._timeout_s = listener, shutdown_timeout_s
+    def _wrap(self, listener: Listener) -> Listener:
+        inner = listener.app
 
-    def _check(self, service: str) -> Listener:
+        async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            if scope["type"] == "http" and listener.name in self.down:
+                body = b'{"code": "service_down", "message": "taken down for a scenario"}'
+                headers = [(b"content-type", b"application/json")]
+                await send({"type": "http.response.start", "status": 503, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
+            await inner(scope, receive, send)
+
+        return dataclasses.replace(listener, app=app)
+
+    def _check(self, service: str) -> None:
         if service != "registry":
             raise ValueError(f"the embedded topology stops and starts the registry, not {service}")
-        if self._listener is None:
-            raise RuntimeError("the embedded topology is not running")
-        return self._listener
-
-    async def start_service(self, service: str) -> None:
-        listener = self._check(service)
-        if self._server is None:
-            server = ThreadedServer(listener, shutdown_timeout_s=self._timeout_s)
-            await server.start()
-            self._server = server
 
     async def stop_service(self, service: str) -> None:
         self._check(service)
-        server, self._server = self._server, None
-        if server is not None:
-            await server.stop()
+        self.down.add(service)
+
+    async def start_service(self, service: str) -> None:
+        self._check(service)
+        self.down.discard(service)
 
 
 async def run_embedded(
@@ -284,19 +288,21 @@ async def run_embedded(
         built[cls] = entry.bootstrap(configured[cls], bus=bus, clock=clock, **extra)
     listeners = [service.listener() for service in built.values()]
     # The НУЦ answers OCSP from its own loop: see egov.threaded_server for why.
-    registry = built[RegistrySettings].listener()
     control = control if control is not None else EmbeddedControl()
-    control._attach(registry, common.shutdown_timeout_s)
-    await control.start_service("registry")
+    registry_server = ThreadedServer(
+        control._wrap(built[RegistrySettings].listener()),
+        shutdown_timeout_s=common.shutdown_timeout_s,
+    )
+    await registry_server.start()
     try:
         await bus.connect()
         await serve(
-            [listener for listener in listeners if listener.name != registry.name],
+            [listener for listener in listeners if listener.name != registry_server.listener.name],
             shutdown_timeout_s=common.shutdown_timeout_s,
             on_ready=lambda: on_ready(listeners),
             stop=stop,
         )
     finally:
         await bus.close()
-        await control.stop_service("registry")
+        await registry_server.stop()
     log.info("embedded.stopped")
