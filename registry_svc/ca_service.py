@@ -81,9 +81,8 @@ class CaService:
         self.state = CaState()
         # Concurrent issuances in this process would race for the same stream version and,
         # after three lost races, fail with a 500; they queue here instead (the version check
-        # still guards against other processes). One lock per event loop: the embedded
-        # topology may serve the registry again from a new loop after taking it down.
-        self._write_locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+        # still guards against other processes).
+        self._write_lock = asyncio.Lock()
 
     @property
     def keys(self) -> CaKeys:
@@ -175,11 +174,7 @@ class CaService:
     async def _record(self, decide: Callable[[], tuple[str, Mapping[str, str | None]]]) -> None:
         """Append the event ``decide`` makes from the current state, at the state's version;
         if another writer got there first, catch up and decide again (it may now refuse)."""
-        loop = asyncio.get_running_loop()
-        lock = self._write_locks.get(loop)
-        if lock is None:
-            lock = self._write_locks[loop] = asyncio.Lock()
-        async with lock:
+        async with self._write_lock:
             await self._record_locked(decide)
 
     async def _record_locked(
