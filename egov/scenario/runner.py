@@ -573,6 +573,10 @@ async def _check(ctx: Context, item: BaseModel) -> tuple[bool, Any, str]:
         trace = await ctx.client.trace(filed.request_id)
         view = await _staff_view(ctx, filed) if kind in ("result", "refusal", "version") else None
     sent = envelopes(trace)
+    if kind == "result" and view is not None and view.get("permit_number"):
+        # An E-licensing permit handed out at the office reaches no cabinet: its registry has it.
+        permit = await ctx.client.http("elicense").call("GET", f"/permits/{view['permit_number']}")
+        view = {**view, "result": {"document": permit.get("document")}}
     if isinstance(body, m.Statuses):
         if filed.request_id is None:
             return False, None, "the request was refused at submission"

@@ -95,20 +95,6 @@ def _cheap_argon2() -> dict[str, str]:
     return {k: v for k, v in CHEAP_ARGON2.items() if k not in os.environ}
 
 
-class EmbeddedControl:
-    """Stop and start services of the embedded topology through the hook ``run_embedded``
-    offers (see :class:`egov.embedded.EmbeddedControl`), when it has one."""
-
-    def __init__(self, hook: ServiceControl) -> None:
-        self._hook = hook
-
-    async def stop_service(self, service: str) -> None:
-        await self._hook.stop_service(service)
-
-    async def start_service(self, service: str) -> None:
-        await self._hook.start_service(service)
-
-
 @asynccontextmanager
 async def embedded_target(
     data_dir: Path,
@@ -134,8 +120,7 @@ async def embedded_target(
     ready = asyncio.Event()
     stop = asyncio.Event()
     urls: dict[str, str] = {}
-    hook_class = getattr(embedded, "EmbeddedControl", None)
-    hook = hook_class() if hook_class is not None else None
+    hook = embedded.EmbeddedControl()
 
     def on_ready(listeners: Sequence[Listener]) -> None:
         urls.update({x.name: x.url for x in listeners})
@@ -144,7 +129,6 @@ async def embedded_target(
     with _environment(env):
         provider_log = load_settings(ProviderSettings).resolved_event_store_url()
         await appoint_provider_staff(provider_log, provider_posts)
-        kwargs = {"control": hook} if hook is not None else {}
         task = asyncio.create_task(
             embedded.run_embedded(
                 RuntimeSettings(data_dir=data_dir, shutdown_timeout_s=5),
@@ -152,7 +136,7 @@ async def embedded_target(
                 on_ready=on_ready,
                 stop=stop,
                 embedded=embedded.EmbeddedSettings(simulated_date=simulated_date),
-                **kwargs,
+                control=hook,
             )
         )
         waiter = asyncio.create_task(ready.wait())
@@ -171,7 +155,7 @@ async def embedded_target(
             "embedded",
             TopologyUrls.from_mapping(urls),
             data_dir,
-            EmbeddedControl(hook) if hook is not None else None,
+            hook,
             _appointer(provider_log),
             knows_elicense_staff=True,
         )
