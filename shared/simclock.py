@@ -46,6 +46,15 @@ class ClockBackwards(ValueError):
     """A move to an instant before one the clock was already set to."""
 
 
+class ClockOutOfRange(ValueError):
+    """A move beyond :data:`LATEST`: "now" plus any deadline must stay a representable date."""
+
+
+# Far beyond any regulation's term, and far enough from datetime.max that a deadline computed
+# from "now" (years of working days) cannot overflow.
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
 def morning_of(day: date) -> datetime:
     """``day`` at 09:00 in Almaty, where the simulated days start."""
     return datetime.combine(day, WORKING_MORNING_UTC, tzinfo=UTC)
@@ -158,6 +167,10 @@ class SimulationClock:
         same absolute time may be set on every service. Raises :class:`ClockBackwards` for an
         instant before the last one set (or the start)."""
         target = as_utc(when, "when")
+        if target >= LATEST:
+            raise ClockOutOfRange(
+                f"the simulated time may not pass {LATEST.isoformat()} (asked {target.isoformat()})"
+            )
         async with self._lock:
             if target < self._floor:
                 raise ClockBackwards(
@@ -316,7 +329,10 @@ def clock_router(clock: Clock, *, service: str) -> APIRouter:
     @router.put(
         "/clock",
         summary="Move the business clock forward (fires every timer then due)",
-        responses={409: {"description": "backwards (clock_backwards) or not movable"}},
+        responses={
+            409: {"description": "backwards (clock_backwards) or not movable"},
+            422: {"description": "not an instant with a zone, or past 2200 (clock_out_of_range)"},
+        },
     )
     async def put_clock(request: SetClock) -> Any:
         if not isinstance(clock, SimulationClock):
@@ -335,6 +351,8 @@ def clock_router(clock: Clock, *, service: str) -> APIRouter:
                 error_body("clock_backwards", str(exc), now=clock.now().isoformat()),
                 status_code=409,
             )
+        except ClockOutOfRange as exc:
+            return JSONResponse(error_body("clock_out_of_range", str(exc)), status_code=422)
         return state()
 
     return router
