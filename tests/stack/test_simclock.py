@@ -123,6 +123,10 @@ async def test_the_http_control_reads_moves_and_refuses_backwards() -> None:
         assert back.json()["code"] == "clock_backwards"
         naive = await http.put("/simulation/clock", json={"now": "2019-11-20T05:00:00"})
         assert naive.status_code == 422  # an instant without a zone is ambiguous
+        far = await http.put("/simulation/clock", json={"now": "9999-12-31T23:59:59Z"})
+        assert far.status_code == 422
+        assert far.json()["code"] == "clock_out_of_range"
+        assert (await http.get("/simulation/clock")).json()["now"] < "2020"
 
 
 async def test_a_real_time_clock_cannot_be_moved() -> None:
