@@ -3,8 +3,8 @@
 It gives each service the same operational surface (``/health``, ``/metrics``, OpenAPI docs at
 ``/docs``), the same request handling (correlation id in and out, one JSON log line and metrics
 per request), the same error shape (``{"code", "message"}``) and the same guards against hostile
-input (a body-size limit, refused before the body is read; no NUL in the URL), so that the
-services differ only in their own routes.
+input (a body-size limit, refused before the body is read; no NUL in the URL or in a JSON
+body), so that the services differ only in their own routes.
 """
 
 from __future__ import annotations
@@ -147,11 +147,18 @@ def create_service_app(
             body["failing"] = report.failing
         return JSONResponse(body, status_code=200 if report.ok else 503)
 
-    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics (text format)")
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        summary="Prometheus metrics (text format)",
+        response_class=Response,  # declared as what it is, not application/json
+        responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
+    )
     async def prometheus_metrics() -> Response:
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     _install_error_handlers(app)
+    _document_errors(app)
     app.add_middleware(
         _EdgeMiddleware,
         service=name,
@@ -170,6 +177,8 @@ def _install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - registered for this type
         if exc.status_code in (204, 304):
             return Response(status_code=exc.status_code, headers=exc.headers)
+        if isinstance(exc, NulInBody):
+            return nul_refused("the JSON body holds a NUL character (\\u0000)")
         if exc.status_code == 413:
             return body_too_large(request.scope.get(_LIMIT_SCOPE_KEY))
         return JSONResponse(
@@ -195,6 +204,54 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error)
 
 
+# The shape of every error answer (error_body), as OpenAPI documents it: FastAPI's default
+# 422 schema (``{"detail": [...]}``) is not what the edge answers.
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "Error",
+    "type": "object",
+    "required": ["code", "message"],
+    "properties": {
+        "code": {"type": "string", "description": "stable, machine-readable"},
+        "message": {"type": "string", "description": "for people"},
+        "errors": {
+            "type": "array",
+            "items": {"type": "object"},
+            "description": "422 only: where the request does not match its schema",
+        },
+    },
+    "additionalProperties": True,
+}
+_ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+
+
+def _document_errors(app: FastAPI) -> None:
+    """Make the app's OpenAPI say what the edge answers on errors: every operation may be
+    refused with a 4xx ``{"code", "message"}`` (authentication, ownership, limits, the
+    business rules), and its 422 has that shape too."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas["Error"] = ERROR_SCHEMA
+        for name in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(name, None)
+        for item in schema.get("paths", {}).values():
+            for operation in item.values():
+                responses = operation.setdefault("responses", {})
+                if "422" in responses:
+                    responses["422"]["content"] = _ERROR_CONTENT
+                responses.setdefault(
+                    "4XX", {"description": "refused: {code, message}", "content": _ERROR_CONTENT}
+                )
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def body_too_large(limit: int | None) -> JSONResponse:
     """The 413 answer: the body was refused before it was read."""
     at_most = f"at most {limit} bytes" if isinstance(limit, int) else "a smaller body"
@@ -204,6 +261,52 @@ def body_too_large(limit: int | None) -> JSONResponse:
         ),
         status_code=413,
     )
+
+
+def nul_refused(what: str) -> JSONResponse:
+    return JSONResponse(error_body(INVALID_CHARACTERS, what), status_code=400)
+
+
+class NulInBody(StarletteHTTPException):
+    """Raised while a JSON body is read, when it escapes a NUL character."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=400, detail="NUL character in the JSON body")
+
+
+class _NulEscapes:
+    """Finds a JSON ``\\u0000`` escape in a body read in chunks. PostgreSQL can hold NUL
+    neither in text nor in jsonb, and no field of ours has a use for it: refused at the edge
+    instead of failing in a query or an append. An escaped backslash before ``u0000``
+    (``\\\\u0000``, the text "\\u0000") is not a NUL."""
+
+    _ESCAPE = b"\\u0000"
+
+    def __init__(self) -> None:
+        self._tail = b""
+
+    def found_in(self, chunk: bytes) -> bool:
+        data = self._tail + chunk
+        at = data.find(self._ESCAPE)
+        while at != -1:
+            start = at
+            while start > 0 and data[start - 1] == 0x5C:  # backslashes before this one
+                start -= 1
+            if (at - start) % 2 == 0:
+                return True
+            at = data.find(self._ESCAPE, at + 1)
+        # Keep what a match across the next chunk could start with: the last 5 bytes and the
+        # run of backslashes before them (their count decides what the next one escapes).
+        keep = max(len(data) - (len(self._ESCAPE) - 1), 0)
+        while keep > 0 and data[keep - 1] == 0x5C:
+            keep -= 1
+        self._tail = data[keep:]
+        return False
+
+
+def _is_json(scope: Scope) -> bool:
+    media = Headers(scope=scope).get("content-type", "").split(";")[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
 
 
 class BodyTooLarge(StarletteHTTPException):
@@ -306,14 +409,18 @@ class _EdgeMiddleware:
                     await refused(scope, receive, send_with_id)
                     return
                 received = 0
+                nul = _NulEscapes() if _is_json(scope) else None
 
                 async def receive_limited() -> Message:
                     nonlocal received
                     message = await receive()
                     if message["type"] == "http.request":
-                        received += len(message.get("body", b""))
+                        chunk = message.get("body", b"")
+                        received += len(chunk)
                         if received > limit:
                             raise BodyTooLarge
+                        if nul is not None and nul.found_in(chunk):
+                            raise NulInBody
                     return message
 
                 await self.app(scope, receive_limited, send_with_id)
@@ -350,9 +457,7 @@ def _refuse_early(scope: Scope, limit: int) -> JSONResponse | None:
     """The answer to a request refused before routing: a NUL in its URL, or a declared body
     over its route's limit (the body is never read)."""
     if _has_nul(scope):
-        return JSONResponse(
-            error_body(INVALID_CHARACTERS, "the URL holds a NUL character"), status_code=400
-        )
+        return nul_refused("the URL holds a NUL character")
     declared = _declared_length(scope)
     if declared is not None and declared > limit:
         return body_too_large(limit)

@@ -44,6 +44,7 @@ class Operation:
     path_params: tuple[str, ...]
     query_params: tuple[tuple[str, bool], ...]  # (name, required)
     has_body: bool
+    takes_json: bool  # its OpenAPI declares a JSON request body (which the route reads)
 
 
 def operations(spec: dict[str, Any]) -> list[Operation]:
@@ -62,6 +63,7 @@ def operations(spec: dict[str, Any]) -> list[Operation]:
                         (p["name"], bool(p.get("required"))) for p in params if p["in"] == "query"
                     ),
                     "requestBody" in op or method in ("post", "put", "patch"),
+                    "application/json" in op.get("requestBody", {}).get("content", {}),
                 )
             )
     return found
@@ -103,6 +105,8 @@ def probes(op: Operation, turn: int = 0) -> Iterator[Probe]:
                 _url(op),
                 body.content,
                 {"content-type": body.content_type},
+                expect_status=400 if body.expect_code and op.takes_json else None,
+                expect_code=body.expect_code if op.takes_json else None,
             )
     huge = generators.huge_body()
     yield Probe(

@@ -31,6 +31,7 @@ class Body:
     name: str
     content: bytes
     content_type: str = "application/json"
+    expect_code: str | None = None  # the code every JSON endpoint must answer, when fixed
 
 
 def hostile_strings() -> list[tuple[str, str]]:
@@ -64,6 +65,13 @@ def bodies() -> list[Body]:
         Body("deep-array", b"[" * DEEP + b"]" * DEEP),
         Body("deep-object", b'{"a":' * DEEP + b"1" + b"}" * DEEP),
         Body("big-integer", b'{"a": ' + b"9" * BIG_INT_DIGITS + b"}"),
+        Body(
+            "nul-in-fields",
+            json.dumps(
+                {"iin": "\u0000", "name": "a\u0000", "form": {"x": "\u0000"}, "password": "\u0000"}
+            ).encode(),
+            expect_code="invalid_characters",
+        ),
         Body("duplicate-keys", b'{"iin": "880612400411", "iin": "000000000000"}'),
         Body("injected-values", json.dumps(injected).encode()),
         Body("plain-text", b"hello", "text/plain"),

@@ -130,3 +130,46 @@ def test_refuses_a_limit_that_is_not_positive() -> None:
             description="edge",
             max_body_bytes=0,
         )
+
+
+async def test_refuses_a_nul_escaped_in_a_json_body(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/items", content=b'{"name": "a\\u0000b"}', headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_characters"
+
+
+async def test_refuses_a_nul_escape_split_across_chunks(client: httpx.AsyncClient) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"name": "a\\u00'
+        yield b'00b"}'
+
+    response = await client.post(
+        "/items", content=chunks(), headers={"content-type": "application/problem+json"}
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_characters"
+
+
+@pytest.mark.parametrize(
+    "body", [b'{"name": "C:\\\\u0000"}', b'{"name": "\\\\\\\\u0000"}', b'{"name": "u0000"}']
+)
+async def test_an_escaped_backslash_before_u0000_is_text_not_a_nul(
+    client: httpx.AsyncClient, body: bytes
+) -> None:
+    response = await client.post(
+        "/items", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 200, response.text
+
+
+async def test_a_binary_body_may_hold_nul_bytes(
+    client: httpx.AsyncClient, reads: list[int]
+) -> None:
+    content = b"%PDF-1.4\x00\x00\\u0000 binary"
+    response = await client.put(
+        "/files", content=content, headers={"content-type": "application/pdf"}
+    )
+    assert response.status_code == 200
+    assert reads == [len(content)]
