@@ -93,6 +93,14 @@ class RuntimeSettings(BaseSettings):
         "seconds each /health check may take before it counts as failed",
         gt=0,
     )
+    max_body_bytes: int = _shared(
+        1024 * 1024,
+        "MAX_BODY_BYTES",
+        "largest HTTP request body a service reads, in bytes; a larger one is refused with 413 "
+        "body_too_large before it is read (the portal's attachments and the gateway's sync "
+        "channel follow their own limits instead)",
+        ge=1024,
+    )
     bus_namespace: str = _shared(
         "",
         "BUS_NAMESPACE",

@@ -213,6 +213,7 @@ def service_app(
         startup=startup,
         shutdown=shutdown,
         health_timeout_s=settings.health_timeout_s,
+        max_body_bytes=settings.max_body_bytes,
     )
 
 

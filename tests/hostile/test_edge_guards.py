@@ -173,3 +173,17 @@ async def test_a_binary_body_may_hold_nul_bytes(
     )
     assert response.status_code == 200
     assert reads == [len(content)]
+
+
+async def test_the_limit_is_the_egov_max_body_bytes_setting() -> None:
+    from portal_svc.app import create_app
+    from portal_svc.settings import PortalSettings
+
+    app = create_app(
+        PortalSettings(max_body_bytes=2048), store=FakeResource("store"), bus=FakeResource("bus")
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://portal") as http:
+        response = await http.post("/anything", content=b"x" * 3000)
+    assert response.status_code == 413
+    assert "at most 2048 bytes" in response.json()["message"]
