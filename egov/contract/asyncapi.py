@@ -169,6 +169,34 @@ def build() -> dict[str, Any]:
                 "messages": {"envelope": {"$ref": "#/components/messages/envelope"}},
                 "bindings": {"amqp": _exchange(topology.DELIVER_EXCHANGE)},
             },
+            "systemQueue": {
+                "address": topology.recipient_queue("{system}"),
+                "title": topology.recipient_queue("<system id>"),
+                "description": (
+                    "Each registered system's own durable quorum queue, bound to "
+                    f"{topology.DELIVER_EXCHANGE} with its system id: what the portal, "
+                    "E-licensing, the registry and each provider workstation consume. "
+                    "Handlers ack after their inbox transaction commits; failures are retried "
+                    "with backoff and then parked in 'to.<system id>.dlq' (docs/bus.md)."
+                ),
+                "parameters": {
+                    "system": {"description": "the consuming system's id", "enum": systems}
+                },
+                "messages": {"envelope": {"$ref": "#/components/messages/envelope"}},
+                "bindings": {
+                    "amqp": {
+                        "is": "queue",
+                        "queue": {
+                            "name": topology.recipient_queue("{system}"),
+                            "durable": True,
+                            "exclusive": False,
+                            "autoDelete": False,
+                            "vhost": "/",
+                        },
+                        "bindingVersion": AMQP_BINDING,
+                    }
+                },
+            },
         },
         "operations": {
             "publishStatus": {

@@ -103,7 +103,11 @@ def test_operations_send_and_receive_messages_of_their_channel(document: dict[st
 
 def test_names_are_the_gateways(document: dict[str, Any]) -> None:
     rules = parse_rules(DEFAULT_RULES.read_text(encoding="utf-8"))
-    exchanges = {c["title"]: c for c in document["channels"].values()}
+    channels = document["channels"].values()
+    exchanges = {c["title"]: c for c in channels if c["bindings"]["amqp"]["is"] == "routingKey"}
+    [queue] = [c for c in channels if c["bindings"]["amqp"]["is"] == "queue"]
+    assert queue["bindings"]["amqp"]["queue"]["name"] == topology.recipient_queue("{system}")
+    assert set(queue["parameters"]["system"]["enum"]) == set(rules.systems)
     assert set(exchanges) == {
         topology.STATUS_EXCHANGE,
         topology.INBOUND_EXCHANGE,
