@@ -31,6 +31,15 @@ class Stack:
     schemas: dict[str, str]
     data_dir: Path
     log: Path
+    env: dict[str, str]  # what the stack runs with: the ``egov`` CLI reaches its НУЦ with it
+
+    def egov(self, *args: str) -> str:
+        """Run the ``egov`` CLI on this stack's data (as a developer would), its output."""
+        done = subprocess.run(
+            [str(EGOV), *args], env=self.env, capture_output=True, timeout=START_S, check=False
+        )
+        assert done.returncode == 0, f"egov {' '.join(args)}: {done.stderr.decode()[-2000:]}"
+        return done.stdout.decode()
 
 
 def free_ports(count: int) -> list[int]:
@@ -76,7 +85,7 @@ def running_stack(pg_dsn: str, workdir: Path) -> Iterator[Stack]:
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     try:
         _wait_healthy(process, urls, log)
-        yield Stack(urls, schemas, data_dir, log)
+        yield Stack(urls, schemas, data_dir, log, env)
     finally:
         process.send_signal(signal.SIGINT)
         try:
