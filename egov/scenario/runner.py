@@ -471,8 +471,13 @@ def envelopes(trace: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _notified_statuses(trace: list[dict[str, Any]]) -> list[str]:
     notes = [e for e in envelopes(trace) if e.get("type") == "status.changed.v1"]
+    # The gateway handles its inbound queue concurrently, so the log's order is not the
+    # sender's: the workstations number their notifications (seq); E-licensing's carry the
+    # instant they were decided (at), distinct for a scenario's successive actions.
     if all(isinstance(n.get("body", {}).get("seq"), int) for n in notes):
         notes.sort(key=lambda n: int(n["body"]["seq"]))
+    elif all(isinstance(n.get("body", {}).get("at"), str) for n in notes):
+        notes.sort(key=lambda n: datetime.fromisoformat(str(n["body"]["at"])))
     return [str(n.get("body", {}).get("status")) for n in notes]
 
 

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from itertools import groupby
 
 from egov.client import StaffPost, TopologyClient, admin_signer
+from egov.client.client import CLOCKED
 from egov.scenario.identities import staff_posts
 from egov.scenario.loader import LoadedScenario
 from egov.scenario.report import ScenarioReport
@@ -41,6 +42,17 @@ def posts_of(
 ) -> tuple[list[StaffPost], list[StaffPost]]:
     """(provider roster, E-licensing directory) posts of every staff actor of the run."""
     return staff_posts([s.scenario for s in scenarios], salt)
+
+
+async def _align_clocks(client: TopologyClient, start: datetime | None) -> None:
+    """Every clocked service on one instant: the group's start, or the latest of their clocks
+    when that is later. Separate processes (``egov up``) each started their simulated day at
+    their own start-up, seconds apart; statuses from several senders are ordered by their
+    times, so the clocks must agree."""
+    nows = await asyncio.gather(*(client.clock(s) for s in CLOCKED))
+    target = max([*nows, *([start] if start is not None else [])])
+    if any(now != target for now in nows):
+        await client.set_clock(target)
 
 
 def _order(item: LoadedScenario) -> tuple[int, datetime | None]:
@@ -80,10 +92,7 @@ async def run_all(
         ordered = sorted(scenarios, key=_order)
         for (_, start), group in groupby(ordered, key=_order):
             members = list(group)
-            if start is not None:
-                now = await client.clock()
-                if now < start:
-                    await client.set_clock(start)
+            await _align_clocks(client, start)
             await asyncio.gather(*(one(i) for i in members if not i.scenario.exclusive))
             for item in members:
                 if item.scenario.exclusive:
