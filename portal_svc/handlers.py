@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import secrets
+import unicodedata
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -464,6 +465,9 @@ class PortalService:
             )
         if not name.strip() or len(name) > 200:
             raise InvalidInput("invalid_name", "a file name of 1-200 characters is required")
+        unfit = _unfit_file_name(name)
+        if unfit is not None:
+            raise InvalidInput("invalid_name", f"the file name {unfit}")
         digest = await asyncio.to_thread(self.blobs.put, content)
         document = req.Document(code, name, base_type, len(content), digest)
         data = {**document.as_json(), "request_id": request_id, "at": self.clock.now().isoformat()}
@@ -710,6 +714,19 @@ def _form_error(problems: Sequence[FieldProblem]) -> InvalidInput:
         "; ".join(p.message for p in problems),
         problems=[{"field": p.field, "code": p.code, "message": p.message} for p in problems],
     )
+
+
+def _unfit_file_name(name: str) -> str | None:
+    """Why ``name`` cannot be an attachment's file name, or None. The name travels to the
+    provider's workstation with the document, which may save it under that name: no path
+    (separators, "." or ".."), and no control or invisible format characters (CR/LF would
+    split a header, U+202E shows "fdp.exe" as "exe.pdf")."""
+    if "/" in name or "\\" in name or name.strip() in {".", ".."}:
+        return "is a path, not a name"
+    for char in name:
+        if unicodedata.category(char) in {"Cc", "Cf"}:
+            return f"holds the control or format character U+{ord(char):04X}"
+    return None
 
 
 def _ground(result: VerificationResult) -> str:
