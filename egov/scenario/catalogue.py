@@ -14,6 +14,7 @@ What is not generated, and why (:data:`NOT_COVERED`): the ``elicense_portal`` ch
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -93,11 +94,16 @@ class Ending:
     refusal: str | None
 
 
+@functools.cache
+def _calendar() -> KzCalendar:
+    return KzCalendar()
+
+
 def _start(d: Definition) -> datetime:
     day = ERA_STARTS[d.version]
     if not d.in_force.covers(day):  # pragma: no cover - a definition changed its dates
         raise ValueError(f"{d.key}: era start {day} is outside {d.in_force}")
-    return datetime.combine(day, time(9, 0), tzinfo=KzCalendar().tz)
+    return datetime.combine(day, time(9, 0), tzinfo=_calendar().tz)
 
 
 def _system_roles(d: Definition) -> set[str]:
@@ -109,7 +115,7 @@ def endings(d: Definition, channel: Channel) -> list[Ending]:
     reachable from ``channel``, with the shortest run of actions ending there. The registry's
     own step (003 ``registry_check``) only answers ``found`` here: its other answer is the
     registry-not-found scenario."""
-    engine = StepEngine(d, KzCalendar())
+    engine = StepEngine(d, _calendar())
     at = _start(d).astimezone(UTC)
     registry_roles = {r.id for r in d.roles if r.id == "registry"}
     finals: dict[tuple[str, str], list[NewEvent]] = {}
@@ -170,12 +176,16 @@ def _workstation(d: Definition) -> str:
     raise ValueError(f"{d.key}: no workstation renders it")  # pragma: no cover
 
 
-def _elicense_provider(d: Definition) -> str:
+@functools.cache
+def _elicense_directory() -> Any:
     from elicense_svc.domain.directory import Directory
     from elicense_svc.settings import DEFAULT_DIRECTORY
 
-    data = yaml.safe_load(DEFAULT_DIRECTORY.read_text(encoding="utf-8"))
-    return Directory.from_mapping(data).provider_for(d.code, d.provider.region).id
+    return Directory.from_mapping(yaml.safe_load(DEFAULT_DIRECTORY.read_text(encoding="utf-8")))
+
+
+def _elicense_provider(d: Definition) -> str:
+    return str(_elicense_directory().provider_for(d.code, d.provider.region).id)
 
 
 class _Builder:

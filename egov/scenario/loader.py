@@ -3,6 +3,7 @@ wrong, for every file, before anything runs."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,9 +104,30 @@ def parse_scenario(text: str, *, source: str = "<scenario>") -> Scenario:
     except ValidationError as exc:
         problems = []
         for error in exc.errors(include_url=False):
+            if not error["loc"]:
+                problems += _document_problems(source, data, node, _message(error))
+                continue
             path, line = _locate(data, node, error["loc"])
             problems.append(Problem(source, path, _message(error), line))
         raise ScenarioFileError(problems) from None
+
+
+_PART = re.compile(r"^(?P<path>[a-z_]+(?:\[\d+\]|\.[a-z_]+)*): (?P<what>.+)$")
+
+
+def _document_problems(source: str, data: Any, node: Any, message: str) -> list[Problem]:
+    """The whole-document checks (references between actors, steps and expectations) report
+    "path: what; path: what": one problem each, at the line of its path."""
+    problems = []
+    for part in message.split("; "):
+        found = _PART.match(part)
+        if found is None:
+            problems.append(Problem(source, "", part, 1))
+            continue
+        loc = [int(k) if k.isdigit() else k for k in re.findall(r"[a-z_]+|\d+", found["path"])]
+        path, line = _locate(data, node, loc)
+        problems.append(Problem(source, path, found["what"], line))
+    return problems
 
 
 def _message(error: Any) -> str:

@@ -14,6 +14,7 @@ import re
 from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     BaseModel,
@@ -29,6 +30,7 @@ from shared.ids import IdError, parse_bin, parse_iin
 
 SCENARIO_ID = r"^[a-z0-9][a-z0-9_.@-]{0,119}$"
 ACTOR_ID = r"^[a-z][a-z0-9_]{0,39}$"
+ALMATY = ZoneInfo("Asia/Almaty")  # the calendar's zone (shared.calendar.KzCalendar)
 SERVICES = ("portal", "gateway", "elicense", "registry", "provider")
 # Steps after which the topology is not the same for everyone: the clock moved, a service
 # stopped. A scenario with one of them runs alone.
@@ -509,11 +511,9 @@ class Scenario(_M):
         return any(step_kind(s) in EXCLUSIVE_STEPS for s in self.steps)
 
     def start_instant(self) -> datetime | None:
-        from shared.calendar import KzCalendar
-
         if self.start is None or isinstance(self.start, datetime):
             return self.start
-        return datetime.combine(self.start, time(9, 0), tzinfo=KzCalendar().tz)
+        return datetime.combine(self.start, time(9, 0), tzinfo=ALMATY)
 
 
 _ACTOR_KIND_FOR = {
