@@ -1,4 +1,4 @@
-"""The shipped catalogue is in step with the definitions, and covers every version × channel ×
+"""The shipped catalogue is in step with the definitions, and covers every version, channel and
 ending the step engine can reach, registry-not-found where a registry is asked, and overdue."""
 
 from __future__ import annotations
