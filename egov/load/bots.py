@@ -1,7 +1,8 @@
 """Staff bots: the workstation's people, with no think time.
 
 One bot per workstation holds every human role of the services it renders (from the
-definitions). It polls its inbox; for each request of this run it reads the request, takes
+definitions). While a request of this run is on its way to it (:meth:`StaffBot.expect`), it
+polls its inbox every ``poll_s``; for each request of this run it reads the request, takes
 the action the step engine allows now (``allowed`` in the workstation's answer), and goes on
 with the answer of that action until no step is left for it: nothing about a service is
 written here, the definitions and the engine decide which step comes and which outcomes it has.
@@ -91,13 +92,29 @@ class StaffBot:
         self.poll_s = poll_s
         self.stats = BotStats()
         self._busy: set[str] = set()
+        self._expected: set[str] = set()
+        self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._signs: MutableMapping[tuple[str, str, str], bool] = {}
 
+    def expect(self, request_id: str) -> None:
+        """A request of this run is on its way to the workstation: poll until it is taken.
+        Polling only then keeps an idle bot from loading the workstation (every inbox call is
+        a signed request it verifies), which would count in the CPU per application."""
+        self._expected.add(request_id)
+        self._wake.set()
+
     async def run(self, stop: asyncio.Event) -> None:
         """Work the inbox until ``stop`` is set; then wait for the requests in hand."""
+        stopping = asyncio.create_task(stop.wait())
         try:
             while not stop.is_set():
+                if not self._expected:
+                    self._wake.clear()
+                    waking = asyncio.create_task(self._wake.wait())
+                    await asyncio.wait({waking, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                    waking.cancel()
+                    continue
                 taken = 0
                 try:
                     rows = await self.staff.inbox()
@@ -109,6 +126,7 @@ class StaffBot:
                     if request_id in self._busy or request_id not in self.intents:
                         continue
                     self._busy.add(request_id)
+                    self._expected.discard(request_id)
                     task = asyncio.create_task(self._work(request_id))
                     self._tasks.add(task)
                     task.add_done_callback(self._tasks.discard)
@@ -117,6 +135,7 @@ class StaffBot:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), self.poll_s)
         finally:
+            stopping.cancel()
             if self._tasks:
                 await asyncio.gather(*self._tasks, return_exceptions=True)
 
@@ -130,6 +149,7 @@ class StaffBot:
         except ClientError as exc:
             # Left in the inbox: the next poll takes it again (a lost race, a restart).
             self.stats.error(exc.code)
+            self._expected.add(request_id)
         finally:
             self._busy.discard(request_id)
 

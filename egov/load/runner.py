@@ -308,6 +308,7 @@ class LoadRun:
         self.applications: list[Application] = []
         self.errors: Counter[str] = Counter()
         self.intents: dict[str, Intent] = {}
+        self._bot_of: dict[str, StaffBot] = {}
         self._by_request: dict[str, Application] = {}
         self._started = 0.0
         self._tasks: set[asyncio.Task[None]] = set()
@@ -361,6 +362,7 @@ class LoadRun:
             )
             applicants = await self._applicants(calls, population)
             bots = await self._bots(calls, the_plan)
+            self._bot_of = {bot.workstation: bot for bot in bots}
             self.applications = [
                 Application(
                     number=i,
@@ -548,6 +550,7 @@ class LoadRun:
         app.request_id = request_id
         self._by_request[request_id] = app
         self.intents[request_id] = app.intent
+        self._bot_of[the_plan.workstation[app.service]].expect(request_id)
         await app.finished_at_provider.wait()
         while True:
             try:
