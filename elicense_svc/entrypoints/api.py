@@ -94,7 +94,9 @@ class ReasonIn(BaseModel):
 def install_error_handler(app: FastAPI) -> None:
     async def domain_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ElicenseError)  # noqa: S101 - registered for this type only
-        return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status)
+        reason = getattr(exc, "reason", None)  # AuthorizationRefused's machine-readable why
+        extra = {"reason": reason} if isinstance(reason, str) else {}
+        return JSONResponse(error_body(exc.code, exc.message, **extra), status_code=exc.status)
 
     app.add_exception_handler(ElicenseError, domain_error)
 

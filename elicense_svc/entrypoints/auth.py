@@ -3,7 +3,9 @@
 Each staff request carries a detached JWS over shared.pki.http_signing's request description
 (method, target, body hash) in ``X-Egov-Signature``. The verified certificate names the person
 (IIN); the directory says which provider they work for and which roles they hold. A refusal is
-the named outcome AUTHORIZATION_REFUSED with the reason.
+the named outcome AUTHORIZATION_REFUSED with the reason, in words (``message``) and as a code
+(``reason``: SIGNATURE_MISSING, the verification code such as BAD_SIGNATURE or CERT_REVOKED,
+NOT_STAFF, WRONG_BIN), so a client can tell a broken signature from a signer who is not staff.
 """
 
 from __future__ import annotations
@@ -18,28 +20,34 @@ from shared.signing import Verifier, verify_off_loop
 
 
 class AuthorizationRefused(ElicenseError):
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, reason: str) -> None:
         super().__init__("AUTHORIZATION_REFUSED", message, status=401)
+        self.reason = reason
 
 
 async def authenticate(request: Request, verifier: Verifier, directory: Directory) -> Actor:
     signature = request.headers.get(SIGNATURE_HEADER)
     if not signature:
-        raise AuthorizationRefused(f"sign the request: no {SIGNATURE_HEADER} header")
+        raise AuthorizationRefused(
+            f"sign the request: no {SIGNATURE_HEADER} header", reason="SIGNATURE_MISSING"
+        )
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     payload = request_signing_bytes(request.method, target, await request.body())
     result = await verify_off_loop(verifier, payload, signature)
     if not result.ok or result.identity is None:
-        raise AuthorizationRefused(f"{result.code.value}: {result.detail}".rstrip(": "))
+        raise AuthorizationRefused(
+            f"{result.code.value}: {result.detail}".rstrip(": "), reason=result.code.value
+        )
     identity = result.identity
     try:
         member = directory.member(identity.iin)
     except ElicenseError as exc:
-        raise AuthorizationRefused(exc.message) from exc
+        raise AuthorizationRefused(exc.message, reason="NOT_STAFF") from exc
     provider = directory.provider(member.provider)
     if provider.bin is not None and identity.bin != provider.bin:
         raise AuthorizationRefused(
-            f"the certificate is issued for BIN {identity.bin}, not {provider.id} ({provider.bin})"
+            f"the certificate is issued for BIN {identity.bin}, not {provider.id} ({provider.bin})",
+            reason="WRONG_BIN",
         )
     return Actor(
         kind="staff",

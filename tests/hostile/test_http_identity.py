@@ -208,3 +208,36 @@ async def test_injection_strings_in_names_are_stored_as_data(stack: Stack) -> No
             stored = (await http.get(target, headers=signed)).json()
             assert stored["surname"]["kk"] == text, label  # byte for byte, not interpreted
             assert stored["address"] == text, label
+
+
+@pytest.mark.parametrize(
+    ("service", "target"),
+    [
+        ("provider", "/provider/workstations/provider.almaty.culture/inbox"),
+        ("elicense", "/staff/requests"),
+    ],
+)
+async def test_staff_endpoints_refuse_whoever_is_not_staff(
+    stack: Stack, tmp_path: Path, service: str, target: str
+) -> None:
+    outsider_iin = person_iin(10 if service == "provider" else 11)
+    outsider = issued(stack, tmp_path, outsider_iin)  # a real НУЦ certificate, not on a roster
+    honest = request_signing_bytes("GET", target, b"")
+    cases = {
+        "garbage": "x",
+        "another CA": stranger(outsider_iin).sign(honest),
+        "replayed from another path": outsider.sign(request_signing_bytes("GET", "/x", b"")),
+        "not staff": outsider.sign(honest),
+    }
+    async with httpx.AsyncClient(base_url=stack.urls[service], timeout=30) as http:
+        answers = {}
+        for name, signature in cases.items():
+            response = await http.get(target, headers={SIGNATURE_HEADER: signature})
+            body = response.json()
+            assert 400 <= response.status_code < 500, (name, response.text)
+            assert isinstance(body.get("code"), str), (name, body)
+            # The provider names each case in its code, elicense in its reason.
+            answers[name] = (response.status_code, body["code"], body.get("reason"))
+    # A signature that does not verify, one from another CA and a signer who is not staff
+    # are told apart, by machine.
+    assert len({answers["garbage"], answers["another CA"], answers["not staff"]}) == 3, answers
