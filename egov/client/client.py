@@ -39,6 +39,9 @@ from shared.signing import Signer
 T = TypeVar("T")
 
 CLOCK_PATH = "/simulation/clock"
+# The services whose business runs on the simulated clock (egov.stack.CLOCKED): they serve
+# /simulation/clock when simulation control is on; the gateway and the НУЦ keep real time.
+CLOCKED = ("portal", "elicense", "provider")
 
 
 class TopologyClient:
@@ -54,7 +57,9 @@ class TopologyClient:
     ) -> None:
         self.urls = urls
         self.admin = admin
-        limits = httpx.Limits(max_connections=max_connections)
+        # Idle connections are dropped before the servers drop them (uvicorn: 5 s), so a request
+        # is never written to a connection the server is closing (a ReadError, not a refusal).
+        limits = httpx.Limits(max_connections=max_connections, keepalive_expiry=2.0)
         self._clients = {
             s: httpx.AsyncClient(base_url=urls.of(s), timeout=timeout_s, limits=limits)
             for s in SERVICES
@@ -135,7 +140,7 @@ class TopologyClient:
         return datetime.fromisoformat(str(found["now"]))
 
     async def set_clock(
-        self, now: datetime, services: Iterable[str] = SERVICES
+        self, now: datetime, services: Iterable[str] = CLOCKED
     ) -> dict[str, datetime]:
         """Move every service's clock to ``now`` (absolute, forward only: 409 ``clock_backwards``
         otherwise). Idempotent, so it is safe where services share one clock (``egov run``)."""

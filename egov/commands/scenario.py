@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import tempfile
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from egov.scenario.loader import LoadedScenario
 
 TARGET_HELP = (
     "embedded (start egov run's topology for the run), up (start egov up's on EGOV_PG_DSN / "
@@ -28,7 +27,7 @@ def build() -> typer.Typer:
     return app
 
 
-def _load(paths: list[Path]) -> list:  # type: ignore[type-arg]
+def _load(paths: list[Path]) -> list[LoadedScenario]:
     from egov.scenario.loader import ScenarioFileError, load_scenarios
 
     try:
@@ -70,46 +69,6 @@ def generate(
     typer.echo(f"wrote {len(written)} scenario files under {out}")
 
 
-@asynccontextmanager
-async def _target(
-    spec: str, data_dir: Path | None, loaded: list, salt: str  # type: ignore[type-arg]
-) -> AsyncIterator[object]:
-    from egov.scenario import targets
-    from egov.scenario.session import first_date, posts_of
-
-    provider_posts, elicense_posts = posts_of(loaded, salt)
-    if spec in ("embedded", "up"):
-        with tempfile.TemporaryDirectory(prefix="egov-scenario-") as scratch:
-            where = data_dir or Path(scratch) / "var"
-            if spec == "embedded":
-                async with targets.embedded_target(
-                    where,
-                    simulated_date=first_date(loaded),
-                    provider_posts=provider_posts,
-                    elicense_posts=elicense_posts,
-                ) as found:
-                    yield found
-            else:
-                pg_dsn, amqp_url = os.environ.get("EGOV_PG_DSN"), os.environ.get("EGOV_AMQP_URL")
-                if not pg_dsn or not amqp_url:
-                    raise targets.TargetError(
-                        "--target up needs EGOV_PG_DSN and EGOV_AMQP_URL (the servers egov up "
-                        "runs the services on)"
-                    )
-                async with targets.up_target(
-                    where,
-                    pg_dsn=pg_dsn,
-                    amqp_url=amqp_url,
-                    namespace=f"scn{salt[:10]}",
-                    simulated_date=first_date(loaded),
-                    provider_posts=provider_posts,
-                    elicense_posts=elicense_posts,
-                ) as found:
-                    yield found
-        return
-    yield targets.attached_target(spec, data_dir)
-
-
 def run(
     paths: Annotated[list[Path], typer.Argument(help="scenario files or directories")],
     target: Annotated[str, typer.Option(help=TARGET_HELP)] = "embedded",
@@ -119,8 +78,10 @@ def run(
     jobs: Annotated[int, typer.Option(min=1, max=64, help="independent scenarios at once")] = 4,
     data_dir: Annotated[
         Path | None,
-        typer.Option(help="the topology's data directory (keys); default: a temporary one for "
-                     "embedded/up, EGOV_DATA_DIR for a URL, the manifest's for stack.json"),
+        typer.Option(
+            help="the topology's data directory (keys); default: a temporary one for "
+            "embedded/up, EGOV_DATA_DIR for a URL, the manifest's for stack.json"
+        ),
     ] = None,
     verbose: Annotated[bool, typer.Option(help="the services' logs on stderr")] = False,
 ) -> None:
@@ -132,7 +93,7 @@ def run(
     from egov.client import ClientError, KeyMaterialError, ManifestError
     from egov.scenario.report import ScenarioReport, write_reports
     from egov.scenario.session import new_salt, run_all
-    from egov.scenario.targets import TargetError
+    from egov.scenario.targets import TargetError, open_target
     from shared.clock import SystemClock
     from shared.logging import configure_logging
 
@@ -161,9 +122,9 @@ def run(
                 failed += not found.passed
                 progress.update(task, advance=1, failed=failed, description=found.scenario)
 
-            async with _target(target, data_dir, loaded, salt) as opened:
+            async with open_target(target, data_dir, loaded, salt) as opened:
                 progress.update(task, description=f"running on {target}")
-                results = await run_all(loaded, opened, salt=salt, jobs=jobs, on_done=done)  # type: ignore[arg-type]
+                results = await run_all(loaded, opened, salt=salt, jobs=jobs, on_done=done)
 
     try:
         asyncio.run(main())

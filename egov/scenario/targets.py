@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import os
 import socket
+import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from pathlib import Path
 
 from egov.client import StaffPost, TopologyUrls, appoint_provider_staff, write_elicense_directory
 from egov.client.topology import SERVICES, ManifestError, read_manifest
+from egov.scenario.loader import LoadedScenario
 from egov.scenario.runner import ServiceControl
 from shared.runtime import Listener
 
@@ -239,3 +241,44 @@ def attached_target(spec: str, data_dir: Path | None) -> Target:
     found = data_dir or Path(os.environ.get("EGOV_DATA_DIR", "var"))
     provider_log = load_settings(ProviderSettings, data_dir=found).resolved_event_store_url()
     return Target(spec, TopologyUrls.defaults(host), found, None, _appointer(provider_log), False)
+
+
+@asynccontextmanager
+async def open_target(
+    spec: str, data_dir: Path | None, scenarios: Sequence[LoadedScenario], salt: str
+) -> AsyncIterator[Target]:
+    """``--target``: embedded and up are started for the run (on the earliest simulated start
+    of ``scenarios``, with their staff) and stopped after it; anything else is attached to."""
+    from egov.scenario.session import first_date, posts_of
+
+    provider_posts, elicense_posts = posts_of(scenarios, salt)
+    if spec not in ("embedded", "up"):
+        yield attached_target(spec, data_dir)
+        return
+    with tempfile.TemporaryDirectory(prefix="egov-scenario-") as scratch:
+        where = data_dir or Path(scratch) / "var"
+        if spec == "embedded":
+            async with embedded_target(
+                where,
+                simulated_date=first_date(scenarios),
+                provider_posts=provider_posts,
+                elicense_posts=elicense_posts,
+            ) as found:
+                yield found
+            return
+        pg_dsn, amqp_url = os.environ.get("EGOV_PG_DSN"), os.environ.get("EGOV_AMQP_URL")
+        if not pg_dsn or not amqp_url:
+            raise TargetError(
+                "--target up needs EGOV_PG_DSN and EGOV_AMQP_URL (the servers egov up runs the "
+                "services on)"
+            )
+        async with up_target(
+            where,
+            pg_dsn=pg_dsn,
+            amqp_url=amqp_url,
+            namespace=f"scn{salt[:10]}",
+            simulated_date=first_date(scenarios),
+            provider_posts=provider_posts,
+            elicense_posts=elicense_posts,
+        ) as found:
+            yield found
