@@ -1,5 +1,6 @@
 """``egov eventlog export|import``: the file format, byte-equal round trips (SQLite and
-PostgreSQL), and every refusal naming its line with nothing stored."""
+PostgreSQL), every refusal naming its line with nothing stored, and an E-licensing log with
+permits rebuilt from its export."""
 
 from __future__ import annotations
 
@@ -15,11 +16,14 @@ import rfc8785
 from typer.testing import CliRunner
 
 from egov.cli import build_cli
+from egov.commands.replay import replay_log
 from shared.clock import SimulatedClock
 from shared.eventlog.export import FORMAT, ImportRefused, export_log, import_log
+from shared.eventlog.factory import open_event_store
 from shared.eventlog.port import EventStore, LogNotEmpty, NewEvent
 from shared.eventlog.postgres import PostgresEventStore
 from shared.eventlog.sqlite import SqliteEventStore
+from tests.replay.fill_logs import fill_elicense
 
 START = datetime(2019, 11, 4, 3, 0, 0, 123456, tzinfo=UTC)
 EXPORTED_AT = datetime(2019, 11, 5, 12, tzinfo=UTC)
@@ -310,3 +314,29 @@ async def test_the_commands_export_import_and_replay_from_a_file(
     code, output = await _invoke("replay", "nowhere", "--url", url)
     assert code == 2
     assert "unknown service 'nowhere'" in output
+
+
+async def test_an_elicense_log_with_permits_rebuilds_the_same_registry(tmp_path: Path) -> None:
+    """The embedded topology's day (2019-11-04) has no E-licensing service in force (all were
+    repealed in 2015), so the stack test's elicense log is empty; this one holds permits."""
+    await fill_elicense(3, tmp_path / "live")
+    live_url = f"sqlite:///{tmp_path / 'live' / 'elicense.sqlite3'}"
+    now = datetime(2019, 11, 6, tzinfo=UTC)
+    live = await replay_log("elicense", url=live_url, now=now)
+    assert (live["permits"], live["permits_by_state"]) == (3, {"valid": 3})
+    store = await open_event_store(live_url)
+    try:
+        exported = await _export(store, "elicense")
+    finally:
+        await store.close()
+    file = tmp_path / "elicense.jsonl"
+    await asyncio.to_thread(file.write_bytes, exported)
+    from_file = await replay_log("elicense", source=file, now=now)
+    assert (from_file["events"], from_file["sha256"]) == (live["events"], live["sha256"])
+    copy = SqliteEventStore(tmp_path / "copy.sqlite3")
+    await copy.open()
+    try:
+        await import_log(copy, io.BytesIO(exported), service="elicense")
+        assert await _export(copy, "elicense") == exported
+    finally:
+        await copy.close()
