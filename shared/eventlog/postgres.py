@@ -61,7 +61,13 @@ from shared.eventlog.port import (
     RecordedEvent,
 )
 from shared.eventlog.subscription import DEFAULT_POLL_INTERVAL, follow
-from shared.eventlog.writing import check_append_arguments, prepare, replay_result, to_json
+from shared.eventlog.writing import (
+    Canonical,
+    check_append_arguments,
+    prepare,
+    replay_result,
+    to_json,
+)
 
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _MAX_ATTEMPTS = 20  # append retries after losing a race that is not a conflict for the caller
@@ -236,10 +242,12 @@ class PostgresEventStore:
         outbox: Sequence[OutboxMessage] = (),
         inbox: InboxClaim | None = None,
     ) -> AppendResult:
-        check_append_arguments(stream_id, events, expected_version, outbox, inbox)
+        canonical = check_append_arguments(stream_id, events, expected_version, outbox, inbox)
         for _ in range(_MAX_ATTEMPTS):
             try:
-                return await self._append_once(stream_id, events, expected_version, outbox, inbox)
+                return await self._append_once(
+                    stream_id, events, expected_version, outbox, inbox, canonical
+                )
             except _Replay as replay:
                 return replay.result
             except asyncpg.UniqueViolationError as exc:
@@ -261,6 +269,7 @@ class PostgresEventStore:
         expected_version: int | None,
         outbox: Sequence[OutboxMessage],
         inbox: InboxClaim | None,
+        canonical: Canonical,
     ) -> AppendResult:
         async with self._db.acquire() as conn, conn.transaction():
             # First statement: the xid must exist before any position is drawn (module doc). It
@@ -304,6 +313,7 @@ class PostgresEventStore:
                     current_version=current,
                     last_hash=last_hash,
                     recorded_at=recorded_at,
+                    canonical=canonical,
                 )
                 positions = sorted(
                     r[0]

@@ -38,7 +38,13 @@ from shared.eventlog.port import (
     RecordedEvent,
 )
 from shared.eventlog.subscription import DEFAULT_POLL_INTERVAL, follow
-from shared.eventlog.writing import check_append_arguments, prepare, replay_result, to_json
+from shared.eventlog.writing import (
+    Canonical,
+    check_append_arguments,
+    prepare,
+    replay_result,
+    to_json,
+)
 
 _SELECT_EVENTS = (
     "SELECT position, stream_id, version, event_id, type, data, metadata, recorded_at,"
@@ -170,13 +176,13 @@ class SqliteEventStore:
         outbox: Sequence[OutboxMessage] = (),
         inbox: InboxClaim | None = None,
     ) -> AppendResult:
-        check_append_arguments(stream_id, events, expected_version, outbox, inbox)
+        canonical = check_append_arguments(stream_id, events, expected_version, outbox, inbox)
         async with self._lock:
             db = self._db
             await db.execute("BEGIN IMMEDIATE")
             try:
                 result = await self._append_locked(
-                    stream_id, events, expected_version, outbox, inbox
+                    stream_id, events, expected_version, outbox, inbox, canonical
                 )
             except BaseException:
                 await db.execute("ROLLBACK")
@@ -194,6 +200,7 @@ class SqliteEventStore:
         expected_version: int | None,
         outbox: Sequence[OutboxMessage],
         inbox: InboxClaim | None,
+        canonical: Canonical,
     ) -> tuple[AppendResult, bool]:
         """The result, and whether to commit (False for an idempotent replay)."""
         db = self._db
@@ -227,6 +234,7 @@ class SqliteEventStore:
                 current_version=current,
                 last_hash=last_hash,
                 recorded_at=recorded_at,
+                canonical=canonical,
             )
             for event in prepared:
                 cursor = await db.execute(

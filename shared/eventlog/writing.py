@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from shared.eventlog.hashing import canonical_json, event_hash
+from shared.eventlog.hashing import canonical_json, event_hash_of_canonical
 from shared.eventlog.port import (
     AppendResult,
     EventIdReused,
@@ -36,13 +36,19 @@ class PreparedEvent:
     hash: str
 
 
+#: Each new event's data and metadata in RFC 8785 form, in the order of the events.
+Canonical = list[tuple[bytes, bytes]]
+
+
 def check_append_arguments(
     stream_id: str,
     events: Sequence[NewEvent],
     expected_version: int | None,
     outbox: Sequence[OutboxMessage] = (),
     inbox: InboxClaim | None = None,
-) -> None:
+) -> Canonical:
+    """Raise on bad arguments before any I/O; return the events' canonical data and metadata
+    (computed to check them; :func:`prepare` hashes them instead of computing them again)."""
     if not isinstance(stream_id, str) or not stream_id:
         raise ValueError(f"stream_id must be a non-empty string, got {stream_id!r}")
     for message in outbox:
@@ -58,6 +64,7 @@ def check_append_arguments(
     if expected_version is not None and expected_version < 0:
         raise ValueError(f"expected_version must be None or >= 0, got {expected_version}")
     seen: set[UUID] = set()
+    canonical: Canonical = []
     for event in events:
         if not event.type:
             raise ValueError(f"event {event.event_id} has an empty type")
@@ -65,8 +72,13 @@ def check_append_arguments(
             raise ValueError(f"event id {event.event_id} appears twice in one append")
         seen.add(event.event_id)
         # Fail before touching the database if the content cannot be hashed.
-        canonical_json(dict(event.data), f"data of event {event.event_id}")
-        canonical_json(dict(event.metadata), f"metadata of event {event.event_id}")
+        canonical.append(
+            (
+                canonical_json(dict(event.data), f"data of event {event.event_id}"),
+                canonical_json(dict(event.metadata), f"metadata of event {event.event_id}"),
+            )
+        )
+    return canonical
 
 
 def to_json(value: Mapping[str, Any]) -> str:
@@ -81,18 +93,25 @@ def prepare(
     current_version: int,
     last_hash: str,
     recorded_at: datetime,
+    canonical: Canonical | None = None,
 ) -> list[PreparedEvent]:
+    """The events with versions, JSON text and chained hashes. ``canonical``: what
+    :func:`check_append_arguments` returned for these events (computed here when None)."""
+    if canonical is None:
+        canonical = check_append_arguments(stream_id, events, None)
+    if len(canonical) != len(events):
+        raise ValueError(f"{len(canonical)} canonical forms for {len(events)} events")
     prepared: list[PreparedEvent] = []
     prev_hash = last_hash
-    for offset, event in enumerate(events, start=1):
+    for offset, (event, (data, metadata)) in enumerate(zip(events, canonical, strict=True), 1):
         version = current_version + offset
-        digest = event_hash(
+        digest = event_hash_of_canonical(
             stream_id=stream_id,
             version=version,
             event_id=event.event_id,
             type=event.type,
-            data=event.data,
-            metadata=event.metadata,
+            data=data,
+            metadata=metadata,
             recorded_at=recorded_at,
             prev_hash=prev_hash,
         )
