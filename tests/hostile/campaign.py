@@ -93,9 +93,16 @@ def probes(op: Operation, turn: int = 0) -> Iterator[Probe]:
     json_headers = {"content-type": "application/json"}
     default_body = b"{}" if op.has_body else None
     if op.path_params:
-        for segment in _some(generators.path_segments(), turn, 4):
+        nul = [s for s in generators.path_segments() if "%00" in s]
+        for segment in [*_some(generators.path_segments(), turn, 4), *nul[:1]]:
+            expect = (400, "invalid_characters") if "%00" in segment else (None, None)
             yield Probe(
-                f"path:{segment[:40]}", op.method, _url(op, segment), default_body, json_headers
+                f"path:{segment[:40]}",
+                op.method,
+                _url(op, segment),
+                default_body,
+                json_headers,
+                *expect,
             )
     if op.has_body:
         for body in generators.bodies():
