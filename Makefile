@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: install lint test run bench diagrams up down clean
+.PHONY: install lint test run bench diagrams contract up down clean
 
 install: $(STAMP)
 
@@ -37,14 +37,19 @@ bench: install
 diagrams: install
 	$(BIN)/python -m shared.regulation.render_docs
 
+# Regenerates docs/asyncapi/ (AsyncAPI 3 document and JSON Schemas) from the pydantic models;
+# tests/contract fails when they drift.
+contract: install
+	$(BIN)/python -m egov.contract write
+
+# The compose topology (needs a Docker engine with the compose plugin); docs/deploy.md.
+# Without Docker, `egov up` runs the same topology as local processes (docs/stack.md).
 COMPOSE = deploy/compose.yaml
 
 up:
-	@test -f $(COMPOSE) || { echo "$(COMPOSE) is not written yet (it comes with the compose issue); use 'make run'"; exit 2; }
 	docker compose -f $(COMPOSE) up -d --wait
 
 down:
-	@test -f $(COMPOSE) || { echo "$(COMPOSE) is not written yet"; exit 2; }
 	docker compose -f $(COMPOSE) down
 
 clean:
