@@ -88,8 +88,12 @@ def export(
             # Written beside and renamed when complete: a cut-off export never has the name.
             path = Path(to)
             partial = path.with_name(path.name + ".partial")
-            with partial.open("wb") as out:
-                header = asyncio.run(export_to(target, out, service=service))
+            try:
+                with partial.open("wb") as out:
+                    header = asyncio.run(export_to(target, out, service=service))
+            except BaseException:
+                partial.unlink(missing_ok=True)
+                raise
             os.replace(partial, path)
     except (SettingsError, EventLogError, OSError, ValueError) as exc:
         typer.echo(f"egov eventlog export {service}: {exc}", err=True)

@@ -61,16 +61,15 @@ async def replay_log(
     """Rebuild ``service``'s read models from the log at ``url`` or from the export file
     ``source`` (imported into a temporary SQLite log first); the report ``egov replay`` prints.
     ``now`` (default: the real time) is the instant time-dependent views are computed for."""
-    if (url is None) == (source is None):
-        raise ValueError("give exactly one of url and source")
     now = now or SystemClock().now()
-    if url is not None:
+    if url is not None and source is None:
         store = await open_event_store(url)
         try:
             return {"source": url} | await _rebuild(service, store, now)
         finally:
             await store.close()
-    assert source is not None  # noqa: S101 - narrowed by the check above
+    if source is None or url is not None:
+        raise ValueError("give exactly one of url and source")
     with tempfile.TemporaryDirectory(prefix="egov-replay-") as directory:
         temporary = SqliteEventStore(Path(directory) / f"{service}.sqlite3")
         await temporary.open()
