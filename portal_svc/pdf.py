@@ -10,12 +10,14 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import segno
-from fpdf import FPDF
 
 from portal_svc.domain.texts import Language
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 
 def _font() -> str:
@@ -62,6 +64,10 @@ def render(
 ) -> bytes:
     def label(key: str) -> str:
         return _LABELS[key][language]
+
+    # Imported here, not at the top: fpdf2 takes about 0.35 s to import, a fifth of every
+    # `egov run` start, and only a downloaded result needs it (docs/performance.md).
+    from fpdf import FPDF
 
     pdf = FPDF(format="A4")
     pdf.set_creator("egov-sim portal")
