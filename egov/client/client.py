@@ -143,13 +143,18 @@ class TopologyClient:
         self, now: datetime, services: Iterable[str] = CLOCKED
     ) -> dict[str, datetime]:
         """Move every service's clock to ``now`` (absolute, forward only: 409 ``clock_backwards``
-        otherwise). Idempotent, so it is safe where services share one clock (``egov run``)."""
+        before an instant already set; an instant already passed is a no-op). The calls go out
+        at once: a service answers after firing the timers now due, which may take a while, and
+        the clocks of separate processes must agree closely (statuses from several senders are
+        ordered by their times)."""
         body = {"now": as_utc(now, "now").isoformat()}
-        found: dict[str, datetime] = {}
-        for service in services:  # in order: the runner reads the same order back
-            answer = await self._http[service].call("PUT", CLOCK_PATH, json_body=body)
-            found[service] = datetime.fromisoformat(str(answer["now"]))
-        return found
+        chosen = tuple(services)
+        answers = await asyncio.gather(
+            *(self._http[s].call("PUT", CLOCK_PATH, json_body=body) for s in chosen)
+        )
+        return {
+            s: datetime.fromisoformat(str(a["now"])) for s, a in zip(chosen, answers, strict=True)
+        }
 
     async def advance_clock(self, delta: timedelta, services: Iterable[str] = SERVICES) -> datetime:
         """Move every clock forward by ``delta`` from the latest of them; the new instant."""
