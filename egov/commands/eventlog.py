@@ -9,6 +9,7 @@ empty, and nothing was stored; 2 the log or the file could not be opened.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import IO, Annotated
 
 import typer
 
+from egov.commands.replay import SERVICES
 from shared.config import SettingsError
 from shared.eventlog.export import ExportHeader, ImportRefused, export_log, import_log
 from shared.eventlog.factory import open_event_store
@@ -59,12 +61,19 @@ async def export_to(url: str, out: IO[bytes], *, service: str) -> ExportHeader:
 
 
 async def import_from(url: str, source: IO[bytes], *, service: str) -> ExportHeader:
+    """Import, then run the service's ``after_import(store)`` if its ``<service>_svc/replay.py``
+    has one (the gateway restores its replay-protection claims: the inbox is not exported)."""
     directory = sqlite_dir(url)
     if directory is not None:
         directory.mkdir(parents=True, exist_ok=True)
     store = await open_event_store(url)
     try:
-        return await import_log(store, source, service=service)
+        header = await import_log(store, source, service=service)
+        if service in SERVICES:
+            hook = getattr(importlib.import_module(f"{service}_svc.replay"), "after_import", None)
+            if hook is not None:
+                await hook(store)
+        return header
     finally:
         await store.close()
 

@@ -8,14 +8,17 @@ E-licensing's permit check). Every service's log is exported with ``egov eventlo
 imported with ``egov eventlog import`` into fresh logs of a second data directory (the keys, the
 CA and the portal's attachments copied: they are not in the logs), and the topology started
 there answers the same queries with the same bodies. On the way: a second export of the
-imported logs is byte for byte the first, and ``egov replay SERVICE --from FILE`` gives the
-digest of the replay of the live log, for each service."""
+imported logs is byte for byte the first, the gateway's replay-protection claims are restored,
+and ``egov replay SERVICE --from FILE`` gives the digest of the replay of the live log, for each
+service."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import shutil
+import sqlite3
+from contextlib import closing
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +29,7 @@ from typer.testing import CliRunner, Result
 
 from egov.cli import build_cli
 from egov.commands.replay import replay_log
+from gateway_svc.messagelog import REPLAY_CONSUMER
 from portal_svc.registry_lookup import GatewayPersonLookup
 from portal_svc.sdk import Attachment, PortalClient, PortalRefused
 from provider_svc.domain.documents import signing_bytes
@@ -239,6 +243,12 @@ async def _export_all(stack: Stack, into: Path) -> dict[str, bytes]:
     return out
 
 
+def _gateway_claims(stack: Stack) -> set[str]:
+    with closing(sqlite3.connect(stack.data_dir / "gateway.sqlite3")) as db:
+        rows = db.execute("SELECT message_id FROM inbox WHERE consumer = ?", (REPLAY_CONSUMER,))
+        return {row[0] for row in rows}
+
+
 async def test_a_stack_rebuilt_from_exported_logs_answers_the_same_queries(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -286,6 +296,10 @@ async def test_a_stack_rebuilt_from_exported_logs_answers_the_same_queries(
         assert result.exit_code == 0, result.output
         assert "every chain verified" in result.output
     assert await _export_all(second, tmp_path / "fixed-second") == expected
+    # The inbox is not exported; the gateway's import restores its replay-protection claims.
+    claims = _gateway_claims(first)
+    assert len(claims) >= 4
+    assert _gateway_claims(second) == claims
 
     now = datetime(2019, 11, 6, 9, tzinfo=UTC)
     for service in SERVICES:
