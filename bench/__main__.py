@@ -98,6 +98,40 @@ def table(title: str, rows: list[Result]) -> Table:
     return shown
 
 
+def markdown(report: dict[str, Any]) -> str:
+    """A saved report's figures as Markdown tables, one per benchmark (for docs/performance.md)."""
+    machine = report["machine"]
+    git = machine.get("git") or {}
+    lines = [
+        f"Run {report['started_at']} ({report['size']}, {report['seconds']} s), "
+        f"commit {str(git.get('commit'))[:10]}{' + local changes' if git.get('dirty') else ''}: "
+        f"{machine['cpu']}, {machine['cores_logical']} cores, {machine['memory_gib']} GiB, "
+        f"{machine['os']}, {machine['python']}, PostgreSQL {machine['postgresql']}, "
+        f"RabbitMQ {machine['rabbitmq']}.",
+        "",
+    ]
+    for run in report["benchmarks"]:
+        heading = f"**{run['name']}**: {run['title']}"
+        if run["status"] != "ok":
+            lines += [f"{heading}: {run['status']} ({run.get('reason')})", ""]
+            continue
+        load = (run.get("load_average_at_start") or ["?"])[0]
+        lines += [
+            f"{heading} ({run['seconds']} s, load average {load} at its start)",
+            "",
+            "| case | subject | value | unit | ours / reference |",
+            "|---|---|---:|---|---|",
+        ]
+        for row in run["results"]:
+            subject = f"{row['subject']} (reference)" if row["reference"] else row["subject"]
+            ratio = ", ".join(f"{v:.2f}x {k}" for k, v in (row.get("ratios") or {}).items())
+            lines.append(
+                f"| {row['case']} | {subject} | {_fmt(row['value'])} | {row['metric']} | {ratio} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
 def run_child(module: str, config: BenchConfig) -> int:
     """In the child process: run one benchmark and write its rows where the parent said."""
     benchmark = load(module)
@@ -147,6 +181,9 @@ def main(argv: list[str] | None = None) -> int:
     sizes.add_argument("--smoke", action="store_true", help="tiny counts: proves it runs")
     parser.add_argument("--out", type=Path, default=Path("var/bench"), help="where the JSON goes")
     parser.add_argument("--list", action="store_true", help="name the benchmarks and stop")
+    parser.add_argument(
+        "--markdown", type=Path, metavar="REPORT", help="print a saved report as Markdown and stop"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--size", choices=[s.value for s in Size], help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
@@ -158,6 +195,12 @@ def main(argv: list[str] | None = None) -> int:
         config = BenchConfig(pg_dsn, amqp_url, Size(args.size), args.workdir)
         return run_child(args.child, config)
 
+    if args.markdown:
+        try:
+            print(markdown(json.loads(args.markdown.read_text(encoding="utf-8"))))
+        except (OSError, ValueError, KeyError) as exc:
+            parser.error(f"--markdown {args.markdown}: not a bench report ({exc!r})")
+        return 0
     size = Size.SMOKE if args.smoke else Size.QUICK if args.quick else Size.FULL
     found = available()
     missing = [m for m in MODULES if m not in {module for module, _ in found.values()}]
