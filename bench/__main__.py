@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.markdown:
         try:
             print(markdown(json.loads(args.markdown.read_text(encoding="utf-8"))))
-        except (OSError, ValueError, KeyError) as exc:
+        except (OSError, ValueError, KeyError, TypeError) as exc:
             parser.error(f"--markdown {args.markdown}: not a bench report ({exc!r})")
         return 0
     size = Size.SMOKE if args.smoke else Size.QUICK if args.quick else Size.FULL

@@ -138,3 +138,44 @@ def test_a_benchmark_whose_server_is_missing_is_skipped_with_the_reason(tmp_path
     assert report["benchmarks"][0]["reason"] == "EGOV_PG_DSN not set"
     assert report["benchmarks"][1]["reason"] == "EGOV_AMQP_URL, EGOV_PG_DSN not set"
     assert report["machine"]["postgresql"] is None
+
+
+def test_a_saved_report_prints_as_markdown_with_its_ratios(tmp_path: Path) -> None:
+    from bench.__main__ import markdown
+
+    rows = [
+        Result("b", "append", "raw", "events/s", 400.0, reference=True),
+        Result("b", "append", "ours", "events/s", 200.0),
+    ]
+    found = ratios(rows)
+    report = {
+        "started_at": "2026-11-24T08:00:00+00:00",
+        "size": "full",
+        "seconds": 1.0,
+        "machine": {
+            "cpu": "CPU", "cores_logical": 2, "memory_gib": 1.0, "os": "Linux",
+            "python": "CPython 3.11", "postgresql": "15", "rabbitmq": "3.10",
+            "git": {"commit": "a" * 40, "dirty": False},
+        },
+        "benchmarks": [
+            {"name": "b", "title": "t", "status": "ok", "seconds": 1.0,
+             "load_average_at_start": [0.5, 0.5, 0.5],
+             "results": [r.to_json() | {"ratios": found.get(i, {})} for i, r in enumerate(rows)]},
+            {"name": "c", "title": "u", "status": "skipped", "reason": "EGOV_PG_DSN not set"},
+        ],
+    }  # fmt: skip
+    text = markdown(report)
+    assert "| append | ours | 200 | events/s | 0.50x raw |" in text
+    assert "| append | raw (reference) | 400 | events/s |  |" in text
+    assert "**c**: u: skipped (EGOV_PG_DSN not set)" in text
+
+
+def test_markdown_of_a_file_that_is_not_a_report_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("[1, 2]")
+    with pytest.raises(SystemExit) as exited:
+        main(["--markdown", str(bad)])
+    assert exited.value.code == 2
+    assert "not a bench report" in capsys.readouterr().err
