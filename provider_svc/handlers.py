@@ -222,7 +222,7 @@ class ProviderService:
             envelope = Envelope.model_validate_json(delivery.message.body)
         except ValidationError as exc:
             raise Reject(f"not an envelope: {exc.errors()[0]['msg']}") from None
-        result = await envelope.verify_off_loop(self.verifier)
+        result = await envelope.verify_delivered(self.verifier)
         if not result.ok or result.identity is None:
             raise Reject(f"sender signature rejected: {result.code.value} {result.detail}".strip())
         if result.identity.subject != envelope.sender:

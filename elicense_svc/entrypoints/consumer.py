@@ -38,7 +38,7 @@ class IntakeHandler:
             raise Reject(f"not an envelope: {exc.error_count()} error(s): {exc}") from exc
         if envelope.recipient != msg.SYSTEM_ID:
             raise Reject(f"addressed to {envelope.recipient!r}, not {msg.SYSTEM_ID!r}")
-        result = await envelope.verify_off_loop(self._service.verifier)
+        result = await envelope.verify_delivered(self._service.verifier)
         if not result.ok:
             raise Reject(f"envelope signature: {result.code.value} {result.detail}".strip())
         if result.identity is None or result.identity.subject != envelope.sender:

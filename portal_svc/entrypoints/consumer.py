@@ -63,7 +63,7 @@ class Inbound:
             envelope = Envelope.model_validate_json(delivery.message.body)
         except ValidationError as exc:
             raise Reject(f"not an envelope: {exc.errors()[0]['msg']}") from None
-        result = envelope.verify(self._verifier)
+        result = await envelope.verify_delivered(self._verifier)
         if not result.ok or result.identity is None:
             raise Reject(f"sender signature rejected: {result.code.value} {result.detail}")
         if result.identity.subject != envelope.sender:
