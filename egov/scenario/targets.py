@@ -129,7 +129,10 @@ async def embedded_target(
         ready.set()
 
     with _environment(env):
-        provider_log = load_settings(ProviderSettings).resolved_event_store_url()
+        # As run_embedded loads it: SQLite in the data directory, whatever EGOV_PG_DSN says.
+        provider_log = load_settings(
+            ProviderSettings, pg_dsn=None, amqp_url=None, data_dir=data_dir
+        ).resolved_event_store_url()
         await appoint_provider_staff(provider_log, provider_posts)
         task = asyncio.create_task(
             embedded.run_embedded(
