@@ -15,10 +15,12 @@ the same process on the same servers (bench/harness.py). The run is saved as
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -45,7 +47,7 @@ MODULES = (
 )
 
 #: Seconds a benchmark may take before the harness stops it (a hung broker must not hang CI).
-TIMEOUT = {Size.FULL: 600.0, Size.QUICK: 300.0, Size.SMOKE: 120.0}
+TIMEOUT = {Size.FULL: 480.0, Size.QUICK: 300.0, Size.SMOKE: 120.0}
 
 
 def load(module: str) -> Benchmark | None:
@@ -150,17 +152,34 @@ def run_one(module: str, config: BenchConfig) -> tuple[str, list[Result], str | 
     env = dict(os.environ, EGOV_BENCH_RESULT_FILE=str(result_file))
     command = [sys.executable, "-m", "bench", "--child", module, "--size", config.size.value]
     command += ["--workdir", str(config.workdir)]
+    # Our own module names and fixed flags: nothing from outside reaches the command line. Its
+    # own session, so that a benchmark stopped for taking too long takes the servers it
+    # started (egov run, egov up's processes) down with it.
+    child = subprocess.Popen(command, env=env, start_new_session=True)
     try:
-        # Our own module names and fixed flags: nothing from outside reaches the command line.
-        done = subprocess.run(command, env=env, check=False, timeout=TIMEOUT[config.size])
-        if done.returncode != 0:
-            return "failed", [], f"exit {done.returncode}"
+        code = child.wait(timeout=TIMEOUT[config.size])
+        if code != 0:
+            return "failed", [], f"exit {code}"
         rows = [Result.from_json(r) for r in json.loads(result_file.read_text())]
         return "ok", rows, None
     except subprocess.TimeoutExpired:
+        stop_group(child)
         return "failed", [], f"timed out after {TIMEOUT[config.size]:.0f} s"
     finally:
+        if child.poll() is None:  # interrupted (Ctrl-C): leave nothing running
+            stop_group(child)
         result_file.unlink(missing_ok=True)
+
+
+def stop_group(child: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the child's process group, then SIGKILL whatever of it is left after 15 s."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        child.wait(timeout=15)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, signal.SIGKILL)
+    child.wait()
 
 
 def save(out_dir: Path, report: dict[str, Any]) -> Path:
