@@ -130,6 +130,10 @@ async def _pages(store: EventStore, upto: int | None = None) -> AsyncIterator[li
     after = 0
     while True:
         page = await store.read_all(after=after, limit=_PAGE)
+        if not page and await store.head_position() > after:
+            # PostgreSQL's read_all answers [] when a hole's writer is still running after its
+            # wait: committed events lie ahead, so ask again rather than end the export early.
+            continue
         if upto is not None:
             page = [event for event in page if event.position <= upto]
         if not page:

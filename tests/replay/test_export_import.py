@@ -10,6 +10,7 @@ import json
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 import pytest
 import rfc8785
@@ -20,7 +21,7 @@ from egov.commands.replay import replay_log
 from shared.clock import SimulatedClock
 from shared.eventlog.export import FORMAT, ImportRefused, export_log, import_log
 from shared.eventlog.factory import open_event_store
-from shared.eventlog.port import EventStore, LogNotEmpty, NewEvent
+from shared.eventlog.port import EventStore, LogNotEmpty, NewEvent, RecordedEvent
 from shared.eventlog.postgres import PostgresEventStore
 from shared.eventlog.sqlite import SqliteEventStore
 from tests.replay.fill_logs import fill_elicense
@@ -340,3 +341,33 @@ async def test_an_elicense_log_with_permits_rebuilds_the_same_registry(tmp_path:
         assert await _export(copy, "elicense") == exported
     finally:
         await copy.close()
+
+
+class _SlowWriterAhead:
+    """A log whose ``read_all`` first answers ``[]`` past position 2, as PostgreSQL's does when
+    a hole's writer is still running after the wait, although later events are committed."""
+
+    def __init__(self, store: EventStore) -> None:
+        self._store = store
+        self.empty_answers = 0
+
+    async def read_all(self, *, after: int = 0, limit: int = 1000) -> list[RecordedEvent]:
+        if after == 2 and self.empty_answers < 2:
+            self.empty_answers += 1
+            return []
+        return await self._store.read_all(after=after, limit=min(limit, 2))
+
+    async def head_position(self) -> int:
+        return await self._store.head_position()
+
+
+async def test_an_empty_answer_with_events_ahead_does_not_end_the_export(
+    source: SqliteEventStore, exported: bytes
+) -> None:
+    slow = _SlowWriterAhead(source)
+    out = io.BytesIO()
+    await export_log(
+        cast(EventStore, slow), out, service="portal", clock=SimulatedClock(EXPORTED_AT)
+    )
+    assert slow.empty_answers == 2
+    assert out.getvalue() == exported
