@@ -76,6 +76,17 @@ async def settled(options: StackOptions, stores: dict[str, PostgresEventStore]) 
         await asyncio.sleep(1.0)
 
 
+def absorbed_duplicates(options: StackOptions) -> dict[str, int]:
+    """Deliveries each service's inbox acked as duplicates (its log line survives kill -9:
+    the services write unbuffered)."""
+    found = {}
+    for service in SERVICES:
+        path = options.logs / f"{service}.log"
+        text = path.read_text(errors="replace") if path.exists() else ""
+        found[service] = text.count("duplicate delivery ignored")
+    return found
+
+
 async def test_every_application_ends_once_through_kills_and_server_restarts(
     private_postgres: PrivatePostgres, private_rabbitmq: PrivateRabbitMQ, tmp_path: Path
 ) -> None:
@@ -125,6 +136,7 @@ async def test_every_application_ends_once_through_kills_and_server_restarts(
         + f"\ndriver: {sum(j.actions for j in journeys)} staff actions, "
         f"{sum(j.submits for j in journeys)} submissions for {len(journeys)} applications; "
         f"errors met and outlived: {dict(sorted(tolerated.items()))}\n"
+        f"inbox duplicates absorbed: {absorbed_duplicates(options)}\n"
         f"{found.report()}\nservers: PostgreSQL {private_postgres.timings.summary()}; "
         f"RabbitMQ {private_rabbitmq.timings.summary()}; exit statuses {stopped}"
     )
