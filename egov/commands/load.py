@@ -108,7 +108,10 @@ def load(
     except (LoadError, TopologyError, ArrivalError) as exc:
         typer.echo(f"egov load: {exc}", err=True)
         raise typer.Exit(2) from None
-    Console().print(summary_tables(summary))
+    out = Console()
+    if not out.is_terminal:
+        out = Console(width=120)  # a log or a pipe: no terminal to fit, keep rows whole
+    out.print(summary_tables(summary))
     if json_file is not None:
         json_file.parent.mkdir(parents=True, exist_ok=True)
         json_file.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
