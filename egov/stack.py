@@ -61,6 +61,8 @@ LOG_TAIL_LINES = 30
 _NAMESPACE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _POLL_S = 0.2
 _CHECK_TIMEOUT_S = 5.0
+_PROVISION_TIMEOUT_S = 180.0
+_DROP_TIMEOUT_S = 60.0
 
 
 class StackError(RuntimeError):
@@ -284,7 +286,15 @@ class Stack:
                 stdout=log,
                 stderr=log,
             )
-            code = await process.wait()
+            try:
+                code = await asyncio.wait_for(process.wait(), _PROVISION_TIMEOUT_S)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+                raise StackError(
+                    f"egov provision did not finish within {_PROVISION_TIMEOUT_S:g} s:\n"
+                    f"{_tail(log_path)}"
+                ) from None
         if code != 0:
             raise StackError(f"egov provision exited with {code}:\n{_tail(log_path)}")
         for service in SERVICES:
@@ -484,7 +494,7 @@ async def drop_namespace(options: StackOptions) -> None:
     without a namespace: an un-namespaced stack holds production names."""
     if not options.namespace:
         raise StackError("refusing to drop a stack without a namespace (its names are global)")
-    conn = await asyncpg.connect(options.pg_dsn)
+    conn = await asyncpg.connect(options.pg_dsn, timeout=_CHECK_TIMEOUT_S)
     try:
         for service in SERVICES:
             await conn.execute(f'DROP SCHEMA IF EXISTS "{options.schema(service)}" CASCADE')
@@ -493,15 +503,24 @@ async def drop_namespace(options: StackOptions) -> None:
     queues, exchanges = journalled_names(options)
     if not queues and not exchanges:
         return
-    connection = await aio_pika.connect(options.amqp_url)
     try:
-        channel = await connection.channel()
-        for name in sorted(queues):
-            await channel.queue_delete(name)
-        for name in sorted(exchanges):
-            await channel.exchange_delete(name)
-    finally:
-        await connection.close()
+        # Bounded: a broker that accepts sockets but answers nothing must not hang the caller.
+        async with asyncio.timeout(_DROP_TIMEOUT_S):
+            connection = await aio_pika.connect(options.amqp_url)
+            try:
+                channel = await connection.channel()
+                for name in sorted(queues):
+                    await channel.queue_delete(name)
+                for name in sorted(exchanges):
+                    await channel.exchange_delete(name)
+            finally:
+                await connection.close()
+    except (TimeoutError, OSError, AMQPError) as exc:
+        raise StackError(
+            f"RabbitMQ at {redact(options.amqp_url)} failed while deleting the names of "
+            f"namespace {options.namespace!r} ({_why(exc)}); they stay listed in "
+            f"{options.data_dir / 'bus'} for another try"
+        ) from None
     for service in SERVICES:
         bus_journal(options.data_dir, service).unlink(missing_ok=True)
 

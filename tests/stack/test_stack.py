@@ -63,7 +63,7 @@ async def test_a_service_that_cannot_start_fails_the_start_and_the_namespace_dro
     finally:
         await conn.close()
     assert left == []
-    connection = await aio_pika.connect(amqp_url)
+    connection = await aio_pika.connect(amqp_url, timeout=30)
     try:
         for name in sorted(queues)[:3]:
             channel = await connection.channel()
