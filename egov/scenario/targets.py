@@ -25,12 +25,16 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from egov.client import StaffPost, TopologyUrls, appoint_provider_staff, write_elicense_directory
 from egov.client.topology import SERVICES, ManifestError, read_manifest
 from egov.scenario.loader import LoadedScenario
 from egov.scenario.runner import ServiceControl
 from shared.runtime import Listener
+
+if TYPE_CHECKING:
+    from egov.stack import Stack
 
 # Registering applicants hashes their passwords with Argon2id; at the portal's production cost
 # (64 MiB each) a catalogue run spends its time and memory there. A topology started for a run
@@ -161,7 +165,7 @@ async def embedded_target(
             TopologyUrls.from_mapping(urls),
             data_dir,
             hook,
-            _appointer(provider_log),
+            None,  # every staff member of the run was appointed before the start
             knows_elicense_staff=True,
         )
     finally:
@@ -170,14 +174,16 @@ async def embedded_target(
 
 
 class _StackControl:
-    def __init__(self, stack: object) -> None:
+    """``stop``/``start`` steps on ``egov up``: the service's process, SIGTERM and respawn."""
+
+    def __init__(self, stack: Stack) -> None:
         self._stack = stack
 
     async def stop_service(self, service: str) -> None:
-        await self._stack.stop_service(service)  # type: ignore[attr-defined]
+        await self._stack.stop_service(service)
 
     async def start_service(self, service: str) -> None:
-        await self._stack.start_service(service)  # type: ignore[attr-defined]
+        await self._stack.start_service(service)
 
 
 @asynccontextmanager
@@ -211,7 +217,7 @@ async def up_target(
             TopologyUrls.from_mapping(stack.urls),
             data_dir,
             _StackControl(stack),
-            _appointer(provider_log),
+            None,  # every staff member of the run was appointed before the start
             knows_elicense_staff=True,
         )
 
