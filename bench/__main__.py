@@ -247,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     given = {PG: pg_dsn, AMQP: amqp_url}
     variables = {PG: "EGOV_PG_DSN", AMQP: "EGOV_AMQP_URL"}
+    servers = {PG: "PostgreSQL", AMQP: "RabbitMQ"}
     workdir = args.out / "work"
     runs: list[dict[str, Any]] = []
     all_rows: list[Result] = []
@@ -257,6 +258,18 @@ def main(argv: list[str] | None = None) -> int:
         if lacking:
             entry |= {"status": "skipped", "reason": f"{', '.join(lacking)} not set"}
             console.print(f"[yellow]skipped[/] {name}: {entry['reason']}")
+            runs.append(entry)
+            continue
+        # A server given but not answering fails its benchmarks at once, instead of each one
+        # waiting for it until its time runs out.
+        down = [
+            f"{servers[need]} {machine[servers[need].lower()]}"
+            for need in sorted(benchmark.needs)
+            if str(machine[servers[need].lower()]).startswith("unreachable")
+        ]
+        if down:
+            entry |= {"status": "failed", "reason": "; ".join(down) + " at the start of the run"}
+            console.print(f"[red]{name} failed[/]: {entry['reason']}")
             runs.append(entry)
             continue
         # The machine may be shared: what else ran is part of the figure's context.

@@ -48,6 +48,7 @@ from shared.pki.profiles import InformationSystem, KeyPurpose
 from shared.pki.revocation import CertState, SerialStatus, answer_ocsp
 from shared.pki.revocation_client import RevocationChecker
 
+CONNECT_TIMEOUT_S = 30.0
 URLS = CaUrls(ocsp="http://bench.invalid/ocsp", crl="http://bench.invalid/crl")
 
 
@@ -214,14 +215,13 @@ async def gateway_rig(amqp_url: str, store: EventStore, tag: str) -> AsyncIterat
 
 async def bench(amqp_url: str, pg_dsn: str, n: int, latency_n: int) -> list[Result]:
     tag = "bench" + uuid.uuid4().hex[:8]
-    conn = await asyncpg.connect(pg_dsn)
-    await conn.execute(f'CREATE SCHEMA "{tag}"')
-    await conn.close()
+    # The broker first, with a bound: a broker that does not answer fails the benchmark at once
+    # and leaves nothing behind (no schema created yet).
+    raw_connection = await aio_pika.connect(amqp_url, timeout=CONNECT_TIMEOUT_S)
     separator = "&" if "?" in pg_dsn else "?"
     store = create_event_store(f"{pg_dsn}{separator}schema={tag}", clock=SystemClock())
-    raw_connection = await aio_pika.connect_robust(amqp_url)
     try:
-        await store.open()
+        await store.open()  # creates the schema
         async with gateway_rig(amqp_url, store, tag) as rig:
             # Raw aio-pika on the same broker: a confirmed channel, one quorum queue.
             channel = await raw_connection.channel(publisher_confirms=True)
@@ -272,12 +272,16 @@ async def bench(amqp_url: str, pg_dsn: str, n: int, latency_n: int) -> list[Resu
             return results
     finally:
         await store.close()
-        cleanup = await raw_connection.channel()
-        await cleanup.queue_delete(f"{tag}.raw")
-        await raw_connection.close()
         conn = await asyncpg.connect(pg_dsn)
-        await conn.execute(f'DROP SCHEMA "{tag}" CASCADE')
-        await conn.close()
+        try:
+            await conn.execute(f'DROP SCHEMA IF EXISTS "{tag}" CASCADE')
+        finally:
+            await conn.close()
+        try:
+            cleanup = await raw_connection.channel()
+            await cleanup.queue_delete(f"{tag}.raw")
+        finally:
+            await raw_connection.close()
 
 
 class _GatewayBench:

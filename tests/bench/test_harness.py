@@ -179,3 +179,25 @@ def test_markdown_of_a_file_that_is_not_a_report_is_refused(
         main(["--markdown", str(bad)])
     assert exited.value.code == 2
     assert "not a bench report" in capsys.readouterr().err
+
+
+def test_a_server_that_does_not_answer_fails_its_benchmarks_at_once(tmp_path: Path) -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "EGOV_AMQP_URL": "amqp://guest:guest@127.0.0.1:9/",  # nothing listens on port 9
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--smoke", "--only", "bus", "--out", str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parents[2],
+        timeout=60,
+    )
+    assert done.returncode == 1
+    [run] = json.loads((tmp_path / "latest.json").read_text())["benchmarks"]
+    assert run["status"] == "failed"
+    assert run["reason"].startswith("RabbitMQ unreachable: ")
+    assert run["reason"].endswith(" at the start of the run")
