@@ -53,13 +53,16 @@ class Applicant:
 
     @classmethod
     def parse(cls, iin: str | None, bin: str | None) -> Applicant:
-        if (iin is None) == (bin is None):
-            raise Invalid("APPLICANT_ID", "give exactly one of the applicant's IIN or BIN")
+        """The applicant: the legal entity when a BIN is given (the portal sends the IIN of the
+        head who signed for it as well), else the individual."""
+        if iin is None and bin is None:
+            raise Invalid("APPLICANT_ID", "give the applicant's IIN or BIN")
         try:
             if iin is not None:
                 parse_iin(iin)
+            if bin is None:
+                assert iin is not None  # noqa: S101 - one of them is set, checked above
                 return cls("individual", iin)
-            assert bin is not None  # noqa: S101 - exactly one is set, checked above
             parse_bin(bin)
             return cls("legal_entity", bin)
         except ValueError as exc:
