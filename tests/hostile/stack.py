@@ -80,7 +80,12 @@ def running_stack(pg_dsn: str, workdir: Path) -> Iterator[Stack]:
     log = workdir / "egov-run.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [str(EGOV), "run"], env=env, stdout=out, stderr=subprocess.STDOUT, cwd=workdir
+            [str(EGOV), "run"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=workdir,
+            preexec_fn=_stop_with_parent,
         )
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     try:
@@ -94,6 +99,16 @@ def running_stack(pg_dsn: str, workdir: Path) -> Iterator[Stack]:
             process.kill()
             process.wait(STOP_S)
         _drop_schemas(pg_dsn, schemas.values())
+
+
+def _stop_with_parent() -> None:
+    # Linux: the stack gets SIGINT when the test process dies, even by SIGKILL, so a killed
+    # run leaves no servers behind (its schemas stay: see docs/hostile-input.md).
+    if sys.platform == "linux":
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGINT)
 
 
 def _wait_healthy(process: subprocess.Popen[bytes], urls: dict[str, str], log: Path) -> None:
