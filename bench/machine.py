@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import psutil  # type: ignore[import-untyped, unused-ignore]
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import psutil  # type: ignore[import-untyped]
+import psutil
 
 from egov.client import Applicant, ClientError, StaffPost, TopologyClient, appoint_provider_staff
 from egov.load.arrivals import ArrivalError, Process, check, schedule

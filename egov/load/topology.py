@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import psutil  # type: ignore[import-untyped]
+import psutil
 
 from egov.client import ClientError, TopologyClient, TopologyUrls, admin_signer
 from egov.client.keys import KeyMaterialError
