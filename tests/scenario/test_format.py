@@ -149,7 +149,9 @@ def test_every_shipped_scenario_is_valid_by_the_models_and_the_json_schema() -> 
     assert len(loaded) >= 60
     for item in loaded:
         document = yaml.safe_load(item.path.read_text(encoding="utf-8"))
-        errors = [e.message for e in validator.iter_errors(json.loads(json.dumps(document)))]
+        errors = [
+            e.message for e in validator.iter_errors(json.loads(json.dumps(document, default=str)))
+        ]
         assert errors == [], item.path
 
 
