@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Protocol
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -41,6 +42,15 @@ DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 BODY_TOO_LARGE = "body_too_large"
 INVALID_CHARACTERS = "invalid_characters"
 _LIMIT_SCOPE_KEY = "egov.max_body_bytes"  # the limit of this request, named in the 413
+
+# What an unhandled error means "try again" rather than "bug": the connection to PostgreSQL (or
+# any peer) was refused, reset or shut down by the server mid-request. Answered 503.
+SERVICE_UNAVAILABLE = "service_unavailable"
+UNAVAILABLE: tuple[type[Exception], ...] = (
+    ConnectionError,  # refused, reset, aborted: the OS's word for it
+    asyncpg.PostgresConnectionError,  # the connection to the server is gone or failed
+    asyncpg.exceptions.OperatorInterventionError,  # admin/crash shutdown, cannot connect now
+)
 
 
 class Pingable(Protocol):
@@ -424,6 +434,27 @@ class _EdgeMiddleware:
                     return message
 
                 await self.app(scope, receive_limited, send_with_id)
+            except UNAVAILABLE as exc:
+                # The database or a peer went away mid-request (a PostgreSQL restart, a
+                # connection reset): the caller may try again, so 503, not a 500 bug.
+                log.warning(
+                    "http.dependency_unavailable",
+                    method=scope["method"],
+                    path=scope["path"],
+                    error=type(exc).__name__,
+                )
+                if started:
+                    raise
+                status = 503
+                response = JSONResponse(
+                    error_body(
+                        SERVICE_UNAVAILABLE,
+                        "a database or service this one depends on is unavailable; try again",
+                    ),
+                    status_code=503,
+                    headers={"Retry-After": "1"},
+                )
+                await response(scope, receive, send_with_id)
             except Exception:
                 log.exception("http.unhandled_error", method=scope["method"], path=scope["path"])
                 if started:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -215,6 +216,37 @@ async def test_unhandled_exception_is_a_500_logged_with_its_correlation_id(
     assert "hunter2" not in error["exception"]  # "password=..." in text is masked too
     [access] = [x for x in logs.events("http.request") if x["path"] == "/items/13"]
     assert access["status"] == 500
+
+
+@pytest.mark.parametrize(
+    "lost",
+    [
+        ConnectionResetError("connection reset by peer"),
+        asyncpg.exceptions.AdminShutdownError("terminating connection: administrator command"),
+        asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed in the middle"),
+    ],
+    ids=["reset", "admin-shutdown", "connection-gone"],
+)
+async def test_a_lost_database_connection_is_a_503_to_retry_not_a_500(
+    store: FakeResource, bus: FakeResource, lost: Exception
+) -> None:
+    app = make_app(store, bus)
+
+    @app.get("/lost")
+    async def lose() -> None:
+        raise lost
+
+    with captured_logs() as logs:
+        async with serving(app) as client:
+            response = await client.get("/lost")
+            still = await client.get("/items/13")
+    assert response.status_code == 503
+    assert response.json()["code"] == "service_unavailable"
+    assert response.headers["Retry-After"] == "1"
+    [warning] = logs.events("http.dependency_unavailable")
+    assert warning["error"] == type(lost).__name__
+    assert not [x for x in logs.events("http.unhandled_error") if x["path"] == "/lost"]
+    assert still.status_code == 500  # any other error is still a bug, not "try again"
 
 
 # --- metrics ------------------------------------------------------------------------------------
