@@ -3,12 +3,21 @@
 Its state is the fold of the ``ca`` stream. Before answering or writing, it reads the events it
 has not seen yet, so that a revocation made by ``egov pki revoke`` in another process shows in
 the very next OCSP answer. Writes use the stream version for optimistic concurrency.
+
+Concurrent writes: in one process (one ``CaService``) they queue on a lock held around
+read-decide-append, so they never race each other. Across processes or instances (the embedded
+topology's provisioning, ``egov pki issue``, a second registry replica) only the version check
+orders them: a writer that loses the race catches up, decides again from the fresh state and
+retries after a short random pause, for up to ``_WRITE_PATIENCE_S``. Serials are random 159-bit
+numbers (``x509.random_serial_number``); ``decide`` also refuses one the log already holds.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -44,7 +53,11 @@ from shared.pki.profiles import (
 )
 from shared.pki.revocation import Revocation, answer_ocsp, build_crl
 
-_WRITE_ATTEMPTS = 3
+# How long a write keeps retrying a lost version race (other processes writing the CA stream)
+# before answering 503 ``ca_busy``; the pause between attempts grows from the first to the cap.
+_WRITE_PATIENCE_S = 15.0
+_FIRST_PAUSE_S = 0.005
+_MAX_PAUSE_S = 0.25
 
 
 @dataclass(frozen=True)
@@ -126,7 +139,11 @@ class CaService:
     async def refresh(self) -> None:
         events = await self._store.read_stream(CA_STREAM, from_version=self.state.version + 1)
         for event in events:
-            self.state.apply(event.version, event.type, event.data)
+            # Refreshes run concurrently (every signed request makes one); one that read earlier
+            # may finish after one that read later. Applying only what is new keeps the state's
+            # version from going back, which would make the next write lose its race for nothing.
+            if event.version > self.state.version:
+                self.state.apply(event.version, event.type, event.data)
 
     async def issue(
         self,
@@ -154,7 +171,18 @@ class CaService:
         key_file = dump_pkcs12(
             key, certificate, self.chain, password=password, friendly_name=str(data["subject"])
         )
-        await self._record(lambda: (CERTIFICATE_ISSUED, data))
+
+        def issuance() -> tuple[str, Mapping[str, str | None]]:
+            if certificate.serial_number in self.state.issued:
+                # 159 random bits make this all but impossible; a duplicate would still make
+                # the CRL and OCSP answers ambiguous, so it is refused, never recorded.
+                raise Conflict(
+                    f"serial {certificate.serial_number:x} was already issued; issue again",
+                    code="serial_taken",
+                )
+            return CERTIFICATE_ISSUED, data
+
+        await self._record(issuance)
         return IssuedKeyFile(certificate.serial_number, certificate, key_file)
 
     async def revoke(self, serial: int, reason: x509.ReasonFlags) -> Revocation:
@@ -180,7 +208,10 @@ class CaService:
     async def _record_locked(
         self, decide: Callable[[], tuple[str, Mapping[str, str | None]]]
     ) -> None:
-        for attempt in range(_WRITE_ATTEMPTS):
+        deadline = time.monotonic() + _WRITE_PATIENCE_S
+        pause = _FIRST_PAUSE_S
+        lost = 0
+        while True:
             await self.refresh()
             event_type, data = decide()
             try:
@@ -188,8 +219,18 @@ class CaService:
                     CA_STREAM, [NewEvent(event_type, data)], expected_version=self.state.version
                 )
             except ConcurrencyConflict:
-                if attempt == _WRITE_ATTEMPTS - 1:
-                    raise
+                # Another process wrote first: catch up and decide again.
+                lost += 1
+                if time.monotonic() + pause > deadline:
+                    raise RegistryError(
+                        f"the CA's log kept changing under this write ({lost} lost races in "
+                        f"{_WRITE_PATIENCE_S:g} s: other processes are writing it); try again",
+                        code="ca_busy",
+                        status=503,
+                    ) from None
+                # Jittered so that processes that collided do not collide again in step.
+                await asyncio.sleep(random.uniform(0, pause))
+                pause = min(pause * 2, _MAX_PAUSE_S)
                 continue
             await self.refresh()
             return
