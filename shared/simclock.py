@@ -21,6 +21,7 @@ import inspect
 import itertools
 import json
 import os
+import secrets
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -278,10 +279,16 @@ def _read_state(path: Path) -> _State | None:
         raise ValueError(f"the simulation clock file {path} cannot be read: {exc}") from exc
 
 
+def _temporary(path: Path) -> Path:
+    # Not the PID alone: in containers sharing the data volume every service is PID 1, and
+    # one's rename would take the other's temporary file away.
+    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
+
+
 def _create_state(path: Path, state: _State) -> bool:
     """Write ``state`` to ``path`` unless it exists; False when another process was first."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary = _temporary(path)
     temporary.write_text(state.dumps(), encoding="utf-8")
     try:
         os.link(temporary, path)  # atomic and exclusive: the file appears whole or not at all
@@ -293,7 +300,7 @@ def _create_state(path: Path, state: _State) -> bool:
 
 
 def _write_state(path: Path, state: _State) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary = _temporary(path)
     temporary.write_text(state.dumps(), encoding="utf-8")
     temporary.replace(path)
 
