@@ -10,6 +10,7 @@ import json
 import os
 import re
 import tomllib
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,8 +21,11 @@ import pytest
 from egov.cli import build_cli
 from egov.commands.serve import ServiceName
 from egov.embedded import EmbeddedSettings, services, settings_classes
+from egov.stack import CLOCK_FILE
 from gateway_svc import topology
+from shared.clock import SystemClock
 from shared.config import env_var, load_settings
+from shared.simclock import ClockBackwards, SimulationClock, business_clock
 from tests.deploy.support import (
     COMPOSE,
     DEPLOY,
@@ -243,3 +247,42 @@ def test_interpolation_defaults_are_what_the_checks_above_saw() -> None:
     assert re.findall(r"\$\{[A-Z_]+\}", text) == []
     assert interpolate("${X:-a}b") == "ab"
     assert raw_compose()["name"] == "egov-sim"
+
+
+SIMULATED_DAY = ("portal", "elicense", "provider")
+
+
+def test_the_simulated_day_is_shared_on_the_data_volume() -> None:
+    files = {c: environment(c).get("EGOV_SIMULATION_CLOCK_FILE") for c in SIMULATED_DAY}
+    assert set(files.values()) == {f"{environment('portal')['EGOV_DATA_DIR']}/{CLOCK_FILE}"}
+    for container in SIMULATED_DAY:
+        assert environment(container)["EGOV_SIMULATION_CONTROL"] == "true"
+        assert "egov-data:/data" in compose()["services"][container]["volumes"]
+
+
+async def test_a_restarted_container_keeps_the_simulated_day(
+    tmp_path: Path, settings_of: Any
+) -> None:
+    """Each container's business clock, built from its compose environment (with /data a
+    temporary directory): elicense moves the day on; provider, started later, and portal,
+    restarted, are on the moved day, not on EGOV_SIMULATED_DATE again."""
+
+    def clock_of(container: str) -> SimulationClock:
+        settings = settings_of(container)
+        assert settings.simulation_control
+        state_file = tmp_path / settings.simulation_clock_file.relative_to("/data")
+        clock = business_clock(
+            SystemClock(), settings.simulated_date, control=True, state_file=state_file
+        )
+        assert isinstance(clock, SimulationClock)
+        return clock
+
+    portal = clock_of("portal")
+    assert portal.now().date() == date(2019, 11, 4)
+    moved = datetime(2019, 12, 2, 5, 0, tzinfo=UTC)
+    await clock_of("elicense").set(moved)
+    for container in ("provider", "portal"):
+        now = clock_of(container).now()
+        assert moved <= now < moved + timedelta(minutes=1), container
+        with pytest.raises(ClockBackwards):
+            await clock_of(container).set(moved - timedelta(days=1))
