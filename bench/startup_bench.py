@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,22 +28,12 @@ from pathlib import Path
 import httpx
 
 from bench.harness import BenchConfig, Result
+from egov.stack import free_ports
 
 SERVICES = ("portal", "gateway", "elicense", "registry", "provider")
 EGOV = Path(sys.executable).parent / "egov"
 POLL_S = 0.02
 BOUND_S = 120.0  # catches a hang; not a speed requirement
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [int(sock.getsockname()[1]) for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 def environment(data_dir: Path, ports: dict[str, int]) -> dict[str, str]:

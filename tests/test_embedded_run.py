@@ -15,23 +15,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+from egov.stack import free_ports
+
 SERVICES = ("portal", "gateway", "elicense", "registry", "provider")
 EGOV = Path(sys.executable).parent / "egov"
 
 # Bounds that catch a hang, not a speed requirement: the machine running the suite may be slow.
 START_BOUND_S = 90
 STOP_BOUND_S = 30
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [int(sock.getsockname()[1]) for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 def environment(tmp_path: Path, ports: dict[str, int]) -> dict[str, str]:

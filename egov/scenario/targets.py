@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import socket
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -55,17 +54,6 @@ class Target:
     control: ServiceControl | None
     appoint: Callable[[list[StaffPost]], Awaitable[None]] | None
     knows_elicense_staff: bool  # False: its E-licensing directory was not written by this run
-
-
-def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [int(sock.getsockname()[1]) for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 @contextlib.contextmanager
@@ -111,12 +99,13 @@ async def embedded_target(
     timeout_s: float = 60.0,
 ) -> AsyncIterator[Target]:
     from egov import embedded
+    from egov.stack import free_ports
     from provider_svc.settings import ProviderSettings
     from shared.clock import SystemClock
     from shared.config import RuntimeSettings, load_settings
 
     directory = _directory_file(data_dir, elicense_posts)
-    ports = dict(zip(SERVICES, _free_ports(len(SERVICES)), strict=True))
+    ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
     env = {
         "EGOV_DATA_DIR": str(data_dir),
         "EGOV_ELICENSE_DIRECTORY_FILE": str(directory),

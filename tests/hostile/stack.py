@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from egov.stack import free_ports
 
 SERVICES = ("portal", "gateway", "elicense", "registry", "provider")
 EGOV = Path(sys.executable).parent / "egov"
@@ -40,17 +41,6 @@ class Stack:
         )
         assert done.returncode == 0, f"egov {' '.join(args)}: {done.stderr.decode()[-2000:]}"
         return done.stdout.decode()
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [int(sock.getsockname()[1]) for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 def _with_schema(dsn: str, schema: str) -> str:
