@@ -6,92 +6,38 @@ applicant's cabinet. And the sync channel: a registry look-up through the gatewa
 
 from __future__ import annotations
 
-import asyncio
-import os
-import socket
-import sys
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from egov.embedded import EmbeddedSettings, run_embedded
 from portal_svc.registry_lookup import GatewayPersonLookup
-from portal_svc.sdk import Attachment, PortalClient
+from portal_svc.sdk import PortalClient
 from registry_svc.seed import generate_population
-from shared.clock import SystemClock
-from shared.config import RuntimeSettings
-from shared.ids import Gender, make_bin, make_iin
-from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
 from shared.pki.setup import signer_from_key_file
-from shared.runtime import Listener
 from shared.signing import Signer
+from tests.embedded import (
+    AKIMAT_BIN,
+    APPLICANT,
+    CLERK,
+    CULTURE,
+    DOMBRA_FORM,
+    DOMBRA_SCAN,
+    Stack,
+    eventually,
+    prepare,
+    running,
+    signed_get,
+)
 
 pytestmark = pytest.mark.slow
 
-SERVICES = ("portal", "gateway", "elicense", "registry", "provider")
-EGOV = Path(sys.executable).parent / "egov"
-CULTURE = "provider.almaty.culture"
-APPLICANT = make_iin(date(1988, 6, 12), Gender.FEMALE, 41)
-CLERK = make_iin(date(1979, 2, 3), Gender.MALE, 42)
-AKIMAT_BIN = make_bin(date(2019, 3, 1), serial=12345)
-# A bound that catches a hang, not a speed requirement.
-WAIT_S = 60.0
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [int(sock.getsockname()[1]) for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
-@dataclass
-class Topology:
-    data_dir: Path
-    urls: dict[str, str]
-    env: dict[str, str]
-
-    async def egov(self, *args: str) -> str:
-        """Run the ``egov`` CLI against this topology's data directory, as a developer does."""
-        process = await asyncio.create_subprocess_exec(
-            str(EGOV),
-            *args,
-            env=self.env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        out, err = await asyncio.wait_for(process.communicate(), WAIT_S)
-        assert process.returncode == 0, f"egov {' '.join(args)}: {err.decode()}"
-        return out.decode()
-
 
 @pytest.fixture
-async def topology(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Topology]:
-    ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
-    data_dir = tmp_path / "var"
-    for key in [k for k in os.environ if k.startswith("EGOV_")]:
-        monkeypatch.delenv(key)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EGOV_")}
-    env["EGOV_DATA_DIR"] = str(data_dir)
-    for name, port in ports.items():
-        env[f"EGOV_{name.upper()}_PORT"] = str(port)
-        monkeypatch.setenv(f"EGOV_{name.upper()}_PORT", str(port))
-    monkeypatch.setenv("EGOV_DATA_DIR", str(data_dir))
-    # The applicant's registration needs Argon2 at its default cost; cheaper here.
-    monkeypatch.setenv("EGOV_PORTAL_ARGON2_MEMORY_KIB", "1024")
-    monkeypatch.setenv("EGOV_PORTAL_ARGON2_TIME_COST", "1")
-
-    topology = Topology(data_dir, {}, env)
+async def topology(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Stack]:
+    topology = prepare(tmp_path / "var", monkeypatch)
     # A few persons in the registry, for the registry look-ups through the gateway.
     await topology.egov("registry", "seed", "--persons", "3", "--entities", "0")
     # The clerk is on the workstation's roster before the workstation starts (the CLI writes
@@ -99,57 +45,11 @@ async def topology(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIter
     await topology.egov(
         "provider", "staff", "appoint", CULTURE, CLERK, "Omarov Erlan", "--role", "office_clerk"
     )
-
-    ready = asyncio.Event()
-    stop = asyncio.Event()
-
-    def on_ready(listeners: Sequence[Listener]) -> None:
-        topology.urls.update({listener.name: listener.url for listener in listeners})
-        ready.set()
-
-    common = RuntimeSettings(data_dir=data_dir, shutdown_timeout_s=5)
-    task = asyncio.create_task(
-        run_embedded(
-            common,
-            clock=SystemClock(),
-            on_ready=on_ready,
-            stop=stop,
-            embedded=EmbeddedSettings(simulated_date=date(2019, 11, 4)),
-        )
-    )
-    waiter = asyncio.create_task(ready.wait())
-    done, _ = await asyncio.wait({task, waiter}, timeout=WAIT_S, return_when="FIRST_COMPLETED")
-    if waiter not in done:
-        waiter.cancel()
-        stop.set()
-        if task in done:
-            task.result()  # raises what stopped the start-up
-        pytest.fail(f"the embedded topology did not start within {WAIT_S} s")
-    try:
+    async with running(topology):
         yield topology
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, WAIT_S)
 
 
-async def eventually(check: Callable[[], Awaitable[Any]], what: str) -> Any:
-    """Poll ``check`` until it returns something truthy; fail after ``WAIT_S``."""
-    deadline = time.monotonic() + WAIT_S
-    while True:
-        found = await check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            pytest.fail(f"not within {WAIT_S} s: {what}")
-        await asyncio.sleep(0.2)
-
-
-async def signed_get(http: httpx.AsyncClient, signer: Signer, path: str) -> httpx.Response:
-    signature = signer.sign(request_signing_bytes("GET", path, b""))
-    return await http.get(path, headers={SIGNATURE_HEADER: signature})
-
-
-async def issue(topology: Topology, kind: str, out: Path, *args: str) -> Signer:
+async def issue(topology: Stack, kind: str, out: Path, *args: str) -> Signer:
     await topology.egov(
         "pki", "issue", kind, *args, "--password", "applicant-pw", "--out", str(out)
     )
@@ -157,7 +57,7 @@ async def issue(topology: Topology, kind: str, out: Path, *args: str) -> Signer:
 
 
 async def test_a_portal_request_reaches_the_workstation_and_its_status_the_cabinet(
-    topology: Topology, tmp_path: Path
+    topology: Stack, tmp_path: Path
 ) -> None:
     applicant = await issue(
         topology, "person", tmp_path / "applicant.p12",
@@ -176,12 +76,8 @@ async def test_a_portal_request_reaches_the_workstation_and_its_status_the_cabin
         answer = await portal.submit(
             applicant,
             "cultural_values_export",
-            {
-                "item_description": "A dombra",
-                "destination_country": "Kyrgyzstan",
-                "return_date": "2020-03-01",
-            },
-            [Attachment("standard_p9_documents", "scan.pdf", "application/pdf", b"%PDF-1.4 scan")],
+            DOMBRA_FORM,
+            [DOMBRA_SCAN],
         )
         request_id = str(answer["request_id"])
 
@@ -216,7 +112,7 @@ async def test_a_portal_request_reaches_the_workstation_and_its_status_the_cabin
         assert statuses[:3] == ["draft", "submitted", "registered"]
 
 
-async def test_the_sync_channel_reaches_the_registry_on_this_runs_port(topology: Topology) -> None:
+async def test_the_sync_channel_reaches_the_registry_on_this_runs_port(topology: Stack) -> None:
     """The portal's PSC look-up: signed with the provisioned portal key, admitted by the gateway
     (trust anchors, rules), forwarded with the gateway's own signature to the registry at the
     port of this run (the rules copy), verified there, answered back."""

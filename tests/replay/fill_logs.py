@@ -53,8 +53,17 @@ from tests.elicense.conftest import (
     staff_actor,
 )
 from tests.elicense.test_paths import portal_submit
+from tests.embedded import (
+    AKIMAT_BIN,
+    APPLICANT,
+    CLERK,
+    CULTURE,
+    Stack,
+    prepare,
+    running,
+    signed_get,
+)
 from tests.pki.fakes import FakeCaEndpoint
-from tests.replay.stack import Stack, prepare, running
 from tests.replay.test_stack import (
     GROUNDS,
     HEAD,
@@ -65,7 +74,6 @@ from tests.replay.test_stack import (
     _known_person,
     _portal_signer,
 )
-from tests.test_embedded_e2e import AKIMAT_BIN, APPLICANT, CLERK, CULTURE, signed_get
 
 
 async def _people(stack: Stack, keys: Path) -> dict[str, Signer]:

@@ -41,14 +41,18 @@ from shared.ids import Gender, make_iin
 from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
 from shared.pki.setup import signer_from_key_file
 from shared.signing import Signer
-from tests.replay.stack import Stack, prepare, running
-from tests.test_embedded_e2e import (
+from tests.embedded import (
     AKIMAT_BIN,
     APPLICANT,
     CLERK,
     CULTURE,
+    DOMBRA_FORM,
+    DOMBRA_SCAN,
     SERVICES,
+    Stack,
     eventually,
+    prepare,
+    running,
     signed_get,
 )
 
@@ -57,12 +61,6 @@ pytestmark = pytest.mark.slow
 HEAD = make_iin(date(1975, 5, 5), Gender.MALE, 43)
 OTHER = make_iin(date(1990, 1, 2), Gender.FEMALE, 44)
 PASSWORD = "Qazaqstan2019"
-FORM = {
-    "item_description": "A dombra",
-    "destination_country": "Kyrgyzstan",
-    "return_date": "2020-03-01",
-}
-SCAN = Attachment("standard_p9_documents", "scan.pdf", "application/pdf", b"%PDF-1.4 scan")
 GROUNDS = {"kk": "Құжаттар толық емес", "ru": "Документы неполные"}
 EXPORTED_AT = datetime(2019, 11, 5, 12, tzinfo=UTC)
 
@@ -163,7 +161,7 @@ async def _drive(stack: Stack, people: dict[str, Signer]) -> dict[str, str]:
 
 
 def _filing() -> tuple[str, dict[str, str], list[Attachment]]:
-    return "cultural_values_export", FORM, [SCAN]
+    return "cultural_values_export", DOMBRA_FORM, [DOMBRA_SCAN]
 
 
 def _known_person() -> str:

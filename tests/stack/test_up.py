@@ -23,10 +23,19 @@ import pytest
 
 from egov.provisioning import read_env_file
 from egov.stack import CLOCKED, SERVICES, StackOptions, drop_namespace, egov_command, free_ports
-from portal_svc.sdk import Attachment, PortalClient
+from portal_svc.sdk import PortalClient
 from shared.pki.setup import signer_from_key_file
 from shared.signing import Signer
-from tests.test_embedded_e2e import AKIMAT_BIN, APPLICANT, CLERK, CULTURE, signed_get
+from tests.embedded import (
+    AKIMAT_BIN,
+    APPLICANT,
+    CLERK,
+    CULTURE,
+    DOMBRA_FORM,
+    DOMBRA_SCAN,
+    eventually,
+    signed_get,
+)
 
 pytestmark = [pytest.mark.infra, pytest.mark.slow]
 
@@ -131,17 +140,6 @@ def own_up(tmp_path: Path, pg_dsn: str, amqp_url: str) -> Iterator[Up]:
     yield from start_up(tmp_path, pg_dsn, amqp_url)
 
 
-async def eventually(check: Callable[[], Awaitable[Any]], what: str) -> Any:
-    deadline = time.monotonic() + WAIT_S
-    while True:
-        found = await check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            pytest.fail(f"not within {WAIT_S} s: {what}")
-        await asyncio.sleep(0.2)
-
-
 def process_gone(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -204,12 +202,8 @@ async def test_a_request_survives_a_killed_provider_and_its_deadlines_fire_on_a_
         answer = await portal.submit(
             applicant,
             "cultural_values_export",
-            {
-                "item_description": "A dombra",
-                "destination_country": "Kyrgyzstan",
-                "return_date": "2020-03-01",
-            },
-            [Attachment("standard_p9_documents", "scan.pdf", "application/pdf", b"%PDF-1.4 scan")],
+            DOMBRA_FORM,
+            [DOMBRA_SCAN],
         )
         request_id = str(answer["request_id"])
 

@@ -1,23 +1,66 @@
 """The embedded topology (``egov run``: five services, SQLite logs, in-memory bus) started on a
-data directory of the test's choosing, and the ``egov`` CLI run against that directory."""
+data directory of the test's choosing, the ``egov`` CLI run against that directory, and the
+people and helpers the tests that drive it share (tests/test_embedded_e2e.py, tests/replay/,
+tests/stack/test_up.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Sequence
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from egov.embedded import EmbeddedSettings, run_embedded
+from egov.stack import free_ports
+from portal_svc.sdk import Attachment
 from shared.clock import SystemClock
 from shared.config import RuntimeSettings
+from shared.ids import Gender, make_bin, make_iin
+from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
 from shared.runtime import Listener
-from tests.test_embedded_e2e import EGOV, SERVICES, WAIT_S, free_ports
+from shared.signing import Signer
+
+SERVICES = ("portal", "gateway", "elicense", "registry", "provider")
+EGOV = Path(sys.executable).parent / "egov"
+CULTURE = "provider.almaty.culture"
+APPLICANT = make_iin(date(1988, 6, 12), Gender.FEMALE, 41)
+CLERK = make_iin(date(1979, 2, 3), Gender.MALE, 42)
+AKIMAT_BIN = make_bin(date(2019, 3, 1), serial=12345)
+# A bound that catches a hang, not a speed requirement.
+WAIT_S = 60.0
+# The A-2018 request the tests file at the portal: a dombra to Kyrgyzstan, one scan.
+DOMBRA_FORM = {
+    "item_description": "A dombra",
+    "destination_country": "Kyrgyzstan",
+    "return_date": "2020-03-01",
+}
+DOMBRA_SCAN = Attachment("standard_p9_documents", "scan.pdf", "application/pdf", b"%PDF-1.4 scan")
+
+
+async def eventually(check: Callable[[], Awaitable[Any]], what: str) -> Any:
+    """Poll ``check`` until it returns something truthy; fail after ``WAIT_S``."""
+    deadline = time.monotonic() + WAIT_S
+    while True:
+        found = await check()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            pytest.fail(f"not within {WAIT_S} s: {what}")
+        await asyncio.sleep(0.2)
+
+
+async def signed_get(http: httpx.AsyncClient, signer: Signer, path: str) -> httpx.Response:
+    signature = signer.sign(request_signing_bytes("GET", path, b""))
+    return await http.get(path, headers={SIGNATURE_HEADER: signature})
 
 
 @dataclass
