@@ -26,6 +26,7 @@ from elicense_svc.registry_port import Found, RegistryLookup, Unavailable
 from shared.clock import Clock, TimerHandle
 from shared.envelope import Envelope
 from shared.eventlog.port import ConcurrencyConflict, EventStore, NewEvent, OutboxMessage
+from shared.eventlog.reading import committed_pages
 from shared.inbox import Effects
 from shared.logging import get_logger
 from shared.regulation.engine import (
@@ -367,16 +368,12 @@ class ElicenseService:
         """At start-up: schedule every request that still waits for the registry (a restart
         must lose none). Returns how many."""
         count = 0
-        after = 0
         pending: set[str] = set()
-        while True:
-            batch = await self.store.read_all(after=after, limit=1000)
-            if not batch:
-                break
+        # To the head: a hole the store cannot settle yet must not end the scan early.
+        async for batch in committed_pages(self.store):
             for event in batch:
                 if event.stream_id.startswith(ev.REQUEST_STREAM_PREFIX):
                     pending.add(event.stream_id.removeprefix(ev.REQUEST_STREAM_PREFIX))
-            after = batch[-1].position
         for request_id in sorted(pending):
             await self.arm(request_id)
             state = await self.load(request_id)

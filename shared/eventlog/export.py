@@ -36,6 +36,7 @@ from shared.eventlog._time import default_clock, now_utc
 from shared.eventlog.chain import ChainVerifier
 from shared.eventlog.hashing import canonical_json, format_recorded_at
 from shared.eventlog.port import EventLogError, EventStore, RecordedEvent
+from shared.eventlog.reading import committed_pages
 
 FORMAT = "egov-eventlog"
 FORMAT_VERSION = 1
@@ -125,31 +126,12 @@ def _line(value: dict[str, Any], what: str) -> bytes:
 # -- export -----------------------------------------------------------------------------------
 
 
-async def _pages(store: EventStore, upto: int | None = None) -> AsyncIterator[list[RecordedEvent]]:
-    """The log in position order, a page at a time; with ``upto``, no event past it."""
-    after = 0
-    while True:
-        page = await store.read_all(after=after, limit=_PAGE)
-        if not page and await store.head_position() > after:
-            # PostgreSQL's read_all answers [] when a hole's writer is still running after its
-            # wait: committed events lie ahead, so ask again rather than end the export early.
-            continue
-        if upto is not None:
-            page = [event for event in page if event.position <= upto]
-        if not page:
-            return
-        yield page
-        after = page[-1].position
-        if upto is not None and after >= upto:
-            return
-
-
 async def scan(store: EventStore, *, service: str, clock: Clock | None = None) -> ExportHeader:
     """The header of an export of ``store`` as it is now (one pass over the log)."""
     exported_at = format_recorded_at(now_utc(default_clock(clock)))
     heads: dict[str, StreamHead] = {}
     count = last = 0
-    async for page in _pages(store):
+    async for page in committed_pages(store, page=_PAGE):
         for event in page:
             heads[event.stream_id] = StreamHead(event.version, event.hash)
         count += len(page)
@@ -168,7 +150,7 @@ async def export_log(
     header = await scan(store, service=service, clock=clock)
     await asyncio.to_thread(out.write, _line(header.as_json(), "the header"))
     written = 0
-    async for page in _pages(store, upto=header.last_position):
+    async for page in committed_pages(store, upto=header.last_position, page=_PAGE):
         lines = b"".join(_line(event_json(e), f"event {e.position}") for e in page)
         await asyncio.to_thread(out.write, lines)
         written += len(page)
