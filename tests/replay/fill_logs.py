@@ -11,7 +11,8 @@ each request is followed by a registry look-up through the gateway. That fills t
 the gateway's, the registry's and the provider's logs.
 
 ``elicense N DIR`` drives E-licensing's handlers directly (as tests/elicense/test_permits.py
-does) through N portal requests, each to a signed permit, into ``DIR/elicense.sqlite3``.
+does) through N portal requests, each to a signed permit, into ``DIR/elicense.sqlite3``: the
+replay benchmark's filler, ``bench.logs.fill_elicense``.
 """
 
 from __future__ import annotations
@@ -19,40 +20,16 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
-from elicense_svc.domain.directory import Directory
-from elicense_svc.domain.permit import signing_bytes
-from elicense_svc.engines import Engines
-from elicense_svc.handlers import ElicenseService, RetryPolicy
+from bench import logs as bench_logs
 from portal_svc.registry_lookup import GatewayPersonLookup
 from portal_svc.sdk import PortalClient
 from provider_svc.domain.documents import signing_bytes as result_signing_bytes
-from regulations import definitions_dir
-from shared.calendar import KzCalendar
-from shared.clock import SimulatedClock
-from shared.eventlog.sqlite import SqliteEventStore
-from shared.pki.profiles import InformationSystem
-from shared.regulation.catalog import Catalog
 from shared.signing import Signer
-from tests.elicense.conftest import (
-    ALMATY_CULTURE_BIN,
-    APPLICANT_IIN,
-    CLERK_IIN,
-    DIRECTORY,
-    EXECUTOR_IIN,
-    HEAD_IIN,
-    START,
-    FakeRegistry,
-    Pki,
-    make_test_ca,
-    staff_actor,
-)
-from tests.elicense.test_paths import portal_submit
 from tests.embedded import (
     AKIMAT_BIN,
     APPLICANT,
@@ -63,7 +40,6 @@ from tests.embedded import (
     running,
     signed_get,
 )
-from tests.pki.fakes import FakeCaEndpoint
 from tests.replay.test_stack import (
     GROUNDS,
     HEAD,
@@ -142,43 +118,8 @@ async def fill_stack(count: int, data_dir: Path) -> None:
 
 async def fill_elicense(count: int, data_dir: Path) -> None:
     await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
-    clock = SimulatedClock(START)
-    ca = make_test_ca(START - timedelta(days=365))
-    pki = Pki(ca, clock, FakeCaEndpoint(ca, clock))
-    store = SqliteEventStore(data_dir / "elicense.sqlite3", clock=clock)
-    await store.open()
-    directory = Directory.from_mapping(DIRECTORY)
-    service = ElicenseService(
-        store=store,
-        clock=clock,
-        engines=Engines(Catalog.from_directory(definitions_dir()), KzCalendar()),
-        directory=directory,
-        lookup=FakeRegistry(records={APPLICANT_IIN: {"iin": APPLICANT_IIN, "name": "A"}}),
-        signer=pki.signer(InformationSystem("elicense")),
-        verifier=pki.verifier(),
-        retry=RetryPolicy(base=timedelta(seconds=30), max=timedelta(minutes=10)),
-    )
-    clerk = staff_actor(directory, CLERK_IIN, pki.staff(CLERK_IIN, ALMATY_CULTURE_BIN))
-    executor = staff_actor(directory, EXECUTOR_IIN, pki.staff(EXECUTOR_IIN, ALMATY_CULTURE_BIN))
-    head_signer = pki.staff(HEAD_IIN, ALMATY_CULTURE_BIN)
-    head = staff_actor(directory, HEAD_IIN, head_signer)
     began = time.perf_counter()
-    try:
-        for n in range(count):
-            rid = f"p-{n}"
-            await portal_submit(service, pki, request_id=rid)
-            await service.act(clerk, rid, step="register", outcome="registered")
-            await service.act(head, rid, step="assign_executor", outcome="assigned")
-            await service.act(executor, rid, step="check_documents", outcome="complete")
-            await service.act(executor, rid, step="prepare_result", outcome="result_drafted")
-            draft = await service.permit_draft(head, rid)
-            signature = head_signer.sign(signing_bytes(draft))
-            await service.act(
-                head, rid, step="sign", outcome="signed", document_signature=signature
-            )
-            await service.act(clerk, rid, step="hand_out", outcome="issued")
-    finally:
-        await store.close()
+    await bench_logs.fill_elicense(data_dir, count)
     print(f"elicense: {count} permits in {time.perf_counter() - began:.1f} s into {data_dir}")
 
 
