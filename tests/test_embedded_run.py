@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -15,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bench.startup_bench import environment
 from egov.stack import free_ports
 
 SERVICES = ("portal", "gateway", "elicense", "registry", "provider")
@@ -25,15 +25,6 @@ START_BOUND_S = 90
 STOP_BOUND_S = 30
 
 
-def environment(tmp_path: Path, ports: dict[str, int]) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EGOV_")}
-    env["EGOV_DATA_DIR"] = str(tmp_path / "var")
-    env["EGOV_SHUTDOWN_TIMEOUT_S"] = "5"
-    for name, port in ports.items():
-        env[f"EGOV_{name.upper()}_PORT"] = str(port)
-    return env
-
-
 @pytest.fixture
 def ports() -> dict[str, int]:
     return dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
@@ -42,7 +33,7 @@ def ports() -> dict[str, int]:
 @pytest.fixture
 def egov_run(tmp_path: Path, ports: dict[str, int]) -> Iterator[subprocess.Popen[bytes]]:
     # Servers that do not exist: the embedded mode must ignore them (SQLite, in-memory bus).
-    env = environment(tmp_path, ports) | {
+    env = environment(tmp_path / "var", ports) | {
         "EGOV_PG_DSN": "postgresql://nobody@127.0.0.1:9/nothing",
         "EGOV_AMQP_URL": "amqp://nobody:secret-pw@127.0.0.1:9/",
     }
@@ -145,7 +136,7 @@ def test_egov_run_names_a_taken_port_and_its_variable(
         holder.listen()
         result = subprocess.run(
             [str(EGOV), "run"],
-            env=environment(tmp_path, ports),
+            env=environment(tmp_path / "var", ports),
             capture_output=True,
             text=True,
             timeout=STOP_BOUND_S + START_BOUND_S,
@@ -162,7 +153,7 @@ def test_egov_run_names_a_taken_port_and_its_variable(
 def test_egov_run_refuses_a_bad_setting(
     tmp_path: Path, ports: dict[str, int], variable: str, value: str
 ) -> None:
-    env = environment(tmp_path, ports) | {variable: value}
+    env = environment(tmp_path / "var", ports) | {variable: value}
     result = subprocess.run(
         [str(EGOV), "run"], env=env, capture_output=True, text=True, timeout=60, check=False
     )
