@@ -15,7 +15,7 @@ bumped).
 
 from __future__ import annotations
 
-from typing import Annotated, Final, Literal
+from typing import Annotated, Final, Literal, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -25,8 +25,9 @@ STATUS_TYPE: Final = "status.changed.v1"
 
 # Statuses a request moves through, as the regulation definitions name them (steps[].status
 # and outcomes[].status), plus those the services decide themselves. egov.contract checks
-# this list against the definitions and the services' own status lists.
-STEP_STATUSES: Final = (
+# this list against the definitions and the services' own status lists. Each is written once,
+# as the type a body's ``status`` has; the tuples are read from the types.
+StepStatus = Literal[
     "registered",
     "in_progress",
     "under_review",
@@ -34,43 +35,20 @@ STEP_STATUSES: Final = (
     "signing",
     "completed",
     "refused",
-)
-OVERDUE: Final = "overdue"
-ELICENSE_STATUSES: Final = ("awaiting_registry", "registry_not_found")
-PERMIT_STATUSES: Final = (
-    "permit_reissued",
-    "permit_suspended",
-    "permit_resumed",
-    "permit_terminated",
-)
-REQUEST_STATUSES: Final = (*STEP_STATUSES, OVERDUE)
-ALL_STATUSES: Final = (*REQUEST_STATUSES, *ELICENSE_STATUSES, *PERMIT_STATUSES)
-
-RequestStatus = Literal[
-    "registered",
-    "in_progress",
-    "under_review",
-    "result_forming",
-    "signing",
-    "completed",
-    "refused",
-    "overdue",
 ]
-ElicenseRequestStatus = Literal[
-    "registered",
-    "in_progress",
-    "under_review",
-    "result_forming",
-    "signing",
-    "completed",
-    "refused",
-    "overdue",
-    "awaiting_registry",
-    "registry_not_found",
-]
+RequestStatus = Literal[StepStatus, "overdue"]
+ElicenseOnlyStatus = Literal["awaiting_registry", "registry_not_found"]
+ElicenseRequestStatus = Literal[RequestStatus, ElicenseOnlyStatus]
 PermitStatusName = Literal[
     "permit_reissued", "permit_suspended", "permit_resumed", "permit_terminated"
 ]
+
+STEP_STATUSES: Final[tuple[str, ...]] = get_args(StepStatus)
+OVERDUE: Final = "overdue"
+ELICENSE_STATUSES: Final[tuple[str, ...]] = get_args(ElicenseOnlyStatus)
+PERMIT_STATUSES: Final[tuple[str, ...]] = get_args(PermitStatusName)
+REQUEST_STATUSES: Final[tuple[str, ...]] = get_args(RequestStatus)
+ALL_STATUSES: Final = (*REQUEST_STATUSES, *ELICENSE_STATUSES, *PERMIT_STATUSES)
 
 RequestId = Annotated[
     str,
