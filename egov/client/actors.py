@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import httpx
@@ -22,6 +22,31 @@ T = TypeVar("T")
 
 # Answers that mean "this action issues a signed document: fetch the draft and sign it".
 _SIGN_FIRST = frozenset({"signature_required", "SIGNATURE_REQUIRED", "NO_DRAFT"})
+
+
+async def _act(
+    call: Callable[..., Awaitable[Any]],
+    path: str,
+    body: dict[str, Any],
+    sign: bool | None,
+    signature: Callable[[], Awaitable[str]],
+) -> dict[str, Any]:
+    """POST a staff action to ``path``: signed first when ``sign``; unsigned, and signed after
+    all when ``sign`` is None and the service answers that the step issues a signed document."""
+
+    async def signed() -> dict[str, Any]:
+        return dict(
+            await call("POST", path, json_body={**body, "document_signature": await signature()})
+        )
+
+    if sign:
+        return await signed()
+    try:
+        return dict(await call("POST", path, json_body=body))
+    except ClientError as exc:
+        if sign is None and exc.code in _SIGN_FIRST:
+            return await signed()
+        raise
 
 
 async def _portal(call: Awaitable[T]) -> T:
@@ -201,23 +226,13 @@ class ProviderStaff:
         body: dict[str, Any] = {"step": step, "outcome": outcome}
         if grounds is not None:
             body["grounds"] = dict(grounds)
-        path = f"/requests/{request_id}/actions"
 
-        async def signed() -> dict[str, Any]:
+        async def signature() -> str:
             document = await self.draft(request_id, outcome, grounds)
-            signature = self.key.signer.sign(canonical_json(document))
-            return dict(
-                await self._call("POST", path, json_body={**body, "document_signature": signature})
-            )
+            return self.key.signer.sign(canonical_json(document))
 
-        if sign:
-            return await signed()
-        try:
-            return dict(await self._call("POST", path, json_body=body))
-        except ClientError as exc:
-            if sign is None and exc.code in _SIGN_FIRST:
-                return await signed()
-            raise
+        path = f"/requests/{request_id}/actions"
+        return await _act(self._call, path, body, sign, signature)
 
     async def paper_application(
         self,
@@ -292,23 +307,13 @@ class ElicenseStaff:
         """Finish ``step``; at the signing step the permit draft is fetched and signed with this
         member's key (``sign`` as for :meth:`ProviderStaff.act`)."""
         body: dict[str, Any] = {"step": step, "outcome": outcome}
-        path = f"/staff/requests/{request_id}/actions"
 
-        async def signed() -> dict[str, Any]:
+        async def signature() -> str:
             draft = await self.permit_draft(request_id)
-            signature = self.key.signer.sign(base64.b64decode(draft["signing_bytes_base64"]))
-            return dict(
-                await self._call("POST", path, json_body={**body, "document_signature": signature})
-            )
+            return self.key.signer.sign(base64.b64decode(draft["signing_bytes_base64"]))
 
-        if sign:
-            return await signed()
-        try:
-            return dict(await self._call("POST", path, json_body=body))
-        except ClientError as exc:
-            if sign is None and exc.code in _SIGN_FIRST:
-                return await signed()
-            raise
+        path = f"/staff/requests/{request_id}/actions"
+        return await _act(self._call, path, body, sign, signature)
 
     async def permit_command(
         self, number: str, command: str, reason: str, *, document_signature: str | None = None
