@@ -144,11 +144,7 @@ async def test_plain_aio_pika_consumer_validates_and_verifies_real_status_events
                 service_code="cultural_values_export",
                 body=applicant_body(),
             )
-
-            async def arrived() -> bool:
-                return await s.service.store.stream_version(f"provider-request-{rid}") > 0
-
-            await s.wait_for(arrived, "the request at the workstation")
+            await s.at_workstation(rid)
             await s.act(CULTURE, rid, "office_clerk", "register", "registered")
             await _until(lambda: len(seen.events) >= 2, "two status events at the subscriber")
 

@@ -134,6 +134,14 @@ class Stack:
         except TimeoutError:
             raise AssertionError(f"timed out waiting for {what}") from None
 
+    async def at_workstation(self, rid: str, what: str = "the request at the workstation") -> None:
+        """Wait until the workstation has logged request ``rid`` (it came through the gateway)."""
+
+        async def arrived() -> bool:
+            return await self.service.store.stream_version(f"provider-request-{rid}") > 0
+
+        await self.wait_for(arrived, what)
+
     def statuses(self, system_id: str, request_id: str) -> list[str]:
         return [
             str(e.body["status"])

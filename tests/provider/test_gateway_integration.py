@@ -57,11 +57,7 @@ async def test_a_2018_from_the_portal_to_the_certificate_through_the_gateway(
             service_code="cultural_values_export",
             body=applicant_body(),
         )
-
-        async def arrived() -> bool:
-            return await s.service.store.stream_version(f"provider-request-{rid}") > 0
-
-        await s.wait_for(arrived, "the request at the workstation")
+        await s.at_workstation(rid)
         for role, step, outcome, sign in [
             ("office_clerk", "register", "registered", False),
             ("head", "review_and_assign", "executor_assigned", False),

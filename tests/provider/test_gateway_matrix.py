@@ -272,11 +272,7 @@ async def _submit(w: World, case: Case, definition_docs: list[dict[str, str]]) -
         service_code=case.code,
         body=dict(applicant_body(), documents=definition_docs),
     )
-
-    async def arrived() -> bool:
-        return await s.service.store.stream_version(f"provider-request-{rid}") > 0
-
-    await s.wait_for(arrived, f"{case.id}: the request at the workstation")
+    await s.at_workstation(rid, f"{case.id}: the request at the workstation")
     return rid
 
 
