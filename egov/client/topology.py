@@ -68,7 +68,7 @@ def read_manifest(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise ManifestError(f"{path}: cannot read the stack manifest: {exc.strerror}") from None
     except ValueError as exc:
-        raise ManifestError(f"{path}: not JSON: {exc}") from None
+        raise ManifestError(f"{path}: the stack manifest is not JSON: {exc}") from None
     if not isinstance(data, dict):
         raise ManifestError(f"{path}: a stack manifest is a JSON object")
     return data

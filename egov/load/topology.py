@@ -9,7 +9,6 @@ each service's process id (CPU seconds per application).
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ import psutil
 
 from egov.client import ClientError, TopologyClient, TopologyUrls, admin_signer
 from egov.client.keys import KeyMaterialError
+from egov.client.topology import ManifestError, read_manifest
 
 
 class TopologyError(Exception):
@@ -59,13 +59,9 @@ class Topology:
     @classmethod
     def from_manifest_file(cls, path: Path) -> Topology:
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise TopologyError(f"{path}: cannot read the stack manifest: {exc.strerror}") from None
-        except ValueError as exc:
-            raise TopologyError(f"{path}: the stack manifest is not JSON: {exc}") from None
-        if not isinstance(data, dict):
-            raise TopologyError(f"{path}: a stack manifest is a JSON object")
+            data = read_manifest(path)
+        except ManifestError as exc:
+            raise TopologyError(str(exc)) from None
         return cls.from_manifest(data, source=str(path))
 
     def client(self, *, max_connections: int = 100) -> TopologyClient:
