@@ -21,7 +21,7 @@ import pytest
 
 from egov.embedded import EmbeddedSettings, run_embedded
 from egov.stack import free_ports
-from portal_svc.sdk import Attachment
+from portal_svc.sdk import Attachment, PortalClient
 from shared.clock import SystemClock
 from shared.config import RuntimeSettings
 from shared.ids import Gender, make_bin, make_iin
@@ -61,6 +61,23 @@ async def eventually(check: Callable[[], Awaitable[Any]], what: str) -> Any:
 async def signed_get(http: httpx.AsyncClient, signer: Signer, path: str) -> httpx.Response:
     signature = signer.sign(request_signing_bytes("GET", path, b""))
     return await http.get(path, headers={SIGNATURE_HEADER: signature})
+
+
+async def inbox_row(
+    provider: httpx.AsyncClient, clerk: Signer, request_id: str, ws: str = CULTURE
+) -> dict[str, Any] | None:
+    """``request_id``'s row in the clerk's inbox at workstation ``ws``; None while it is not
+    there."""
+    response = await signed_get(provider, clerk, f"/provider/workstations/{ws}/inbox")
+    assert response.status_code == 200, response.text
+    rows = response.json()["requests"]
+    return next((r for r in rows if r["request_id"] == request_id), None)
+
+
+async def registered_in_cabinet(portal: PortalClient, request_id: str) -> list[str] | None:
+    """The request's status history in the applicant's cabinet once it shows "registered"."""
+    history = [h["status"] for h in (await portal.request(request_id))["history"]]
+    return history if "registered" in history else None
 
 
 @dataclass

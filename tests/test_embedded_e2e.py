@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -27,9 +26,10 @@ from tests.embedded import (
     DOMBRA_SCAN,
     Stack,
     eventually,
+    inbox_row,
     prepare,
+    registered_in_cabinet,
     running,
-    signed_get,
 )
 
 pytestmark = pytest.mark.slow
@@ -82,15 +82,9 @@ async def test_a_portal_request_reaches_the_workstation_and_its_status_the_cabin
         request_id = str(answer["request_id"])
 
         async with httpx.AsyncClient(base_url=topology.urls["provider"], timeout=30) as provider:
-            inbox_path = f"/provider/workstations/{CULTURE}/inbox"
-
-            async def in_the_inbox() -> dict[str, Any] | None:
-                response = await signed_get(provider, clerk, inbox_path)
-                assert response.status_code == 200, response.text
-                rows = response.json()["requests"]
-                return next((r for r in rows if r["request_id"] == request_id), None)
-
-            row = await eventually(in_the_inbox, f"{request_id} in the clerk's inbox")
+            row = await eventually(
+                lambda: inbox_row(provider, clerk, request_id), f"{request_id} in the clerk's inbox"
+            )
         masked = f"{APPLICANT[:2]}******{APPLICANT[-4:]}"  # the inbox masks the IIN
         assert (row["applicant"], row["channel"], row["status"]) == (
             masked,
@@ -104,11 +98,10 @@ async def test_a_portal_request_reaches_the_workstation_and_its_status_the_cabin
             "2019-11-04",
         )
 
-        async def registered() -> list[str] | None:
-            history = [h["status"] for h in (await portal.request(request_id))["history"]]
-            return history if "registered" in history else None
-
-        statuses = await eventually(registered, "the 'registered' status in the cabinet")
+        statuses = await eventually(
+            lambda: registered_in_cabinet(portal, request_id),
+            "the 'registered' status in the cabinet",
+        )
         assert statuses[:3] == ["draft", "submitted", "registered"]
 
 

@@ -34,7 +34,8 @@ from tests.embedded import (
     DOMBRA_FORM,
     DOMBRA_SCAN,
     eventually,
-    signed_get,
+    inbox_row,
+    registered_in_cabinet,
 )
 
 pytestmark = [pytest.mark.infra, pytest.mark.slow]
@@ -218,13 +219,9 @@ async def test_a_request_survives_a_killed_provider_and_its_deadlines_fire_on_a_
 
         await eventually(provider_back, "egov up starting the killed provider again")
         assert "provider exited; starting it again" in up.err.read_text()
-        inbox_path = f"/provider/workstations/{CULTURE}/inbox"
 
         async def row() -> dict[str, Any] | None:
-            response = await signed_get(provider, clerk, inbox_path)
-            assert response.status_code == 200, response.text
-            rows = response.json()["requests"]
-            return next((r for r in rows if r["request_id"] == request_id), None)
+            return await inbox_row(provider, clerk, request_id)
 
         found = await eventually(row, f"{request_id} in the clerk's inbox after the restart")
         assert (found["status"], found["version"], found["overdue"]) == (
@@ -233,11 +230,10 @@ async def test_a_request_survives_a_killed_provider_and_its_deadlines_fire_on_a_
             False,
         )
 
-        async def registered() -> list[str] | None:
-            history = [h["status"] for h in (await portal.request(request_id))["history"]]
-            return history if "registered" in history else None
-
-        statuses = await eventually(registered, "the 'registered' status in the cabinet")
+        statuses = await eventually(
+            lambda: registered_in_cabinet(portal, request_id),
+            "the 'registered' status in the cabinet",
+        )
         assert statuses[:3] == ["draft", "submitted", "registered"]
 
         # Thirty simulated days later every norm of the request has passed: the workstation's
