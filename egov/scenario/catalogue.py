@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -110,14 +110,17 @@ def _system_roles(d: Definition) -> set[str]:
     return {r.id for r in d.roles if r.kind is RoleKind.SYSTEM}
 
 
-def endings(d: Definition, channel: Channel) -> list[Ending]:
-    """Breadth-first through the engine's own allowed actions: every final (step, outcome)
-    reachable from ``channel``, with the shortest run of actions ending there. The registry's
-    own step (003 ``registry_check``) only answers ``found`` here: its other answer is the
-    registry-not-found scenario."""
-    engine = StepEngine(d, _calendar())
-    at = _start(d).astimezone(UTC)
-    registry_roles = {r.id for r in d.roles if r.id == "registry"}
+def reachable_finals(
+    engine: StepEngine,
+    channel: Channel,
+    at: datetime,
+    *,
+    skip: Callable[[str, str], bool] = lambda role, outcome: False,
+) -> dict[tuple[str, str], list[NewEvent]]:
+    """Breadth-first through the engine's own allowed actions from a submission on
+    ``channel`` at ``at``: every final (step, outcome) reachable, with the shortest run of
+    events ending there (one simulated minute per event). ``skip(role, outcome)`` leaves out
+    an answer."""
     finals: dict[tuple[str, str], list[NewEvent]] = {}
     queue: deque[list[NewEvent]] = deque([engine.submit("r-1", channel, at)])
     while queue:
@@ -125,7 +128,7 @@ def endings(d: Definition, channel: Channel) -> list[Ending]:
         state = engine.state(events)
         for action in engine.allowed(state):
             for outcome in action.outcomes:
-                if action.role in registry_roles and outcome != "found":
+                if skip(action.role, outcome):
                     continue
                 when = at + timedelta(minutes=len(events))
                 more = engine.act(
@@ -135,6 +138,23 @@ def endings(d: Definition, channel: Channel) -> list[Ending]:
                     queue.append(events + more)
                 else:
                     finals.setdefault((action.step, outcome), events + more)
+    return finals
+
+
+def endings(d: Definition, channel: Channel) -> list[Ending]:
+    """Every final (step, outcome) reachable from ``channel``, with the shortest run of
+    actions ending there (:func:`reachable_finals`). The registry's own step (003
+    ``registry_check``) only answers ``found`` here: its other answer is the
+    registry-not-found scenario."""
+    engine = StepEngine(d, _calendar())
+    at = _start(d).astimezone(UTC)
+    registry_roles = {r.id for r in d.roles if r.id == "registry"}
+    finals = reachable_finals(
+        engine,
+        channel,
+        at,
+        skip=lambda role, outcome: role in registry_roles and outcome != "found",
+    )
     found = []
     for events in finals.values():
         state = engine.state(events)

@@ -18,11 +18,10 @@ the simulated clock never moves, so no deadline timer fires between the cases.
 from __future__ import annotations
 
 import uuid
-from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
+from egov.scenario.catalogue import Move, reachable_finals
 from provider_svc.domain import documents
 from provider_svc.domain.roles import EXTERNAL_ROLES
 from provider_svc.domain.workstations import WORKSTATIONS
@@ -38,7 +38,6 @@ from regulations import definitions_dir
 from shared.calendar import KzCalendar
 from shared.clock import SystemClock
 from shared.envelope import Envelope
-from shared.eventlog.port import NewEvent
 from shared.regulation.catalog import Catalog
 from shared.regulation.engine import (
     REQUEST_COMPLETED,
@@ -58,13 +57,6 @@ ERAS = (ASTANA_2013, ALMATY_2019)  # the simulated starts of the conftest, one w
 RESULT = "result.issued.v1"
 PSC_DESK = "psc.astana"  # the only PSC desk of the seeds' gateway rules (004)
 WATCHED = ("portal", PSC_DESK)
-
-
-@dataclass(frozen=True)
-class Move:
-    step: str
-    role: str
-    outcome: str
 
 
 @dataclass(frozen=True)
@@ -102,34 +94,13 @@ def _routed(catalog: Catalog) -> list[tuple[Definition, str, datetime]]:
     return found
 
 
-def _finals(
-    engine: StepEngine, channel: Channel, start: datetime
-) -> dict[tuple[str, str], list[NewEvent]]:
-    """Breadth-first through the engine's own allowed actions: every final (step, outcome)
-    reachable from ``channel``, with the shortest run of events ending there."""
-    finals: dict[tuple[str, str], list[NewEvent]] = {}
-    queue: deque[list[NewEvent]] = deque([engine.submit("r-1", channel, start)])
-    while queue:
-        events = queue.popleft()
-        state = engine.state(events)
-        for action in engine.allowed(state):
-            for outcome in action.outcomes:
-                at = start + timedelta(minutes=len(events))
-                more = engine.act(state, role=action.role, step=action.step, outcome=outcome, at=at)
-                if more[-1].type == STEP_STARTED:
-                    queue.append(events + more)
-                else:
-                    finals.setdefault((action.step, outcome), events + more)
-    return finals
-
-
 def _cases() -> list[Case]:
     catalog = Catalog.from_directory(definitions_dir())
     cases = []
     for d, ws, era in _routed(catalog):
         engine = StepEngine(d, KzCalendar())
         for channel in d.channels:
-            for events in _finals(engine, channel, era).values():
+            for events in reachable_finals(engine, channel, era).values():
                 state = engine.state(events)
                 moves = tuple(Move(r.step, r.role, r.outcome or "") for r in state.runs)
                 statuses = tuple(
