@@ -10,6 +10,8 @@ in-process responder answering at its own clock.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -19,8 +21,8 @@ from provider_svc.handlers import HANDED_OUT_TYPE
 from shared.clock import SystemClock
 from tests.pki.conftest import CaPair
 from tests.provider.conftest import ALMATY_2019, ASTANA_2013, applicant_body
+from tests.provider.support import Stack, make_long_ca, office_via_gateway
 from tests.provider.support import gateway_stack as _stack
-from tests.provider.support import make_long_ca, office_via_gateway
 from tests.provider.support import verifier as _verifier
 from tests.provider.test_flows import ARCHIVES, CULTURE, GROUNDS
 
@@ -32,23 +34,35 @@ def long_ca() -> CaPair:
     return make_long_ca()
 
 
+StackOpener = Callable[[datetime], AbstractAsyncContextManager[Stack]]
+
+
+@pytest.fixture
+def open_stack(
+    long_ca: CaPair, pg_dsn: str, pg_schema: str, amqp_url: str, unique_name: str, tmp_path: Path
+) -> StackOpener:
+    """``gateway_stack`` starting at a simulated moment, on this test's schema, bus namespace
+    and directory."""
+
+    def open_(start: datetime) -> AbstractAsyncContextManager[Stack]:
+        return _stack(
+            start=start,
+            ca=long_ca,
+            pg_dsn=pg_dsn,
+            pg_schema=pg_schema,
+            amqp_url=amqp_url,
+            unique_name=unique_name,
+            tmp_path=tmp_path,
+        )
+
+    return open_
+
+
 async def test_a_2018_from_the_portal_to_the_certificate_through_the_gateway(
+    open_stack: StackOpener,
     long_ca: CaPair,
-    pg_dsn: str,
-    pg_schema: str,
-    amqp_url: str,
-    unique_name: str,
-    tmp_path: Path,
 ) -> None:
-    async with _stack(
-        start=ALMATY_2019,
-        ca=long_ca,
-        pg_dsn=pg_dsn,
-        pg_schema=pg_schema,
-        amqp_url=amqp_url,
-        unique_name=unique_name,
-        tmp_path=tmp_path,
-    ) as s:
+    async with open_stack(ALMATY_2019) as s:
         await s.listen("portal")
         rid = await s.send(
             "portal",
@@ -86,23 +100,10 @@ async def test_a_2018_from_the_portal_to_the_certificate_through_the_gateway(
 
 
 async def test_e_from_the_psc_desk_to_a_refusal_handed_out_there(
-    long_ca: CaPair,
-    pg_dsn: str,
-    pg_schema: str,
-    amqp_url: str,
-    unique_name: str,
-    tmp_path: Path,
+    open_stack: StackOpener,
 ) -> None:
     desk = "psc.astana"
-    async with _stack(
-        start=ASTANA_2013,
-        ca=long_ca,
-        pg_dsn=pg_dsn,
-        pg_schema=pg_schema,
-        amqp_url=amqp_url,
-        unique_name=unique_name,
-        tmp_path=tmp_path,
-    ) as s:
+    async with open_stack(ASTANA_2013) as s:
         await s.listen(desk)
         await s.listen("portal")
         rid = await s.send(
@@ -202,12 +203,7 @@ ROUTES = [
     ids=["C-refused-at-review", "D-permit", "E-portal-reference"],
 )
 async def test_portal_requests_of_c_d_e_through_the_gateway(
-    long_ca: CaPair,
-    pg_dsn: str,
-    pg_schema: str,
-    amqp_url: str,
-    unique_name: str,
-    tmp_path: Path,
+    open_stack: StackOpener,
     service: str,
     ws: str,
     start: datetime,
@@ -215,15 +211,7 @@ async def test_portal_requests_of_c_d_e_through_the_gateway(
     final: str,
     kind: str,
 ) -> None:
-    async with _stack(
-        start=start,
-        ca=long_ca,
-        pg_dsn=pg_dsn,
-        pg_schema=pg_schema,
-        amqp_url=amqp_url,
-        unique_name=unique_name,
-        tmp_path=tmp_path,
-    ) as s:
+    async with open_stack(start) as s:
         await s.listen("portal")
         await s.listen("psc.astana")
         rid = await s.send(
@@ -257,22 +245,9 @@ async def test_portal_requests_of_c_d_e_through_the_gateway(
 
 
 async def test_an_overdue_request_shows_overdue_in_the_cabinet(
-    long_ca: CaPair,
-    pg_dsn: str,
-    pg_schema: str,
-    amqp_url: str,
-    unique_name: str,
-    tmp_path: Path,
+    open_stack: StackOpener,
 ) -> None:
-    async with _stack(
-        start=ALMATY_2019,
-        ca=long_ca,
-        pg_dsn=pg_dsn,
-        pg_schema=pg_schema,
-        amqp_url=amqp_url,
-        unique_name=unique_name,
-        tmp_path=tmp_path,
-    ) as s:
+    async with open_stack(ALMATY_2019) as s:
         await s.listen("portal")
         rid = await s.send(
             "portal",
@@ -304,11 +279,7 @@ async def test_an_overdue_request_shows_overdue_in_the_cabinet(
 
 
 async def test_a_paper_application_checks_the_person_registry_through_the_gateway(
-    long_ca: CaPair,
-    pg_dsn: str,
-    pg_schema: str,
-    amqp_url: str,
-    unique_name: str,
+    open_stack: StackOpener,
     tmp_path: Path,
 ) -> None:
     """The clerk's look-up goes through the gateway's sync channel (its rules, its log) to
@@ -317,15 +288,7 @@ async def test_a_paper_application_checks_the_person_registry_through_the_gatewa
     from tests.provider.conftest import APPLICANT, UNKNOWN_PERSON
 
     async with (
-        _stack(
-            start=ALMATY_2019,
-            ca=long_ca,
-            pg_dsn=pg_dsn,
-            pg_schema=pg_schema,
-            amqp_url=amqp_url,
-            unique_name=unique_name,
-            tmp_path=tmp_path,
-        ) as s,
+        open_stack(ALMATY_2019) as s,
         office_via_gateway(s, tmp_path) as service,
     ):
         clerk, _ = await s.staff(CULTURE, "office_clerk")
