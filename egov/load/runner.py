@@ -444,14 +444,10 @@ class LoadRun:
         self, calls: TopologyClient, count: int
     ) -> list[tuple[Person, Applicant]]:
         persons = people(self.rng, count)
-        # One issuance at a time: registry_svc's CA retries a lost append only a few times, and
-        # eight concurrent POST /ca/certificates exhaust them (HTTP 500, ConcurrencyConflict).
-        issuing = asyncio.Lock()
 
         async def one(person: Person) -> tuple[Person, Applicant]:
             try:
-                async with issuing:
-                    key = await calls.issue(person_holder(person))
+                key = await calls.issue(person_holder(person))
                 applicant = calls.applicant(key)
                 try:
                     await applicant.register(person.password)
