@@ -4,7 +4,7 @@ adapter's reading of the gateway's sync-channel answers."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -16,9 +16,7 @@ from portal_svc.bootstrap import bootstrap
 from portal_svc.errors import Unavailable
 from portal_svc.registry_lookup import GatewayPersonLookup
 from portal_svc.settings import PortalSettings
-from portal_svc.shifted_clock import ShiftedClock
 from shared.bus.memory import InMemoryBus
-from shared.clock import SimulatedClock
 from shared.eventlog.sqlite import SqliteEventStore
 from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
 from shared.pki.pkcs12 import dump_pkcs12
@@ -97,21 +95,6 @@ async def test_lookup_signs_the_request_and_reads_the_answers(world: World) -> N
         failing, _ = _lookup(world, answer)
         with pytest.raises(Unavailable):
             await failing.person(iin(3))
-
-
-async def test_shifted_clock_runs_at_real_speed_from_another_day() -> None:
-    real = SimulatedClock(datetime(2026, 11, 24, 5, 0, tzinfo=UTC))
-    shifted = ShiftedClock.starting_on(real, date(2019, 11, 4))
-    assert shifted.now() == datetime(2019, 11, 4, 3, 0, tzinfo=UTC)
-    fired: list[datetime] = []
-    handle = shifted.call_at(
-        datetime(2019, 11, 4, 3, 10, tzinfo=UTC), lambda: fired.append(shifted.now())
-    )
-    assert handle.when == datetime(2019, 11, 4, 3, 10, tzinfo=UTC)
-    await real.advance(timedelta(minutes=9))
-    assert fired == []
-    await real.advance(timedelta(minutes=1))
-    assert fired == [datetime(2019, 11, 4, 3, 10, tzinfo=UTC)]
 
 
 async def test_simulated_date_setting_selects_the_catalog(
