@@ -11,3 +11,8 @@ from pathlib import Path
 def definitions_dir() -> Path:
     """Directory holding ``<code>@<version>.yaml`` files (installed as package data)."""
     return Path(__file__).resolve().parent / "definitions"
+
+
+def seeds_path() -> Path:
+    """Directory holding the five seed regulations (Kazakh texts) the definitions cite."""
+    return Path(__file__).resolve().parent / "seeds"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from regulations import definitions_dir
+from regulations import definitions_dir, seeds_path
 from shared.regulation.catalog import Catalog
 
 
@@ -15,7 +15,4 @@ def catalog() -> Catalog:
 
 @pytest.fixture(scope="session")
 def seeds_dir() -> Path:
-    # The seeds live beside the repository (../shared/seeds), here and in CI.
-    path = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
-    assert path.is_dir(), f"seed texts not found at {path}"
-    return path
+    return seeds_path()
