@@ -47,6 +47,9 @@ class Transfer(BaseModel):
     working: StrictBool
     note: str
     source: str
+    # Why the entry says otherwise than the `holidays` package for this day (the table wins);
+    # None where the two agree, which tests/test_transfers.py checks.
+    disagrees_with_holidays: str | None = None
 
 
 class _TransferTable(BaseModel):
