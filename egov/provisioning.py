@@ -22,7 +22,6 @@ or naming another OCSP responder is issued again.
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -47,6 +46,7 @@ from shared.logging import get_logger
 from shared.pki.ca import CaUrls
 from shared.pki.pkcs12 import KeyFileError, load_pkcs12
 from shared.pki.profiles import InformationSystem, KeyPurpose
+from shared.private_files import write_private as write_private_file
 
 GATEWAY_ID = "gateway"  # signs sync calls and its own answers; not a sender in the rules
 PSC_PREFIX = "psc"
@@ -106,19 +106,9 @@ def ca_urls(registry_url: str) -> CaUrls:
 
 
 def write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` readable by the owner only, replacing ``path`` atomically: the file is
-    0600 from its creation, so a key or password is never readable by others, even briefly."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.chmod(path.parent, 0o700)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    """Write ``data`` owner-only (0600 from its creation, atomically, never through a symbolic
+    link: :func:`shared.private_files.write_private`) in a directory made 0700."""
+    write_private_file(path, data, private_directory=True)
 
 
 def _group_password(directory: Path) -> tuple[SecretStr, bool]:

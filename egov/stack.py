@@ -47,6 +47,7 @@ from aiormq.exceptions import AMQPError
 
 from egov.provisioning import env_file, read_env_file
 from shared.logging import redact
+from shared.private_files import write_private
 from shared.runtime import bus_journal
 
 SERVICES = ("registry", "gateway", "elicense", "provider", "portal")  # start order
@@ -544,9 +545,6 @@ def journalled_names(options: StackOptions) -> tuple[set[str], set[str]]:
 
 def write_manifest(stack: Stack) -> Path:
     """``<data dir>/stack.json``: where other tools find the running stack."""
-    path = stack.options.data_dir / MANIFEST
-    temporary = path.with_name(f".{MANIFEST}.tmp")
-    temporary.write_text(json.dumps(stack.manifest(), indent=2) + "\n", encoding="utf-8")
-    os.chmod(temporary, 0o600)
-    temporary.replace(path)
-    return path
+    # Owner-only from creation: the broker and database URLs in it may carry passwords.
+    text = json.dumps(stack.manifest(), indent=2) + "\n"
+    return write_private(stack.options.data_dir / MANIFEST, text.encode("utf-8"))

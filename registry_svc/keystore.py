@@ -8,7 +8,6 @@ catches a data directory paired with another database.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from shared.pki.ca import CaCredentials, create_issuing, create_root
 from shared.pki.keys import KeyAlgorithm, PrivateKey, generate_private_key
+from shared.private_files import write_private
 
 ROOT_NAME = "Simulated NCA Root (egov-sim)"
 ISSUING_NAME = "Simulated NCA Issuing CA (egov-sim)"
@@ -32,13 +32,6 @@ class KeyStoreError(RuntimeError):
 class CaKeys:
     root: CaCredentials
     issuing: CaCredentials
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    # Create with 0600 from the start, so the key is never readable by others, even briefly.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
 
 
 def _key_pem(key: PrivateKey) -> bytes:
@@ -92,7 +85,8 @@ class CaKeyStore:
         self.directory.mkdir(parents=True, exist_ok=True)
         for name, credentials in (("root", root), ("issuing", issuing)):
             key_path, cert_path = self._paths(name)
-            _write_private(key_path, _key_pem(credentials.key))
+            # 0600 from creation, never through a link (shared.private_files).
+            write_private(key_path, _key_pem(credentials.key), private_directory=True)
             cert_path.write_bytes(credentials.certificate.public_bytes(serialization.Encoding.PEM))
         return CaKeys(root=root, issuing=issuing)
 

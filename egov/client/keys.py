@@ -8,6 +8,7 @@ from pathlib import Path
 
 from shared.pki.jws import JwsSigner
 from shared.pki.pkcs12 import KeyFileError, load_pkcs12
+from shared.private_files import write_private
 
 # The registry answers only signed callers (registry_svc/entrypoints/api.py). The client signs
 # its CA and registry calls with the portal's provisioned system key: every topology started by
@@ -38,11 +39,9 @@ class IssuedKey:
         return self.signer.identity.bin
 
     def write(self, path: Path) -> Path:
-        """Save the PKCS#12 file (owner-only), e.g. for ``egov portal submit --p12``."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600, exist_ok=True)
-        path.write_bytes(self.pkcs12)
-        return path
+        """Save the PKCS#12 file (owner-only from creation, atomically, never through a link),
+        e.g. for ``egov portal submit --p12``."""
+        return write_private(path, self.pkcs12)
 
 
 def signer_from_pkcs12(data: bytes, password: str, *, source: str = "key file") -> JwsSigner:

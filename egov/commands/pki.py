@@ -18,6 +18,7 @@ from shared.pki.keys import KeyAlgorithm
 from shared.pki.pkcs12 import KeyFileError, load_pkcs12
 from shared.pki.profiles import EntityRole, Holder, KeyPurpose
 from shared.pki.revocation import parse_reason
+from shared.private_files import write_private
 
 
 class Purpose(StrEnum):
@@ -57,7 +58,12 @@ def _issue(
                 holder, KeyPurpose(purpose.value), password=password, algorithm=algorithm
             )
         path = out or Path(f"{issued.serial:x}.p12")
-        path.write_bytes(issued.pkcs12)
+        try:
+            # The applicant's key: owner-only from creation, never through a link.
+            write_private(path, issued.pkcs12)
+        except OSError as exc:
+            typer.echo(f"egov pki: cannot write the key file {path}: {exc}", err=True)
+            raise typer.Exit(1) from None
         typer.echo(
             f"issued serial {issued.serial:x}: {issued.certificate.subject.rfc4514_string()}"
         )
