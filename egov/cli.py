@@ -25,6 +25,7 @@ def build_cli() -> typer.Typer:
     cli.command("settings")(settings)
     from egov.commands import (
         audit,
+        calendar,
         diagram,
         elicense,
         eventlog,
@@ -62,6 +63,7 @@ def build_cli() -> typer.Typer:
     cli.command("subscribe")(subscribe.subscribe)
     cli.command("load")(_load)
     cli.add_typer(scenario.build(), name="scenario")
+    cli.add_typer(calendar.build(), name="calendar")
     # Another area's commands: its module under egov/commands/ and one line here.
     return cli
 
