@@ -102,7 +102,7 @@ def ca_urls(registry_url: str) -> CaUrls:
     """Where certificates send relying parties for revocation: the embedded registry, as
     registry_svc's own composition root names it."""
     base = registry_url.rstrip("/")
-    return CaUrls(ocsp=f"{base}/ocsp", crl=f"{base}/crl")
+    return CaUrls.under(base)
 
 
 def write_private(path: Path, data: bytes) -> None:
@@ -124,7 +124,10 @@ def _group_password(directory: Path) -> tuple[SecretStr, bool]:
     return SecretStr(password), True
 
 
-def _ocsp_url(certificate: x509.Certificate) -> str | None:
+def _ocsp_url(
+    certificate: x509.Certificate,
+    method: x509.ObjectIdentifier = AuthorityInformationAccessOID.OCSP,
+) -> str | None:
     try:
         access = certificate.extensions.get_extension_for_class(
             x509.AuthorityInformationAccess
@@ -132,7 +135,7 @@ def _ocsp_url(certificate: x509.Certificate) -> str | None:
     except x509.ExtensionNotFound:
         return None
     for description in access:
-        if description.access_method == AuthorityInformationAccessOID.OCSP:
+        if description.access_method == method:
             return str(description.access_location.value)
     return None
 
@@ -158,6 +161,10 @@ def stale_reason(
         return "expired"
     if _ocsp_url(certificate) != urls.ocsp:
         return "names another OCSP responder (the registry's port changed)"
+    if _ocsp_url(certificate, AuthorityInformationAccessOID.CA_ISSUERS) != urls.issuing_certificate:
+        # Certificates from before the profile named the issuing CA's certificate (and carried
+        # the policy and holder OIDs of today's profile) are issued again.
+        return "issued under an older certificate profile"
     return None
 
 

@@ -20,8 +20,9 @@ import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -42,8 +43,14 @@ from registry_svc.errors import Conflict, NotFound, RegistryError
 from registry_svc.keystore import CaKeys, CaKeyStore
 from shared.clock import Clock
 from shared.eventlog.port import ConcurrencyConflict, EventStore, NewEvent
-from shared.pki.ca import END_ENTITY_VALIDITY, CaUrls, issue_certificate
-from shared.pki.keys import KeyAlgorithm, generate_private_key
+from shared.pki.ca import (
+    END_ENTITY_VALIDITY,
+    CaCredentials,
+    CaUrls,
+    issue_certificate,
+    issue_ocsp_responder,
+)
+from shared.pki.keys import KeyAlgorithm, algorithm_of, generate_private_key
 from shared.pki.pkcs12 import dump_pkcs12
 from shared.pki.profiles import (
     Holder,
@@ -51,7 +58,7 @@ from shared.pki.profiles import (
     KeyPurpose,
     LegalEntitySigner,
 )
-from shared.pki.revocation import Revocation, answer_ocsp, build_crl
+from shared.pki.revocation import OCSP_VALIDITY, Revocation, answer_ocsp, build_crl
 
 # How long a write keeps retrying a lost version race (other processes writing the CA stream)
 # before answering 503 ``ca_busy``; the pause between attempts grows from the first to the cap.
@@ -91,6 +98,10 @@ class CaService:
         self._urls = urls
         self._algorithm = algorithm
         self._keys: CaKeys | None = None
+        # The delegated OCSP responder (RFC 6960 4.2.2.2): made by each process that answers
+        # OCSP, in memory, and replaced before its short validity runs out; it carries
+        # id-pkix-ocsp-nocheck, so it needs no record in the log.
+        self._responder: CaCredentials | None = None
         self.state = CaState()
         # Concurrent issuances in this process would race for the same stream version and,
         # after three lost races, fail with a 500; they queue here instead (the version check
@@ -114,7 +125,9 @@ class CaService:
 
     async def start(self) -> None:
         """Load the CA keys (creating them at first start) and rebuild the state from the log."""
-        keys, _ = self._keystore.load_or_create(now=self._clock.now(), algorithm=self._algorithm)
+        keys, _ = self._keystore.load_or_create(
+            now=self._clock.now(), algorithm=self._algorithm, urls=self._urls
+        )
         self._keys = keys
         await self.refresh()
         expected = ca_created(keys.root.certificate, keys.issuing.certificate)
@@ -261,8 +274,46 @@ class CaService:
         await self.refresh()
         return self.ocsp_now(request_der)
 
+    def root_crl_der_now(self) -> bytes:
+        """The root's CRL: the CA certificates it revoked (none: the simulated root never
+        revokes its issuing CA), so ``openssl verify -crl_check_all`` can check every link."""
+        crl = build_crl(self.keys.root, [], now=self._clock.now(), crl_number=self.state.version)
+        return crl.public_bytes(serialization.Encoding.DER)
+
+    async def root_crl_der(self) -> bytes:
+        await self.refresh()
+        return self.root_crl_der_now()
+
     def ocsp_now(self, request_der: bytes) -> bytes:
-        return answer_ocsp(request_der, self.keys.issuing, self.state.status, now=self._clock.now())
+        now = self._clock.now()
+        return answer_ocsp(
+            request_der,
+            self.ocsp_responder(now),
+            self.state.status,
+            now=now,
+            issuer=self.keys.issuing.certificate,
+        )
+
+    def ocsp_responder(self, now: datetime) -> CaCredentials:
+        """The delegated responder valid for an answer made ``now`` (and until its
+        nextUpdate), issued anew when there is none yet or it no longer covers that."""
+        responder = self._responder
+        if responder is not None:
+            certificate = responder.certificate
+            if certificate.not_valid_before_utc <= now and (
+                now + OCSP_VALIDITY <= certificate.not_valid_after_utc
+            ):
+                return responder
+        issuing = self.keys.issuing
+        key = generate_private_key(algorithm_of(issuing.key))
+        responder = issue_ocsp_responder(issuing, key, now=now)
+        self._responder = responder
+        return responder
+
+    def certificate_der(self, which: Literal["issuing", "root"]) -> bytes:
+        """The ``"issuing"`` or ``"root"`` CA certificate, DER (what AIA caIssuers points at)."""
+        credentials = self.keys.issuing if which == "issuing" else self.keys.root
+        return credentials.certificate.public_bytes(serialization.Encoding.DER)
 
     def pem_chain(self) -> bytes:
         certificates: Sequence[x509.Certificate] = self.chain

@@ -32,7 +32,7 @@ class RegistryComponents:
             store,
             clock,
             data_dir,
-            urls=CaUrls(ocsp=f"{base}/ocsp", crl=f"{base}/crl"),
+            urls=CaUrls.under(base),
             algorithm=algorithm,
         )
         self.registry = RegistryService(store)

@@ -33,10 +33,12 @@ def build_holder(
 ) -> Holder:
     try:
         if kind == "system":
+            # Without a BIN of its own a system belongs to the simulator's operator (the
+            # profile's default owner): НУЦ always names a system's owning legal entity.
             return InformationSystem(
                 _need(system_id, "system_id", kind),
                 **({"organization": organization} if organization else {}),
-                bin=checked_bin(bin_) if bin_ else None,
+                **({"bin": checked_bin(bin_)} if bin_ else {}),
             )
         person = Individual(
             iin=checked_iin(_need(iin, "iin", kind)),

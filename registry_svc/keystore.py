@@ -16,7 +16,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from shared.pki.ca import CaCredentials, create_issuing, create_root
+from shared.pki.ca import CaCredentials, CaUrls, create_issuing, create_root
 from shared.pki.keys import KeyAlgorithm, PrivateKey, generate_private_key
 from shared.private_files import write_private
 
@@ -75,12 +75,16 @@ class CaKeyStore:
             loaded.append(CaCredentials(certificate, key))
         return CaKeys(root=loaded[0], issuing=loaded[1])
 
-    def create(self, *, now: datetime, algorithm: KeyAlgorithm) -> CaKeys:
+    def create(
+        self, *, now: datetime, algorithm: KeyAlgorithm, urls: CaUrls | None = None
+    ) -> CaKeys:
+        """A new root and issuing CA; with ``urls`` the issuing CA's certificate names the
+        root's CRL and certificate."""
         if self.exists():
             raise KeyStoreError(f"{self.directory} already holds a CA; refusing to overwrite it")
         root = create_root(generate_private_key(algorithm), common_name=ROOT_NAME, now=now)
         issuing = create_issuing(
-            root, generate_private_key(algorithm), common_name=ISSUING_NAME, now=now
+            root, generate_private_key(algorithm), common_name=ISSUING_NAME, now=now, urls=urls
         )
         self.directory.mkdir(parents=True, exist_ok=True)
         for name, credentials in (("root", root), ("issuing", issuing)):
@@ -90,7 +94,9 @@ class CaKeyStore:
             cert_path.write_bytes(credentials.certificate.public_bytes(serialization.Encoding.PEM))
         return CaKeys(root=root, issuing=issuing)
 
-    def load_or_create(self, *, now: datetime, algorithm: KeyAlgorithm) -> tuple[CaKeys, bool]:
+    def load_or_create(
+        self, *, now: datetime, algorithm: KeyAlgorithm, urls: CaUrls | None = None
+    ) -> tuple[CaKeys, bool]:
         if self.exists():
             return self.load(), False
-        return self.create(now=now, algorithm=algorithm), True
+        return self.create(now=now, algorithm=algorithm, urls=urls), True

@@ -18,6 +18,7 @@ calendar's zone (``Asia/Almaty`` by default, UTC+5 since 1 March 2024).
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -223,20 +224,51 @@ class KzCalendar:
             day = self.next_working_day(day)
         return self._at(day, self._hours.end)
 
-    def add_calendar_days(self, start: datetime, days: int) -> datetime:
+    def add_calendar_days(
+        self, start: datetime, days: int, *, from_receipt_day: bool = True
+    ) -> datetime:
         """Deadline of a term of ``days`` calendar days for a request received at ``start``.
 
         Counting starts the day after :meth:`receipt_day`; every calendar day counts. If the
         last day is not a working day the term ends on the next working day (Civil Code: a term
         ending on a non-working day ends on the next working day). The deadline is the end of
         working hours of that day, returned in UTC.
+
+        ``from_receipt_day=False`` counts from the local date of ``start`` itself, for an
+        action inside a request that is already accepted (a step started at 18:40 counts its
+        days from that date: the after-hours rule is about accepting applications).
         """
         if days < 0:
             raise ValueError(f"days must be >= 0, got {days}")
-        last = self.receipt_day(start) + timedelta(days=days)
-        if not self.is_working_day(last):
-            last = self.next_working_day(last)
-        return self._at(last, self._hours.end)
+        first = self.receipt_day(start) if from_receipt_day else self.local_date(start)
+        return self.day_end(first + timedelta(days=days))
+
+    def add_calendar_months(self, start: datetime, months: int) -> datetime:
+        """Deadline of a period of ``months`` months started at ``start``.
+
+        Civil Code: a period in months ends on the same date of its last month (the last day
+        of that month when it has no such date), on the next working day if that date is not
+        one, at the end of working hours. Counted from the local date of ``start``.
+        """
+        if months < 1:
+            raise ValueError(f"months must be >= 1, got {months}")
+        first = self.local_date(start)
+        index = first.month - 1 + months
+        year, month = first.year + index // 12, index % 12 + 1
+        day = min(first.day, calendar.monthrange(year, month)[1])
+        return self.day_end(date(year, month, day))
+
+    def local_date(self, instant: datetime) -> date:
+        """The calendar's local date of ``instant``."""
+        return as_utc(instant, "instant").astimezone(self._tz).date()
+
+    def day_end(self, day: date) -> datetime:
+        """End of working hours of ``day``, or of the next working day if ``day`` is not one
+        (Civil Code: a term ending on a non-working day ends on the next working day)."""
+        _require_date(day)
+        if not self.is_working_day(day):
+            day = self.next_working_day(day)
+        return self._at(day, self._hours.end)
 
     def add_working_time(self, start: datetime, duration: timedelta) -> datetime:
         """The instant when ``duration`` of working time has elapsed since ``start``.

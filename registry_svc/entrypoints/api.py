@@ -32,6 +32,7 @@ from shared.signing import SignerIdentity
 OCSP_REQUEST = "application/ocsp-request"
 OCSP_RESPONSE = "application/ocsp-response"
 PKIX_CRL = "application/pkix-crl"
+PKIX_CERT = "application/pkix-cert"  # RFC 5280 4.2.2.1: what an HTTP caIssuers URI serves
 _MAX_OCSP_REQUEST = 64 * 1024
 
 ANONYMOUS = SignerIdentity(subject="anonymous")
@@ -82,6 +83,36 @@ def build_router(components: RegistryComponents) -> APIRouter:
     )
     async def crl() -> Response:
         return Response(await components.ca.crl_der(), media_type=PKIX_CRL)
+
+    @router.get(
+        "/crl/root",
+        tags=["ca"],
+        summary="The root CA's certificate revocation list (DER): revoked CA certificates",
+        response_class=Response,
+        responses={200: {"content": {PKIX_CRL: {}}}},
+    )
+    async def root_crl() -> Response:
+        return Response(await components.ca.root_crl_der(), media_type=PKIX_CRL)
+
+    @router.get(
+        "/ca/issuing.crt",
+        tags=["ca"],
+        summary="The issuing CA's certificate (DER), named by end-entity certificates' AIA",
+        response_class=Response,
+        responses={200: {"content": {PKIX_CERT: {}}}},
+    )
+    async def issuing_certificate() -> Response:
+        return Response(components.ca.certificate_der("issuing"), media_type=PKIX_CERT)
+
+    @router.get(
+        "/ca/root.crt",
+        tags=["ca"],
+        summary="The root CA's certificate (DER), named by the issuing CA certificate's AIA",
+        response_class=Response,
+        responses={200: {"content": {PKIX_CERT: {}}}},
+    )
+    async def root_certificate() -> Response:
+        return Response(components.ca.certificate_der("root"), media_type=PKIX_CERT)
 
     @router.post(
         "/ocsp",

@@ -2,7 +2,8 @@
 (key usage, extended key usage with the holder-type OID, certificate policy).
 
 An individual's subject carries CN, SURNAME, G (НУЦ puts the patronymic in givenName),
-SERIALNUMBER=IIN<12 digits> and C=KZ; a legal-entity signer adds O and OU=BIN<12 digits>.
+SERIALNUMBER=IIN<12 digits> and C=KZ; a legal-entity signer adds O and OU=BIN<12 digits>; an
+information system's carries its id as CN, its owner as O and the owner's OU=BIN<12 digits>.
 """
 
 from __future__ import annotations
@@ -12,11 +13,17 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
 from shared.pki import oids
 
 _TWELVE_DIGITS = re.compile(r"\d{12}")
+
+# The legal entity that owns the simulator's own information systems (portal, gateway,
+# elicense, registry, provider workstations) unless a system names another owner: a synthetic
+# BIN (January 2004, resident legal entity, head unit) with a valid check digit.
+SIMULATOR_OPERATOR_BIN = "040140000018"
 
 
 class KeyPurpose(StrEnum):
@@ -84,16 +91,16 @@ class LegalEntitySigner:
 @dataclass(frozen=True)
 class InformationSystem:
     """One certificate per information system (portal, gateway, elicense, registry, each
-    provider workstation). ``system_id`` becomes the CN and the verified sender identity."""
+    provider workstation). ``system_id`` becomes the CN and the verified sender identity;
+    ``bin`` is the owning legal entity's, as НУЦ writes it into a system's certificate."""
 
     system_id: str
     organization: str = "Electronic Government of the Republic of Kazakhstan (simulated)"
-    bin: str | None = None
+    bin: str = SIMULATOR_OPERATOR_BIN
 
     def __post_init__(self) -> None:
         _check_name_part("system id", self.system_id)
-        if self.bin is not None:
-            _check_twelve_digits("BIN", self.bin)
+        _check_twelve_digits("BIN", self.bin)
 
 
 Holder = Individual | LegalEntitySigner | InformationSystem
@@ -120,24 +127,28 @@ def subject_name(holder: Holder) -> x509.Name:
         attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, holder.organization))
         attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, f"BIN{holder.bin}"))
         return x509.Name(attrs)
-    attrs = [
-        x509.NameAttribute(NameOID.COMMON_NAME, holder.system_id),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, holder.organization),
-    ]
-    if holder.bin is not None:
-        attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, f"BIN{holder.bin}"))
-    attrs.append(x509.NameAttribute(NameOID.COUNTRY_NAME, "KZ"))
-    return x509.Name(attrs)
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, holder.system_id),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, holder.organization),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, f"BIN{holder.bin}"),
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "KZ"),
+        ]
+    )
 
 
-def _key_usage(purpose: KeyPurpose) -> x509.KeyUsage:
+def _key_usage(purpose: KeyPurpose, public_key: object) -> x509.KeyUsage:
     signing = purpose is KeyPurpose.SIGNING
+    # An authentication key may also be used to set up a TLS session. An RSA key does that by
+    # key transport (keyEncipherment); an EC key cannot encipher at all, so RFC 5480 3 (as
+    # updated by RFC 8813) forbids keyEncipherment for it and allows keyAgreement (ECDH).
+    elliptic = isinstance(public_key, ec.EllipticCurvePublicKey)
     return x509.KeyUsage(
         digital_signature=True,
         content_commitment=signing,  # nonRepudiation: only the document-signing key has it
-        key_encipherment=not signing,
+        key_encipherment=not signing and not elliptic,
         data_encipherment=False,
-        key_agreement=False,
+        key_agreement=not signing and elliptic,
         key_cert_sign=False,
         crl_sign=False,
         encipher_only=False,
@@ -145,12 +156,14 @@ def _key_usage(purpose: KeyPurpose) -> x509.KeyUsage:
     )
 
 
-def _holder_oid(holder: Holder) -> ObjectIdentifier | None:
+def _holder_oids(holder: Holder) -> list[ObjectIdentifier]:
+    """НУЦ's holder-type OIDs: an individual's, or the legal entity's plus the role (or
+    "the legal entity's information system") below it."""
     if isinstance(holder, Individual):
-        return oids.HOLDER_INDIVIDUAL
+        return [oids.HOLDER_INDIVIDUAL]
     if isinstance(holder, LegalEntitySigner):
-        return holder.role.holder_oid
-    return None
+        return [oids.HOLDER_LEGAL_ENTITY, holder.role.holder_oid]
+    return [oids.HOLDER_LEGAL_ENTITY, oids.HOLDER_INFORMATION_SYSTEM]
 
 
 def _policy(holder: Holder, purpose: KeyPurpose) -> ObjectIdentifier:
@@ -169,16 +182,16 @@ class Profile:
     policies: x509.CertificatePolicies
 
 
-def profile_for(holder: Holder, purpose: KeyPurpose) -> Profile:
+def profile_for(holder: Holder, purpose: KeyPurpose, public_key: object) -> Profile:
+    """The profile of ``holder``'s ``purpose`` key; the key usage depends on the key's type
+    (``public_key``: EC or RSA)."""
     usages = [oids.EKU_SIGNING if purpose is KeyPurpose.SIGNING else oids.EKU_AUTH]
     if isinstance(holder, InformationSystem) and purpose is KeyPurpose.SIGNING:
         # A system signs messages and also authenticates to the gateway's sync channel.
         usages.append(oids.EKU_AUTH)
-    holder_oid = _holder_oid(holder)
-    if holder_oid is not None:
-        usages.append(holder_oid)
+    usages.extend(_holder_oids(holder))
     return Profile(
-        key_usage=_key_usage(purpose),
+        key_usage=_key_usage(purpose, public_key),
         extended_key_usage=x509.ExtendedKeyUsage(usages),
         policies=x509.CertificatePolicies([x509.PolicyInformation(_policy(holder, purpose), None)]),
     )

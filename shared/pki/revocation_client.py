@@ -246,10 +246,20 @@ class RevocationChecker:
             raise RevocationError(f"unparseable OCSP response: {exc}") from exc
         if response.response_status is not ocsp.OCSPResponseStatus.SUCCESSFUL:
             raise RevocationError(f"OCSP responder answered {response.response_status.name}")
-        self._verify_responder(response, issuer)
-        if response.serial_number != certificate.serial_number or (
-            response.issuer_key_hash != request.issuer_key_hash
-        ):
+        self._verify_responder(response, issuer, now)
+        # RFC 6960 4.2.1: an answer holds one SingleResponse per CertID; ours is the one with
+        # our CertID (a responder may answer in any order, or add others).
+        single = next(
+            (
+                item
+                for item in response.responses
+                if item.serial_number == certificate.serial_number
+                and item.issuer_key_hash == request.issuer_key_hash
+                and item.issuer_name_hash == request.issuer_name_hash
+            ),
+            None,
+        )
+        if single is None:
             raise RevocationError("the OCSP answer is about another certificate")
         try:
             echoed = response.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce
@@ -257,16 +267,16 @@ class RevocationChecker:
             echoed = None  # RFC 8954 lets a responder omit it; freshness is then thisUpdate's job
         if echoed is not None and echoed != nonce:
             raise RevocationError("the OCSP answer's nonce is not the request's (replay?)")
-        this_update = response.this_update_utc
-        next_update = response.next_update_utc
+        this_update = single.this_update_utc
+        next_update = single.next_update_utc
         if not self._fresh(this_update, next_update, now):
             raise RevocationError(f"the OCSP answer of {this_update.isoformat()} is not fresh")
-        status = response.certificate_status
+        status = single.certificate_status
         if status is ocsp.OCSPCertStatus.GOOD:
             return _CachedOcsp(RevocationState.GOOD, this_update, next_update, "")
         if status is ocsp.OCSPCertStatus.REVOKED:
-            reason = response.revocation_reason
-            when = response.revocation_time_utc
+            reason = single.revocation_reason
+            when = single.revocation_time_utc
             detail = f"revoked at {when.isoformat() if when else '?'}"
             if reason is not None:
                 detail += f" ({reason.value})"
@@ -277,13 +287,17 @@ class RevocationChecker:
             RevocationState.UNKNOWN, this_update, next_update, "OCSP responder: unknown"
         )
 
-    def _verify_responder(self, response: ocsp.OCSPResponse, issuer: x509.Certificate) -> None:
-        """RFC 6960 4.2.2.2: the issuer itself, or a certificate it issued for OCSP signing."""
+    def _verify_responder(
+        self, response: ocsp.OCSPResponse, issuer: x509.Certificate, now: datetime
+    ) -> None:
+        """RFC 6960 4.2.2.2: the issuer itself, or a certificate it issued for OCSP signing
+        (id-kp-OCSPSigning), valid now; a responder certificate from another CA, or one
+        without that purpose, is not an authorised responder for this issuer."""
         signer = issuer
         if not self._responder_is(issuer, response):
             for candidate in response.certificates:
                 if self._responder_is(candidate, response) and self._delegated_by(
-                    candidate, issuer
+                    candidate, issuer, now
                 ):
                     signer = candidate
                     break
@@ -305,13 +319,16 @@ class RevocationChecker:
         return digest.finalize() == response.responder_key_hash
 
     @staticmethod
-    def _delegated_by(candidate: x509.Certificate, issuer: x509.Certificate) -> bool:
+    def _delegated_by(candidate: x509.Certificate, issuer: x509.Certificate, now: datetime) -> bool:
         try:
             candidate.verify_directly_issued_by(issuer)
             usage = candidate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
         except (ValueError, TypeError, InvalidSignature, x509.ExtensionNotFound):
             return False
-        return ExtendedKeyUsageOID.OCSP_SIGNING in usage
+        valid_now = (
+            candidate.not_valid_before_utc - CLOCK_SKEW <= now <= candidate.not_valid_after_utc
+        )
+        return valid_now and ExtendedKeyUsageOID.OCSP_SIGNING in usage
 
     # --- CRL ---------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Any, Literal, Protocol
 
@@ -28,6 +28,7 @@ REQUEST_REFUSED = "RequestRefused.v1"
 DEADLINE_APPROACHING = "DeadlineApproaching.v1"
 STEP_OVERDUE = "StepOverdue.v1"
 REQUEST_OVERDUE = "RequestOverdue.v1"
+STEP_EXTENDED = "StepExtended.v1"
 
 ENGINE_EVENT_TYPES = frozenset(
     {
@@ -39,16 +40,31 @@ ENGINE_EVENT_TYPES = frozenset(
         DEADLINE_APPROACHING,
         STEP_OVERDUE,
         REQUEST_OVERDUE,
+        STEP_EXTENDED,
     }
 )
+
+
+class DailyHours(Protocol):
+    @property
+    def per_day(self) -> timedelta: ...
 
 
 class WorkingCalendar(Protocol):
     """What the engine needs from a working-day calendar (``shared.calendar.KzCalendar``)."""
 
+    @property
+    def working_hours(self) -> DailyHours: ...
+
     def add_working_days(self, start: datetime, days: int) -> datetime: ...
 
-    def add_calendar_days(self, start: datetime, days: int) -> datetime: ...
+    def add_calendar_days(
+        self, start: datetime, days: int, *, from_receipt_day: bool = True
+    ) -> datetime: ...
+
+    def add_calendar_months(self, start: datetime, months: int) -> datetime: ...
+
+    def day_end(self, day: date) -> datetime: ...
 
     def add_working_time(self, start: datetime, duration: timedelta) -> datetime: ...
 
@@ -106,6 +122,12 @@ class RequestState:
     def outcomes(self) -> tuple[str, ...]:
         return tuple(r.outcome for r in self.runs if r.outcome is not None)
 
+    @property
+    def received_at(self) -> datetime:
+        """When the request reached the body that runs it: the first step's start (the term
+        counts from ``submitted_at``, the submission to the portal or desk)."""
+        return self.runs[0].started_at if self.runs else self.submitted_at
+
 
 @dataclass(frozen=True)
 class AllowedAction:
@@ -160,25 +182,87 @@ class StepEngine:
     # --- deadlines -------------------------------------------------------------------------
 
     def norm_deadline(self, norm: Norm, role_kind: RoleKind, start: datetime) -> datetime:
-        """When a norm started at ``start`` runs out. Days count on the working-day calendar;
-        minutes and hours count working time for people and elapsed time for information
-        systems and the applicant (they do not keep office hours)."""
+        """When a step's norm started at ``start`` runs out.
+
+        The seeds mean a request's steps to fit inside its term (002 p.3 gives 9 working days;
+        the steps of p.5 add up to 8 working days and 6 h 15 min), so a step in working days
+        is working time: n times a working day's hours from its start (a 2-working-day step
+        started Monday 14:00 ends Wednesday 14:00). Counting it like a term (from the next
+        day, to the end of the n-th) would give every chained step the rest of its start day
+        free and let steps done on time overrun the term. A step in calendar days counts from
+        its start's date to the end of working hours of the n-th day after (moved to the next
+        working day). Minutes and hours count working time for people and elapsed time for
+        information systems and the applicant (they do not keep office hours)."""
         if norm.unit is NormUnit.WORKING_DAYS:
-            return self.calendar.add_working_days(start, norm.amount)
+            per_day = self.calendar.working_hours.per_day
+            return self.calendar.add_working_time(start, per_day * norm.amount)
         if norm.unit is NormUnit.CALENDAR_DAYS:
-            return self.calendar.add_calendar_days(start, norm.amount)
+            return self.calendar.add_calendar_days(start, norm.amount, from_receipt_day=False)
         duration = timedelta(seconds=norm.amount * _UNIT_SECONDS[norm.unit])
         if role_kind is RoleKind.HUMAN:
             return self.calendar.add_working_time(start, duration)
         return start + duration
 
-    def step_deadline(self, step: Step, start: datetime) -> datetime | None:
+    def step_deadline(
+        self, step: Step, start: datetime, term: datetime | None = None
+    ) -> datetime | None:
+        """A step's deadline; never after ``term``, the request's deadline, when given: the
+        term binds the whole service (003 gives the result action 10 working days and the
+        service 10 working days, so the seconds-long actions before it fall inside them)."""
         if step.norm is None:
             return None
-        return self.norm_deadline(step.norm, self.definition.role(step.role).kind, start)
+        own = self.norm_deadline(step.norm, self.definition.role(step.role).kind, start)
+        return own if term is None else min(own, term)
 
-    def request_deadline(self, submitted_at: datetime) -> datetime:
-        return self.norm_deadline(self.definition.term.norm, RoleKind.HUMAN, submitted_at)
+    def request_deadline(self, submitted_at: datetime, channel: Channel | None = None) -> datetime:
+        """When a request submitted at ``submitted_at`` is due.
+
+        A term in working or calendar days follows the Civil Code rule for periods: it runs
+        from the day after the submission is accepted (after 18:30 or on a day off: the next
+        working day) to the end of working hours of its last day; 002 p.3 counts it from the
+        moment of submission to the portal («порталға құжаттар берілген сәттен бастап»), and
+        sets no other rule. A term ``from_steps`` (004) is the latest end of the channel's
+        step chains, each step taking its full norm."""
+        term = self.definition.term
+        if term.from_steps:
+            if channel is None:
+                raise ValueError(f"{self.definition.key}: the term depends on the channel")
+            entry = self.definition.entry_step(channel)
+            return self._chain_end(entry, as_utc(submitted_at), channel, frozenset(), ())
+        norm = term.norm
+        if norm.unit is NormUnit.WORKING_DAYS:
+            return self.calendar.add_working_days(submitted_at, norm.amount)
+        if norm.unit is NormUnit.CALENDAR_DAYS:
+            return self.calendar.add_calendar_days(submitted_at, norm.amount)
+        return self.norm_deadline(norm, RoleKind.HUMAN, submitted_at)
+
+    def _chain_end(
+        self,
+        step: Step,
+        start: datetime,
+        channel: Channel,
+        done: frozenset[str],
+        path: tuple[str, ...],
+        first_deadline: datetime | None = None,
+    ) -> datetime:
+        """The latest instant a chain from ``step`` started at ``start`` ends when every step
+        takes its full norm (``first_deadline`` replaces the first step's own)."""
+        if step.id in path:
+            raise RegulationError(f"{self.definition.key}: steps loop at {step.id!r}")
+        end = first_deadline or self.step_deadline(step, start)
+        if end is None:
+            raise RegulationError(f"{self.definition.key}: step {step.id!r} has no norm")
+        latest = end
+        for outcome in step.outcomes:
+            if outcome.channels and channel not in outcome.channels:
+                continue
+            if outcome.after is not None and outcome.after not in done:
+                continue
+            if outcome.next is not None:
+                nxt = self.definition.step(outcome.next)
+                later = self._chain_end(nxt, end, channel, done | {outcome.name}, (*path, step.id))
+                latest = max(latest, later)
+        return latest
 
     # --- replay ----------------------------------------------------------------------------
 
@@ -220,6 +304,19 @@ class StepEngine:
 
     @staticmethod
     def _evolve(state: RequestState, kind: str, data: Mapping[str, Any]) -> RequestState:
+        if kind == STEP_EXTENDED:
+            seq = int(data["seq"])
+            extended = tuple(
+                replace(r, deadline=_time(data["deadline"])) if r.seq == seq else r
+                for r in state.runs
+            )
+            # The warning is given again before the new deadline.
+            return replace(
+                state,
+                runs=extended,
+                deadline=_time(data["request_deadline"]),
+                fired=state.fired - {(DEADLINE_APPROACHING, seq)},
+            )
         if kind == STEP_STARTED:
             run = StepRun(
                 seq=int(data["seq"]),
@@ -256,10 +353,23 @@ class StepEngine:
 
     # --- commands --------------------------------------------------------------------------
 
-    def submit(self, request_id: str, channel: Channel, at: datetime) -> list[NewEvent]:
-        """Start a request taken through ``channel`` at ``at`` (the version must be in force
-        then: pick the definition with :meth:`Catalog.in_force`)."""
+    def submit(
+        self,
+        request_id: str,
+        channel: Channel,
+        at: datetime,
+        *,
+        submitted_at: datetime | None = None,
+    ) -> list[NewEvent]:
+        """Start a request taken through ``channel``, received at ``at`` (its first step starts
+        then) and submitted at ``submitted_at`` (default ``at``): the moment the applicant's
+        signed request was accepted by the portal or the PSC desk, or the paper application
+        registered at the office. The term and the version in force count from the submission
+        (002 p.3: «порталға құжаттар берілген сәттен бастап»); pick the definition with
+        :meth:`Catalog.in_force` for that instant. A submission stamped after the receipt (a
+        sender's clock ahead) counts as the receipt."""
         at = as_utc(at, "at")
+        submitted = at if submitted_at is None else min(as_utc(submitted_at, "submitted_at"), at)
         d = self.definition
         if channel not in d.channels:
             raise ActionRefused(
@@ -267,30 +377,34 @@ class StepEngine:
                 f"{d.key} is not offered through {channel.value!r}; channels: "
                 + ", ".join(c.value for c in d.channels),
             )
-        if not d.in_force.covers(local_date(at)):
+        if not d.in_force.covers(local_date(submitted)):
             raise ActionRefused(
                 "VERSION_NOT_IN_FORCE",
-                f"{d.key} was not in force on {local_date(at)} "
+                f"{d.key} was not in force on {local_date(submitted)} "
                 f"({d.in_force.from_}..{d.in_force.until or 'open'})",
             )
         first = d.entry_step(channel)
-        submitted = NewEvent(
+        deadline = self.request_deadline(submitted, channel)
+        event = NewEvent(
             REQUEST_SUBMITTED,
             {
                 "request_id": request_id,
                 "service": d.code,
                 "version": d.version,
                 "channel": channel.value,
-                "submitted_at": _iso(at),
-                "deadline": _iso(self.request_deadline(at)),
-                "term": d.term.norm.label(),
+                "submitted_at": _iso(submitted),
+                "received_at": _iso(at),
+                "deadline": _iso(deadline),
+                "term": d.term.label(),
                 "status": first.status,
             },
         )
-        return [submitted, self._start(request_id, first, 1, at)]
+        return [event, self._start(request_id, first, 1, at, deadline)]
 
-    def _start(self, request_id: str, step: Step, seq: int, at: datetime) -> NewEvent:
-        deadline = self.step_deadline(step, at)
+    def _start(
+        self, request_id: str, step: Step, seq: int, at: datetime, term: datetime
+    ) -> NewEvent:
+        deadline = self.step_deadline(step, at, term)
         return NewEvent(
             STEP_STARTED,
             {
@@ -393,7 +507,7 @@ class StepEngine:
         ]
         if chosen.next is not None:
             nxt = self.definition.step(chosen.next)
-            events.append(self._start(state.request_id, nxt, current.seq + 1, at))
+            events.append(self._start(state.request_id, nxt, current.seq + 1, at, state.deadline))
         elif chosen.refusal is not None:
             events.append(
                 NewEvent(
@@ -422,6 +536,89 @@ class StepEngine:
                 )
             )
         return events
+
+    def extend(
+        self,
+        state: RequestState,
+        *,
+        step: str,
+        until: date,
+        reason: str,
+        at: datetime,
+        actor: str | None = None,
+    ) -> list[NewEvent]:
+        """Extend the current step to the end of working hours of ``until`` (the next working
+        day's if it is not one), as its norm allows in some cases (004 appendix, table 3,
+        action 6: the archive search «15 тен 30 күн күнтізбелік күнге дейін (жекелеген
+        жағдайларда 6 айға дейін)»). The request's term moves with it when the steps after the
+        new deadline would end later. Refused with the reason when the step cannot be extended
+        that far."""
+        at = as_utc(at, "at")
+        current = state.current
+        if current is None:
+            raise ActionRefused(
+                "REQUEST_FINISHED",
+                f"request {state.request_id} is already {state.finished}; nothing is pending",
+            )
+        if step != current.step:
+            raise ActionRefused(
+                "WRONG_ORDER",
+                f"step {step!r} is not the current step; the request is at {current.step!r}",
+            )
+        definition_step = self.definition.step(step)
+        norm = definition_step.norm
+        if norm is None or norm.extension is None or current.deadline is None:
+            raise ActionRefused(
+                "NOT_EXTENDABLE",
+                f"step {step!r} of {self.definition.key} has no extension in the act",
+            )
+        if not reason.strip():
+            raise ActionRefused("REASON_REQUIRED", "state why the step needs more time")
+        if at > current.deadline:
+            raise ActionRefused(
+                "DEADLINE_PASSED",
+                f"step {step!r} was due {_iso(current.deadline)}; extend it before it is due",
+            )
+        months = norm.extension.up_to_months
+        maximum = self.calendar.add_calendar_months(current.started_at, months)
+        deadline = self.calendar.day_end(until)
+        if deadline > maximum:
+            raise ActionRefused(
+                "BEYOND_MAXIMUM",
+                f"step {step!r} may take at most {months} months "
+                f"({norm.extension.source.clause}): until {_iso(maximum)}, not {_iso(deadline)}",
+            )
+        if deadline <= current.deadline:
+            raise ActionRefused(
+                "NOT_LATER",
+                f"step {step!r} is already due {_iso(current.deadline)}; "
+                f"{until.isoformat()} does not extend it",
+            )
+        tail = self._chain_end(
+            definition_step,
+            current.started_at,
+            state.channel,
+            frozenset(state.outcomes),
+            (),
+            first_deadline=deadline,
+        )
+        return [
+            NewEvent(
+                STEP_EXTENDED,
+                {
+                    "request_id": state.request_id,
+                    "seq": current.seq,
+                    "step": step,
+                    "actor": actor,
+                    "reason": reason.strip(),
+                    "at": _iso(at),
+                    "previous_deadline": _iso(current.deadline),
+                    "deadline": _iso(deadline),
+                    "request_deadline": _iso(max(state.deadline, tail)),
+                    "status": state.status,
+                },
+            )
+        ]
 
     # --- timers ----------------------------------------------------------------------------
 

@@ -137,6 +137,14 @@ def check_references(d: Definition, file: str) -> None:
 
 
 def _check_graph(d: Definition, file: str) -> None:
+    if d.term.from_steps:
+        for i, step in enumerate(d.steps):
+            if step.norm is None:
+                raise DefinitionError(
+                    file,
+                    f"steps[{i}].norm",
+                    "a term counted from the steps needs every step's norm",
+                )
     edges = {s.id: [o.next for o in s.outcomes if o.next is not None] for s in d.steps}
     seen: set[str] = set()
     todo = [e.step for e in d.entries]

@@ -104,7 +104,7 @@ def process(d: Definition) -> str:
     lines = [
         "flowchart TD",
         f"    %% {d.key}: {_text(d.name.en)}",
-        f"    %% request term: {d.term.norm.label()} ({_text(d.term.norm.source.clause)})",
+        f"    %% request term: {d.term.label()} ({_text(d.term.norm.source.clause)})",
     ]
     for entry in d.entries:
         lines.append(f'    start_{entry.channel.value}(["Start: {entry.channel.value}"])')

@@ -51,17 +51,26 @@ class NormUnit(StrEnum):
     CALENDAR_DAYS = "calendar_days"
 
 
+class Extension(_Model):
+    """How far staff may extend a step beyond its norm, when the act allows it (004: the
+    archive search "жекелеген жағдайларда 6 айға дейін", in some cases up to 6 months). The
+    maximum counts from the step's start; each extension states its reason."""
+
+    up_to_months: int = Field(gt=0)
+    source: Source
+
+
 class Norm(_Model):
     """A time limit. ``amount`` is the limit the engine enforces; ``min_amount`` keeps the lower
-    bound when the act gives a range (003: "10 - 15 сек", 004: "15 тен 30 күн"); ``extended``
-    describes an exception the act allows (004: up to 6 months) that the engine does not model
-    as a default."""
+    bound when the act gives a range (003: "10 - 15 сек", 004: "15 тен 30 күн"); ``extension``
+    is the longer limit the act allows in some cases (004: up to 6 months), reached only by a
+    staff action that extends the step."""
 
     amount: int = Field(gt=0)
     unit: NormUnit
     min_amount: int | None = Field(default=None, gt=0)
     at_most: bool = False  # "... артық емес": the act states a ceiling, not a duration
-    extended: str | None = None
+    extension: Extension | None = None
     source: Source
 
     @model_validator(mode="after")
@@ -92,11 +101,22 @@ class AlternativeTerm(_Model):
 
 class Term(_Model):
     """The whole request's term. ``norm`` is the figure the engine uses; ``why`` says why it was
-    chosen over ``alternatives`` or how it was derived."""
+    chosen over ``alternatives`` or how it was derived.
+
+    ``from_steps``: the act sets no term for the whole service, only each action's time (004
+    p.13), so the request is due when its steps, each taking its full norm one after another
+    along the request's channel, would end; ``norm`` is then the longest action's figure,
+    shown as the headline."""
 
     norm: Norm
     why: str = Field(min_length=1)
     alternatives: tuple[AlternativeTerm, ...] = ()
+    from_steps: bool = False
+
+    def label(self) -> str:
+        if self.from_steps:
+            return f"sum of the step norms (longest: {self.norm.label()})"
+        return self.norm.label()
 
 
 class ActRef(_Model):

@@ -45,7 +45,7 @@ def _page(d: Definition) -> str:
         f"- in force: {d.in_force.from_} to {d.in_force.until or 'open'} ({d.in_force.basis})",
         f"- provider: {d.provider.name.en}; channels: {', '.join(c.value for c in d.channels)}; "
         f"route: {d.route.value}; {d.automation.value}",
-        f"- term used by the engine: **{d.term.norm.label()}** ({d.term.norm.source.clause}). "
+        f"- term used by the engine: **{d.term.label()}** ({d.term.norm.source.clause}). "
         f"{d.term.why}",
     ]
     for alt in d.term.alternatives:
@@ -77,7 +77,7 @@ def _index(catalog: Catalog) -> str:
     for d in catalog.definitions:
         rows.append(
             f"| [{d.name.en}]({d.key}.md) | {d.letter} | {d.version} | "
-            f"{d.in_force.from_} to {d.in_force.until or 'open'} | {d.term.norm.label()} |"
+            f"{d.in_force.from_} to {d.in_force.until or 'open'} | {d.term.label()} |"
         )
     return "\n".join(rows) + "\n"
 

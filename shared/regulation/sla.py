@@ -88,7 +88,7 @@ def sla_report(
         engine = by_key[key]
         state = engine.state(events)
         d = engine.definition
-        rs = request_stats.setdefault(key, RequestStats(*key, d.term.norm.label()))
+        rs = request_stats.setdefault(key, RequestStats(*key, d.term.label()))
         rs.requests += 1
         finished_at = max((r.completed_at for r in state.runs if r.completed_at), default=None)
         if state.finished is not None:

@@ -16,7 +16,7 @@ from shared.pki.ca import CaCredentials, CaUrls, create_issuing, create_root, is
 from shared.pki.keys import KeyAlgorithm, PrivateKey, generate_private_key
 from shared.pki.profiles import Holder, Individual, KeyPurpose
 
-URLS = CaUrls(ocsp="http://registry.test/ocsp", crl="http://registry.test/crl")
+URLS = CaUrls.under("http://registry.test")
 
 
 @dataclass(frozen=True)

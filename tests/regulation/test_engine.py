@@ -383,19 +383,22 @@ def test_deadlines_follow_the_norm_units(a2018: StepEngine, calendar: KzCalendar
         state, role="head", step="review_and_assign", outcome="executor_assigned", at=start
     )
     state = a2018.state(events)
-    assert state.runs[2].deadline == calendar.add_working_days(start, 2)
-    assert state.runs[2].deadline == datetime(2019, 2, 7, 12, 30, tzinfo=UTC)
+    # A step in working days is that many working days of working time (2 x 8 h): Thursday
+    # 10:00 local, not the end of the second working day after, which the term's rule gives.
+    assert state.runs[2].deadline == calendar.add_working_time(start, timedelta(hours=16))
+    assert state.runs[2].deadline == datetime(2019, 2, 7, 4, 0, tzinfo=UTC)
 
 
 def test_archive_search_counts_calendar_days(catalog: Catalog, calendar: KzCalendar) -> None:
-    # 004 appendix 2 table 3: 15 to 30 calendar days; the engine uses 30. Submitted Tuesday
-    # 5 February 2013 10:00 Astana; day 30 is Thursday 7 March, a working day (8 March is the
-    # holiday), so the term ends at 18:30 local that day.
+    # 004 appendix 2 table 3: 15 to 30 calendar days for the search; the engine uses 30.
+    # Submitted Tuesday 5 February 2013 10:00 Astana; day 30 is Thursday 7 March, a working
+    # day (8 March is the holiday), so the search ends at 18:30 local that day. The term is
+    # the steps' sum: signing (at most 1 minute) after a full search ends Monday 11 March 09:01.
     engine = _engine(catalog, "archive_reference@astana-2012", calendar)
     start = SUBMIT["astana-2012"]
     events = _run(engine, Channel.PORTAL, [("register", "registered")], start)
     state = engine.state(events)
-    assert state.deadline == datetime(2013, 3, 7, 12, 30, tzinfo=UTC)
+    assert state.deadline == datetime(2013, 3, 11, 3, 1, tzinfo=UTC)
     search = state.runs[-1]
     assert search.step == "search_and_decide"
     assert search.deadline == datetime(2013, 3, 7, 12, 30, tzinfo=UTC)

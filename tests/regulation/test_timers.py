@@ -7,7 +7,8 @@ Government from Sunday 5 January, which became a working day), the weekends of 4
 January, and 7 January (Orthodox Christmas). Counting from the day after acceptance:
 31 Dec (1), 5 Jan (2, the Sunday worked), 6 (3), 8 (4), 9 (5), 10 (6), 13 (7), 14 (8), 15 (9).
 The request is overdue at the end of working hours (18:30 local, 12:30 UTC) on 15 January;
-prepare_result, started at 11:30 on 30 December, is overdue at 18:30 on 14 January.
+prepare_result, started at 11:30 on 30 December, has 8 working days of working time (64 h:
+5.5 h left on 30 December, 8 h on each working day after) and is overdue at 11:30 on 14 January.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from shared.regulation.sla import sla_report
 from shared.regulation.timers import DeadlineWatch
 
 SUBMITTED = datetime(2019, 12, 30, 4, 0, tzinfo=UTC)  # 10:00 Almaty
-STEP_DEADLINE = datetime(2020, 1, 14, 12, 30, tzinfo=UTC)  # 18:30 Almaty
+STEP_DEADLINE = datetime(2020, 1, 14, 5, 30, tzinfo=UTC)  # 11:30 Almaty
 REQUEST_DEADLINE = datetime(2020, 1, 15, 12, 30, tzinfo=UTC)
 
 
@@ -125,12 +126,11 @@ async def test_completing_a_step_in_time_disarms_its_overdue_timer(engine: StepE
         at=clock.now(),
     )
     await watch.arm()
-    await clock.advance_to(STEP_DEADLINE + timedelta(hours=1))
+    await clock.advance_to(STEP_DEADLINE + timedelta(minutes=10))
     assert [e.type for e in stream.events if e.type == STEP_OVERDUE] == []
-    # The next step (endorse, 1 working hour) started at 18:00 local on 14 January: half an
-    # hour that evening, the other half from 09:00 on 15 January.
+    # The next step (endorse, 1 working hour) started at 11:00 local on 14 January.
     state = engine.state(stream.events)
-    assert state.runs[-1].deadline == datetime(2020, 1, 15, 3, 30, tzinfo=UTC)
+    assert state.runs[-1].deadline == datetime(2020, 1, 14, 6, 0, tzinfo=UTC)
 
 
 async def test_finished_request_has_no_timers(engine: StepEngine) -> None:
