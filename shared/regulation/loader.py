@@ -133,10 +133,6 @@ def check_references(d: Definition, file: str) -> None:
             value = getattr(trace, attr)
             if value is not None and value not in systems:
                 raise DefinitionError(file, f"trace[{i}].{attr}", f"unknown system {value!r}")
-    _check_graph(d, file)
-
-
-def _check_graph(d: Definition, file: str) -> None:
     if d.term.from_steps:
         for i, step in enumerate(d.steps):
             if step.norm is None:
@@ -149,6 +145,10 @@ def _check_graph(d: Definition, file: str) -> None:
     seen: set[str] = set()
     todo = [e.step for e in d.entries]
     while todo:
+    _check_graph(d, file)
+
+
+def _check_graph(d: Definition, file: str) -> None:
         current = todo.pop()
         if current not in seen:
             seen.add(current)
