@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -12,6 +13,9 @@ from shared.clock import SystemClock
 from shared.config import RuntimeSettings, SettingsError, load_settings, settings_table
 from shared.logging import configure_logging
 from shared.runtime import Listener, PortInUse, StartupFailed, package_version
+
+if TYPE_CHECKING:  # egov.provisioning imports the services: only when egov run runs
+    from egov.provisioning import Provisioned
 
 
 def build_cli() -> typer.Typer:
@@ -76,7 +80,11 @@ def run() -> None:
         common = load_settings(RuntimeSettings)
         clock = SystemClock()
         configure_logging(service="egov", level=common.log_level, clock=clock)
-        asyncio.run(run_embedded(common, clock=clock, on_ready=_print_urls))
+        asyncio.run(
+            run_embedded(
+                common, clock=clock, on_ready=_print_urls, on_provisioned=_print_provisioned
+            )
+        )
     except SettingsError as exc:
         typer.echo(f"egov run: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -84,6 +92,13 @@ def run() -> None:
         typer.echo(f"egov run: {exc}", err=True)
         raise typer.Exit(1) from None
     typer.echo("egov run: stopped")
+
+
+def _print_provisioned(provisioned: Provisioned) -> None:
+    from egov.provisioning import staff_lines
+
+    for line in staff_lines(provisioned):
+        typer.echo(line)
 
 
 def _print_urls(listeners: Sequence[Listener]) -> None:

@@ -26,6 +26,8 @@ from egov.provisioning import (
     Provisioned,
     ProvisioningError,
     address,
+    appoint_elicense_staff,
+    elicense_staff,
     embedded_rules,
     provision,
     registry_public_url,
@@ -33,6 +35,8 @@ from egov.provisioning import (
 )
 from egov.threaded_server import ThreadedServer
 from elicense_svc.bootstrap import bootstrap as bootstrap_elicense
+from elicense_svc.components import load_directory
+from elicense_svc.domain.errors import ElicenseError
 from elicense_svc.settings import ElicenseSettings
 from gateway_svc.bootstrap import bootstrap as bootstrap_gateway
 from gateway_svc.rules import RulesError, parse_rules
@@ -45,10 +49,12 @@ from registry_svc.bootstrap import bootstrap as bootstrap_registry
 from registry_svc.errors import RegistryError
 from registry_svc.keystore import KeyStoreError
 from registry_svc.settings import RegistrySettings
+from regulations import definitions_dir
 from shared.bus.memory import InMemoryBus
 from shared.clock import Clock
 from shared.config import RuntimeSettings, ServiceSettings, load_settings
 from shared.logging import get_logger
+from shared.regulation.catalog import Catalog
 from shared.runtime import Listener, Service, StartupFailed, serve
 from shared.simclock import SimulationClock
 
@@ -178,26 +184,46 @@ def configure(
 
 
 async def _provision(
-    data_dir: Path, loaded: Mapping[type[ServiceSettings], ServiceSettings], clock: Clock
+    data_dir: Path,
+    loaded: Mapping[type[ServiceSettings], ServiceSettings],
+    clock: Clock,
+    today: Clock,
 ) -> tuple[Provisioned, Path]:
-    """Keys for every system the gateway's rules name, and the rules copy on this run's ports;
-    what stops it (an incomplete CA directory, a CA other than the log's, unreadable rules) is
-    a :class:`StartupFailed` naming the file, before any server starts."""
+    """Keys for every system the gateway's rules name and for E-licensing's staff (appointed
+    on its roster, stamped with the business clock ``today``), and the rules copy on this
+    run's ports; what stops it (an incomplete CA directory, a CA other than the log's,
+    unreadable rules or directory) is a :class:`StartupFailed` naming the file, before any
+    server starts."""
     registry = loaded[RegistrySettings]
+    elicense = _of(loaded, ElicenseSettings)
     source_rules = _of(loaded, GatewaySettings).resolved_rules_file()
-    addresses = {"registry": address(registry), "elicense": address(loaded[ElicenseSettings])}
+    addresses = {"registry": address(registry), "elicense": address(elicense)}
     try:
         rules = parse_rules(source_rules.read_text(encoding="utf-8"), source=str(source_rules))
         rules_file = embedded_rules(source_rules, data_dir / "gateway" / "rules.yaml", addresses)
+        directory = load_directory(elicense)
+        catalog = Catalog.from_directory(definitions_dir())
+        staff = elicense_staff(directory, catalog)
         keys = await provision(
             data_dir,
             registry_store_url=registry.resolved_event_store_url(),
             registry_url=registry_public_url(registry),
             systems=system_ids(rules),
             clock=clock,
+            staff=staff,
         )
-    except (OSError, RulesError, ProvisioningError, KeyStoreError, RegistryError) as exc:
-        detail = exc.message if isinstance(exc, RegistryError) else str(exc)
+        await appoint_elicense_staff(
+            elicense.resolved_event_store_url(), directory, catalog, staff, clock=today
+        )
+    except (
+        OSError,
+        RulesError,
+        ProvisioningError,
+        KeyStoreError,
+        RegistryError,
+        ElicenseError,
+    ) as exc:
+        detail = exc.message if isinstance(exc, RegistryError | ElicenseError) else str(exc)
         raise StartupFailed(f"keys for the embedded topology: {detail}") from exc
     return keys, rules_file
 
@@ -247,9 +273,11 @@ async def run_embedded(
     stop: asyncio.Event | None = None,
     embedded: EmbeddedSettings | None = None,
     control: EmbeddedControl | None = None,
+    on_provisioned: Callable[[Provisioned], None] | None = None,
 ) -> None:
     """Serve the five services until SIGINT/SIGTERM (or ``stop``, for a caller that runs the
-    topology inside its own program); returns once all have stopped cleanly.
+    topology inside its own program); returns once all have stopped cleanly. ``on_provisioned``
+    is told what was provisioned (keys, E-licensing's staff) before the servers start.
 
     Embedded means SQLite and the in-memory bus: ``EGOV_PG_DSN`` and ``EGOV_AMQP_URL`` are
     ignored here (an explicit ``EGOV_<SERVICE>_EVENT_STORE_URL`` still wins). Keys are
@@ -268,14 +296,16 @@ async def run_embedded(
         )
         for entry in services()
     }
-    keys, rules_file = await _provision(common.data_dir, loaded, clock)
-    configured = configure(
-        loaded, keys, rules_file=rules_file, simulated_date=embedded.simulated_date
-    )
     # One business clock for portal, E-licensing and the workstations: the simulated day, moved
     # forward through any of their /simulation/clock routes. Certificates, like everyone's, are
     # checked in real time (``clock``).
     today = SimulationClock.starting_on(clock, embedded.simulated_date)
+    keys, rules_file = await _provision(common.data_dir, loaded, clock, today)
+    if on_provisioned is not None:
+        on_provisioned(keys)
+    configured = configure(
+        loaded, keys, rules_file=rules_file, simulated_date=embedded.simulated_date
+    )
     bus = InMemoryBus()
     built: dict[type[ServiceSettings], Service] = {}
     for entry in services():

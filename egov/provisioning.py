@@ -23,9 +23,10 @@ or naming another OCSP responder is issued again.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,17 +37,34 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import AuthorityInformationAccessOID
 from pydantic import SecretStr
 
+from elicense_svc.components import load_directory
+from elicense_svc.domain.directory import Directory
+from elicense_svc.domain.errors import ElicenseError
+from elicense_svc.domain.staff import STAFF_STREAM
+from elicense_svc.settings import ElicenseSettings
+from elicense_svc.staff import StaffRoster, staff_roles
 from gateway_svc.rules import PROVIDER_PREFIX, RulesFile, parse_rules
 from gateway_svc.settings import GatewaySettings
 from registry_svc.ca_service import CaService
+from regulations import definitions_dir
 from shared.clock import Clock
 from shared.config import ServiceSettings, env_var
 from shared.eventlog.factory import open_event_store
+from shared.ids import Gender, IdError, make_bin, make_iin
 from shared.logging import get_logger
 from shared.pki.ca import CaUrls
+from shared.pki.certinfo import identity_of
 from shared.pki.pkcs12 import KeyFileError, load_pkcs12
-from shared.pki.profiles import InformationSystem, KeyPurpose
+from shared.pki.profiles import (
+    EntityRole,
+    Individual,
+    InformationSystem,
+    KeyPurpose,
+    LegalEntitySigner,
+)
 from shared.private_files import write_private as write_private_file
+from shared.regulation.catalog import Catalog
+from shared.simclock import business_clock
 
 GATEWAY_ID = "gateway"  # signs sync calls and its own answers; not a sender in the rules
 PSC_PREFIX = "psc"
@@ -88,8 +106,9 @@ class KeyGroup:
 class Provisioned:
     trust_anchors: Path
     groups: Mapping[str, KeyGroup]
-    issued: tuple[str, ...]  # systems given a new certificate by this run
+    issued: tuple[str, ...]  # systems (and staff keys) given a new certificate by this run
     reused: tuple[str, ...]
+    staff: tuple[StaffKey, ...] = ()  # E-licensing's staff, keys in group STAFF_GROUP
 
     def group(self, name: str) -> KeyGroup:
         try:
@@ -175,11 +194,13 @@ async def provision(
     registry_url: str,
     systems: Iterable[str],
     clock: Clock,
+    staff: Sequence[StaffKey] = (),
 ) -> Provisioned:
-    """Make sure every system in ``systems`` has a good key file under ``data_dir/keys``,
-    issuing through registry_svc's CA on its own event log (so the running registry serves
-    OCSP and CRL for these certificates). Call before the registry starts: SQLite allows one
-    writer at a time, and the CA's stream version guards concurrent issuers anyway."""
+    """Make sure every system in ``systems`` has a good key file under ``data_dir/keys``, and
+    every staff member in ``staff`` (:func:`elicense_staff`) theirs, issuing through
+    registry_svc's CA on its own event log (so the running registry serves OCSP and CRL for
+    these certificates). Call before the registry starts: SQLite allows one writer at a time,
+    and the CA's stream version guards concurrent issuers anyway."""
     log = get_logger("egov.provisioning")
     urls = ca_urls(registry_url)
     keys_dir = data_dir / KEYS_DIR
@@ -212,6 +233,29 @@ async def provision(
             log.info(
                 "provisioning.issued", system=system_id, serial=f"{key_file.serial:x}", why=reason
             )
+        for post in staff:
+            if STAFF_GROUP not in groups:
+                directory = keys_dir / STAFF_GROUP
+                groups[STAFF_GROUP] = KeyGroup(directory, _group_password(directory)[0])
+            group = groups[STAFF_GROUP]
+            path = group.key_file(post.key_name)
+            reason = stale_reason(path, group.password, ca, urls=urls, now=clock.now())
+            if reason is None and _iin_of(path, group.password) != post.iin:
+                reason = "names another person (the directory changed)"
+            if reason is None:
+                reused.append(post.key_name)
+                continue
+            key_file = await ca.issue(
+                post.holder(), KeyPurpose.SIGNING, password=group.password.get_secret_value()
+            )
+            write_private(path, key_file.pkcs12)
+            issued.append(post.key_name)
+            log.info(
+                "provisioning.issued",
+                staff=post.key_name,
+                serial=f"{key_file.serial:x}",
+                why=reason,
+            )
         anchors = keys_dir / TRUST_ANCHORS
         root_pem = ca.trust_anchor.public_bytes(serialization.Encoding.PEM)
         if not anchors.exists() or anchors.read_bytes() != root_pem:
@@ -220,7 +264,133 @@ async def provision(
     finally:
         await store.close()
     log.info("provisioning.done", issued=len(issued), reused=len(reused), keys=str(keys_dir))
-    return Provisioned(anchors, groups, tuple(issued), tuple(reused))
+    return Provisioned(anchors, groups, tuple(issued), tuple(reused), tuple(staff))
+
+
+# --- E-licensing's staff --------------------------------------------------------------------
+
+STAFF_GROUP = "elicense-staff"  # keys/elicense-staff/<provider>.<role>.p12, one password
+# Personal certificates of the staff name a legal entity (the provider's BIN): a provider
+# without a BIN in E-licensing's directory gets this one, registered the day the directory's
+# providers were (any BIN passes there; a provider with a BIN needs its own, WRONG_BIN).
+_STAFF_BIN_REGISTERED = date(2019, 3, 1)
+
+
+@dataclass(frozen=True)
+class StaffKey:
+    """One E-licensing staff member provisioned for a role of a provider: who, and their key."""
+
+    provider: str
+    role: str
+    iin: str
+    name: str
+    bin: str
+    organization: str
+
+    @property
+    def key_name(self) -> str:
+        return f"{self.provider}.{self.role}"
+
+    def holder(self) -> LegalEntitySigner:
+        surname, given = self.name.split(" ", 1)
+        person = Individual(self.iin, surname, given)
+        return LegalEntitySigner(person, self.bin, self.organization, EntityRole.EMPLOYEE)
+
+
+def elicense_staff(directory: Directory, catalog: Catalog) -> tuple[StaffKey, ...]:
+    """One staff member per provider of E-licensing's ``directory`` and per human role of the
+    definitions it provides through E-licensing (000: office clerk, executor, head; 003: the
+    provider's employee), so that every step of a fresh topology has someone to do it. The
+    IINs are fixed by the provider's and role's places, so a restart finds the same people."""
+    posts: list[StaffKey] = []
+    roles = staff_roles(directory, catalog)
+    for p_index, provider in enumerate(sorted(directory.providers, key=lambda p: p.id)):
+        bin_ = provider.bin or _valid_id(
+            lambda serial: make_bin(_STAFF_BIN_REGISTERED, serial=serial), 40_000 + p_index * 10
+        )
+        department = provider.id.split(".", 1)[1].replace(".", " ").title()
+        for r_index, role in enumerate(sorted(roles[provider.id])):
+            born = date(1980 + p_index, 1 + r_index % 12, 10)
+            iin = _valid_id(partial(_person_iin, born), 700)
+            title = role.replace("_", " ").title().replace(" ", "")
+            posts.append(
+                StaffKey(
+                    provider.id,
+                    role,
+                    iin,
+                    f"{title} {department.replace(' ', '')}",
+                    bin_,
+                    f"{department} ({provider.id})",
+                )
+            )
+    return tuple(posts)
+
+
+def _person_iin(born: date, serial: int) -> str:
+    return make_iin(born, Gender.FEMALE, serial)
+
+
+def _valid_id(make: Callable[[int], str], serial: int) -> str:
+    # A few serials have no check digit (NEVER_ISSUED): take the next one.
+    for candidate in range(serial, serial + 20):
+        try:
+            return make(candidate)
+        except IdError:
+            continue
+    raise ProvisioningError(f"no valid identifier near serial {serial}")
+
+
+def _iin_of(path: Path, password: SecretStr) -> str | None:
+    opened = load_pkcs12(path.read_bytes(), password=password.get_secret_value())
+    return identity_of(opened.certificate).iin
+
+
+async def appoint_elicense_staff(
+    event_store_url: str,
+    directory: Directory,
+    catalog: Catalog,
+    staff: Sequence[StaffKey],
+    *,
+    clock: Clock,
+) -> int:
+    """Put every member of ``staff`` on E-licensing's roster (its event log at
+    ``event_store_url``) unless the roster already knows them; the number appointed. The
+    log's records are stamped with ``clock``, E-licensing's business clock."""
+    store = await open_event_store(event_store_url, clock=clock)
+    try:
+        roster = StaffRoster(store, directory, catalog)
+        # Each provisioned person is appointed once: one an operator dismissed (or appointed
+        # in other roles) since stays as the operator left them, across restarts.
+        known = {str(e.data["iin"]) for e in await store.read_stream(STAFF_STREAM)}
+        appointed = 0
+        for post in staff:
+            if post.iin in known:
+                continue
+            await roster.appoint(
+                post.provider, iin=post.iin, name=post.name, roles=[post.role], by="egov-provision"
+            )
+            appointed += 1
+    finally:
+        await store.close()
+    return appointed
+
+
+def staff_lines(provisioned: Provisioned) -> list[str]:
+    """What the start-up output says about E-licensing's staff: who, in which role, and the
+    key file to sign their calls with (its password is in the group's password file)."""
+    if not provisioned.staff:
+        return []
+    group = provisioned.group(STAFF_GROUP)
+    lines = [
+        "E-licensing staff (sign their calls with these key files; password in "
+        f"{group.directory / PASSWORD_FILE}):"
+    ]
+    for post in provisioned.staff:
+        lines.append(
+            f"  {post.provider:<24}  {post.role:<18}  IIN {post.iin}  "
+            f"{group.key_file(post.key_name)}"
+        )
+    return lines
 
 
 def embedded_rules(source: Path, target: Path, addresses: Mapping[str, str]) -> Path:
@@ -403,12 +573,27 @@ async def provision_processes(topology: ProcessTopology, *, clock: Clock) -> Pro
     except OSError as exc:
         raise ProvisioningError(f"cannot read the gateway's rules {source_rules}: {exc}") from exc
     rules_file = embedded_rules(source_rules, rules_target, addresses)
+    elicense = topology.of("elicense")
+    if not isinstance(elicense, ElicenseSettings):
+        raise ProvisioningError(f"elicense settings expected, got {type(elicense).__name__}")
+    try:
+        directory = load_directory(elicense)
+    except (OSError, yaml.YAMLError, ElicenseError) as exc:
+        raise ProvisioningError(f"E-licensing's directory: {exc}") from exc
+    catalog = Catalog.from_directory(definitions_dir())
+    staff = elicense_staff(directory, catalog)
     keys = await provision(
         topology.data_dir,
         registry_store_url=registry.resolved_event_store_url(),
         registry_url=registry_public_url(registry),
         systems=system_ids(rules),
         clock=clock,
+        staff=staff,
+    )
+    # Stamped on E-licensing's day; no clock file: egov up begins the day when it starts.
+    today = business_clock(clock, topology.simulated_date, control=False)
+    await appoint_elicense_staff(
+        elicense.resolved_event_store_url(), directory, catalog, staff, clock=today
     )
     env_files: dict[str, Path] = {}
     environments: dict[str, Mapping[str, str]] = {}

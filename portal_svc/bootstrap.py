@@ -78,6 +78,7 @@ def _portal(
         ),
         blobs=BlobStore(settings.attachments_dir),
         public_url=settings.public_url,
+        stream_heartbeat_s=settings.stream_heartbeat_s,
         limits=Limits(
             max_attachment_bytes=settings.max_attachment_bytes,
             session_ttl=timedelta(minutes=settings.session_minutes),
@@ -109,7 +110,10 @@ def bootstrap(
             control=settings.simulation_control,
             state_file=settings.simulation_clock_file,
         )
-    resources = service_resources(settings, store=store, bus=bus, clock=clock)
+    # The event log stamps every record (recorded_at, the inbox, the outbox) with the
+    # business clock: one clock for everything this service writes, so a request's history
+    # is on the same (simulated) day as its received_at and deadlines.
+    resources = service_resources(settings, store=store, bus=bus, clock=today)
     store, bus, lifecycle = resources.store, resources.bus, resources.lifecycle
     built = _portal(settings, store, bus, clock, today)
     startup = list(lifecycle.startup)

@@ -61,7 +61,10 @@ def bootstrap(
             control=settings.simulation_control,
             state_file=settings.simulation_clock_file,
         )
-    resources = service_resources(settings, store=store, bus=bus, clock=clock)
+    # The event log stamps every record (recorded_at, the inbox, the outbox) with the
+    # business clock: one clock for everything this service writes, so a request's history
+    # is on the same (simulated) day as its received_at and deadlines.
+    resources = service_resources(settings, store=store, bus=bus, clock=today)
     store, bus, lifecycle = resources.store, resources.bus, resources.lifecycle
 
     catalog = Catalog.from_directory(definitions_dir())

@@ -126,8 +126,9 @@ def prepare(
 
 
 @asynccontextmanager
-async def running(stack: Stack) -> AsyncIterator[Stack]:
-    """The five services on ``stack``'s directory until the block ends."""
+async def running(stack: Stack, simulated_date: date = date(2019, 11, 4)) -> AsyncIterator[Stack]:
+    """The five services on ``stack``'s directory, on ``simulated_date``, until the block
+    ends."""
     ready = asyncio.Event()
     stop = asyncio.Event()
 
@@ -142,7 +143,7 @@ async def running(stack: Stack) -> AsyncIterator[Stack]:
             clock=SystemClock(),
             on_ready=on_ready,
             stop=stop,
-            embedded=EmbeddedSettings(simulated_date=date(2019, 11, 4)),
+            embedded=EmbeddedSettings(simulated_date=simulated_date),
         )
     )
     waiter = asyncio.create_task(ready.wait())

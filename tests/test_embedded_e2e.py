@@ -30,6 +30,7 @@ from tests.embedded import (
     prepare,
     registered_in_cabinet,
     running,
+    signed_get,
 )
 
 pytestmark = pytest.mark.slow
@@ -97,6 +98,13 @@ async def test_a_portal_request_reaches_the_workstation_and_its_status_the_cabin
             "almaty-2018",
             "2019-11-04",
         )
+
+        async with httpx.AsyncClient(base_url=topology.urls["provider"], timeout=30) as provider:
+            path = f"/provider/workstations/{CULTURE}/requests/{request_id}"
+            view = (await signed_get(provider, clerk, path)).json()
+        # One clock for the whole history: every event on the simulated day, as received_at.
+        assert view["history"]
+        assert {event["at"][:10] for event in view["history"]} == {"2019-11-04"}
 
         statuses = await eventually(
             lambda: registered_in_cabinet(portal, request_id),

@@ -6,13 +6,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from shared.clock import SystemClock
+from shared.clock import Clock, SystemClock
 from shared.config import SettingsError, load_settings
 from shared.eventlog.port import EventStore
+from shared.simclock import business_clock
+
+if TYPE_CHECKING:
+    from provider_svc.settings import ProviderSettings
 
 
 def build() -> typer.Typer:
@@ -26,14 +30,27 @@ def build() -> typer.Typer:
     return app
 
 
-def _url() -> str:
+def _settings() -> ProviderSettings:
     from provider_svc.settings import ProviderSettings
 
     try:
-        return load_settings(ProviderSettings).resolved_event_store_url()
+        return load_settings(ProviderSettings)
     except SettingsError as exc:
         typer.echo(f"egov: {exc}", err=True)
         raise typer.Exit(2) from None
+
+
+def _clock() -> Clock:
+    """The workstations' business clock, as the service builds it (its simulated day, shared
+    through EGOV_SIMULATION_CLOCK_FILE under ``egov up``): what this command writes into the
+    provider's log is stamped on the same day as what the service writes."""
+    settings = _settings()
+    return business_clock(
+        SystemClock(),
+        settings.simulated_date,
+        control=False,
+        state_file=settings.simulation_clock_file,
+    )
 
 
 @asynccontextmanager
@@ -41,11 +58,11 @@ async def _store() -> AsyncIterator[EventStore]:
     from shared.eventlog.factory import open_event_store
     from shared.runtime import sqlite_dir
 
-    url = _url()
+    url = _settings().resolved_event_store_url()
     directory = sqlite_dir(url)
     if directory is not None:
         directory.mkdir(parents=True, exist_ok=True)
-    store = await open_event_store(url, clock=SystemClock())
+    store = await open_event_store(url, clock=_clock())
     try:
         yield store
     finally:

@@ -19,7 +19,12 @@ def provision_command() -> None:
     """Issue the key files, write the rules copy and one env file per service, from the
     EGOV_* settings (the same ones `egov serve` reads); safe to run again."""
     from egov.embedded import EmbeddedSettings, services
-    from egov.provisioning import ProcessTopology, ProvisioningError, provision_processes
+    from egov.provisioning import (
+        ProcessTopology,
+        ProvisioningError,
+        provision_processes,
+        staff_lines,
+    )
     from registry_svc.errors import RegistryError
     from registry_svc.keystore import KeyStoreError
 
@@ -46,3 +51,5 @@ def provision_command() -> None:
     typer.echo(f"gateway rules: {done.rules_file}")
     for service, path in done.env_files.items():
         typer.echo(f"{service:<8}  {path}")
+    for line in staff_lines(keys):
+        typer.echo(line)

@@ -115,6 +115,7 @@ def up_command(
 
 
 async def _up(options: StackOptions, simulated_date: date | None) -> int:
+    from egov.provisioning import KEYS_DIR, STAFF_GROUP
     from egov.stack import MANIFEST, SERVICES, Stack, write_manifest
 
     stop = asyncio.Event()
@@ -142,6 +143,11 @@ async def _up(options: StackOptions, simulated_date: date | None) -> int:
             typer.echo(f"{service:<{width}}  {url}/health  {url}/docs")
         day = simulated_date.isoformat() if simulated_date else "the real date"
         typer.echo(f"simulated day: {day}; manifest: {manifest}")
+        staff_keys = options.data_dir / KEYS_DIR / STAFF_GROUP
+        typer.echo(
+            f"E-licensing staff: key files in {staff_keys} (who: {options.logs}/provision.log, "
+            "egov elicense staff list)"
+        )
         typer.echo("all services are up; Ctrl-C stops them")
         await _supervise(stack, stop, lambda: write_manifest(stack))
         statuses = await stack.stop()

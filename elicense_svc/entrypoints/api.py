@@ -22,6 +22,7 @@ from elicense_svc.engines import signing_step
 from elicense_svc.entrypoints.auth import authenticate
 from elicense_svc.handlers import ElicenseService
 from elicense_svc.projections import Projections
+from elicense_svc.staff import current_directory
 from shared.web import error_body
 
 MAX_SCAN_BYTES = 5 * 1024 * 1024  # one scanned document
@@ -156,7 +157,10 @@ def build_router(parts: Callable[[], tuple[ElicenseService, Projections]]) -> AP
         return parts()[1]
 
     async def staff(request: Request) -> Actor:
-        return await authenticate(request, svc().verifier, svc().directory)
+        # The roster as it stands now (the log), so an appointment or a dismissal made while
+        # the service runs applies to the very next call.
+        directory = await current_directory(svc().store, svc().directory)
+        return await authenticate(request, svc().verifier, directory)
 
     Staff = Annotated[Actor, Depends(staff)]
 
