@@ -8,6 +8,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from shared.clock import Clock
+from shared.pki.ca import CaCredentials
 from shared.pki.revocation import CertState, Revocation, SerialStatus, answer_ocsp, build_crl
 from shared.pki.revocation_client import RevocationError
 from tests.pki.conftest import CaPair
@@ -22,6 +23,8 @@ class FakeCaEndpoint:
     crl_up: bool = True
     ocsp_calls: int = 0
     crl_calls: int = 0
+    # Who signs the OCSP answers: the issuing CA itself when None, else this (delegated) key.
+    responder: CaCredentials | None = None
 
     def revoke(self, certificate: x509.Certificate, reason: x509.ReasonFlags) -> None:
         serial = certificate.serial_number
@@ -37,7 +40,13 @@ class FakeCaEndpoint:
         self.ocsp_calls += 1
         if not self.ocsp_up:
             raise RevocationError(f"{url}: connection refused")
-        return answer_ocsp(request_der, self.ca.issuing, self._status, now=self.clock.now())
+        return answer_ocsp(
+            request_der,
+            self.responder or self.ca.issuing,
+            self._status,
+            now=self.clock.now(),
+            issuer=self.ca.issuing.certificate,
+        )
 
     def get_crl(self, url: str) -> bytes:
         self.crl_calls += 1
