@@ -185,7 +185,8 @@ async def test_unknown_reason_is_refused(
 async def test_openapi_documents_every_route(client: httpx.AsyncClient) -> None:
     paths = (await client.get("/openapi.json")).json()["paths"]
     for path in [
-        "/crl", "/ocsp", "/ca/chain.pem", "/ca/certificates", "/ca/certificates/{serial}",
+        "/crl", "/crl/root", "/ocsp", "/ca/chain.pem", "/ca/issuing.crt", "/ca/root.crt",
+        "/ca/certificates", "/ca/certificates/{serial}",
         "/ca/certificates/{serial}/revocation", "/persons/{iin}", "/persons",
         "/legal-entities/{bin}", "/legal-entities",
     ]:  # fmt: skip
