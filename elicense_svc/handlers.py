@@ -155,8 +155,10 @@ class ElicenseService:
             self._log.info("elicense.duplicate_request", request_id=submission.request_id)
             return Effects(stream_id=stream)
         # The version in force, the number's year and the term count from the submission
-        # instant (the portal's), never from a future one.
-        at = min(submission.submitted_at or envelope.sent_at, self.clock.now())
+        # instant (the portal's, 002 p.3), never from a future one; the first step starts at
+        # the receipt, now.
+        received = self.clock.now()
+        at = min(submission.submitted_at or envelope.sent_at, received)
         engine, provider, applicant, number = await self._registration(
             request_id=submission.request_id,
             service=submission.service,
@@ -180,7 +182,8 @@ class ElicenseService:
                 "applicant_signature": submission.applicant_signature,
             },
             number=number,
-            at=at,
+            at=received,
+            submitted_at=at,
             form=submission.form,
             documents=[req.Document(**d.model_dump()) for d in submission.documents],
         )

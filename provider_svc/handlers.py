@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, Final
 from uuid import uuid4
 
@@ -32,7 +33,7 @@ from provider_svc.notifications import document_sha256
 from provider_svc.ports import ApplicantLookup
 from provider_svc.status_changes import notify_changes
 from shared.bus.port import Delivery, Reject
-from shared.clock import Clock
+from shared.clock import Clock, as_utc
 from shared.envelope import Envelope
 from shared.eventlog.port import (
     ConcurrencyConflict,
@@ -137,8 +138,11 @@ class ProviderService:
             for r in staff_roles(d)
         }
 
-    def definition_for(self, ws: Workstation, service: str) -> Definition:
-        """The version in force now, which must be routed through this regional gateway."""
+    def definition_for(
+        self, ws: Workstation, service: str, at: datetime | None = None
+    ) -> Definition:
+        """The version in force at ``at`` (the submission; default now), which must be routed
+        through this regional gateway."""
         try:
             code = self.catalog.resolve_code(service)
         except RegulationError as exc:
@@ -149,7 +153,7 @@ class ProviderService:
                 code="service_not_rendered",
             )
         try:
-            definition = self.catalog.in_force(code, self.clock.now())
+            definition = self.catalog.in_force(code, at or self.clock.now())
         except RegulationError as exc:
             raise InvalidInput(str(exc), code="service_not_provided") from None
         if definition.route is not Route.REGIONAL_GATEWAY:
@@ -244,6 +248,8 @@ class ProviderService:
         if envelope.service_code is None:
             raise InvalidInput("a request needs a service_code", code="no_service_code")
         definition = self.definition_for(ws, envelope.service_code)
+        submitted_at = self._submitted_at(body.get("submitted_at"))
+        definition = self.definition_for(ws, envelope.service_code, submitted_at)
         body = envelope.body
         channel = Channel.PSC if envelope.sender.startswith("psc.") else Channel.PORTAL
         applicant = body.get("applicant_iin")
@@ -266,6 +272,7 @@ class ProviderService:
             message_id=str(envelope.message_id),
             applicant_iin=applicant,
             form=_mapping(body.get("form")),
+            submitted_at=submitted_at,
             documents=tuple(_mapping(d) for d in _list(body.get("documents"))),
         )
         operator = body.get("operator_iin")
@@ -277,6 +284,21 @@ class ProviderService:
             definition, request_id, origin, Actor(envelope.sender), external=desk
         )
         return Effects(events.request_stream(request_id), new, expected_version=0, outbox=outbox)
+    def _submitted_at(self, value: Any) -> datetime | None:
+        """The submission instant the portal or desk put in the body (002 p.3: the term and
+        the version in force count from «порталға құжаттар берілген сәттен»); a stamp ahead of
+        this workstation's clock counts as now. None when the sender gave none."""
+        if value is None:
+            return None
+        try:
+            at = as_utc(datetime.fromisoformat(str(value)), "submitted_at")
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput(
+                f"body.submitted_at {value!r} is not an ISO 8601 instant with a zone: {exc}",
+                code="bad_submitted_at",
+            ) from None
+        return min(at, self.clock.now())
+
 
     async def _handed_out(self, envelope: Envelope) -> Effects:
         request, engine, stream = await self.load(envelope.correlation_id)
@@ -438,6 +460,46 @@ class ProviderService:
             await self._commit(request_id, new, request.version, outbox)
         await self.arm(request_id)
         return (await self.load(request_id))[0]
+    async def extend(
+        self,
+        system_id: str,
+        member: StaffMember,
+        request_id: str,
+        *,
+        step: str,
+        until: date,
+        reason: str,
+    ) -> ProviderRequest:
+        """Extend the current step to ``until`` with the stated reason, as far as the act
+        allows (004: the archive search, in some cases up to 6 months); the step's deadline
+        and the request's term move, recorded as StepExtended."""
+        async with self._lock(request_id):
+            request, engine, _ = await self.load(request_id)
+            if request.origin.workstation != system_id:
+                raise NotFound(f"no request {request_id} at {system_id}", code="unknown_request")
+            current = request.state.current
+            if current is not None and current.step == step and current.role not in member.roles:
+                raise Conflict(
+                    f"step {step!r} is done by role {current.role!r}; {member.iin} acts as "
+                    f"{', '.join(sorted(member.roles))}",
+                    code="WRONG_ROLE",
+                )
+            try:
+                new = engine.extend(
+                    request.state,
+                    step=step,
+                    until=until,
+                    reason=reason,
+                    at=self.clock.now(),
+                    actor=member.iin,
+                )
+            except ActionRefused as exc:
+                raise Conflict(exc.message, code=exc.reason) from None
+            actor = Actor(member.iin, current.role if current is not None else None)
+            await self._commit(request_id, [_with(e, actor) for e in new], request.version, [])
+        await self.arm(request_id)
+        return (await self.load(request_id))[0]
+
 
     async def draft(
         self,
@@ -530,13 +592,20 @@ class ProviderService:
                     "applicant_iin": origin.applicant_iin,
                     "form": dict(origin.form),
                     "documents": [dict(d) for d in origin.documents],
+                    "submitted_at": None
+                    if origin.submitted_at is None
+                    else origin.submitted_at.isoformat(),
                     "at": now.isoformat(),
                 },
             ),
             receiver,
         )
         try:
-            submitted = engine.submit(request_id, origin.channel, now)
+            # The first step starts at the receipt; the term counts from the submission
+            # (paper: from its registration, now).
+            submitted = engine.submit(
+                request_id, origin.channel, now, submitted_at=origin.submitted_at
+            )
         except ActionRefused as exc:
             raise InvalidInput(str(exc), code=exc.reason) from None
         stream: list[NewEvent] = [received, *prefix, *(_with(e, receiver) for e in submitted)]

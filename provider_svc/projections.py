@@ -25,6 +25,7 @@ from shared.regulation.engine import (
     REQUEST_REFUSED,
     REQUEST_SUBMITTED,
     STEP_COMPLETED,
+    STEP_EXTENDED,
     STEP_OVERDUE,
     STEP_STARTED,
     StepEngine,
@@ -176,6 +177,14 @@ class ProviderProjection:
 def _evolve(view: RequestView, kind: str, d: dict[str, Any]) -> RequestView:
     if kind == REQUEST_SUBMITTED:
         return replace(view, request_deadline=str(d["deadline"]), status=str(d["status"]))
+    if kind == STEP_EXTENDED:
+        # 004: an extended search moves the step's deadline and the request's term.
+        return replace(
+            view,
+            step_deadline=str(d["deadline"]),
+            request_deadline=str(d["request_deadline"]),
+            warned=False,
+        )
     if kind == STEP_STARTED:
         return replace(
             view,

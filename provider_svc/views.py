@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -25,6 +26,12 @@ class ActionIn(_In):
     document_signature: str | None = Field(
         default=None, description="detached JWS of the signer over the draft (POST .../draft)"
     )
+
+
+class ExtensionIn(_In):
+    step: str = Field(min_length=1, max_length=64)
+    until: date = Field(description="the step's new last day (local); at most the act's maximum")
+    reason: str = Field(min_length=1, max_length=1000, description="why more time is needed")
 
 
 class DraftIn(_In):

@@ -218,9 +218,11 @@ def receive(
     form: Mapping[str, Any] | None = None,
     documents: Sequence[Document] = (),
 ) -> list[NewEvent]:
-    """Processes 3 and 7: the request is taken in, registered under its number and started on
-    the definition's first step for its channel."""
+    """Processes 3 and 7: the request is taken in at ``at``, registered under its number and
+    started on the definition's first step for its channel; the term counts from
+    ``submitted_at`` (the portal's acceptance; default ``at``, a staff entry at the office)."""
     definition = engine.definition
+    submitted_at: datetime | None = None,
     received = NewEvent(
         ev.REQUEST_RECEIVED,
         {
@@ -237,7 +239,7 @@ def receive(
         },
     )
     registered = NewEvent(ev.REQUEST_REGISTERED, {"request_id": request_id, "number": number})
-    new = [received, registered, *engine.submit(request_id, channel, at)]
+    new = [received, registered, *engine.submit(request_id, channel, at, submitted_at=submitted_at)]
     return new + advance(engine, _apply(fold([received, registered]), new[2:]), at)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from provider_svc.domain.events import (
@@ -30,6 +31,9 @@ class Origin:
     applicant_iin: str
     form: Mapping[str, Any]
     documents: tuple[Mapping[str, Any], ...]
+    # When the applicant's signed request was accepted by the portal or the PSC desk (002
+    # p.3: the term counts from it); None for paper, which counts from its registration.
+    submitted_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,9 @@ def origin_of(events: Sequence[EventLike]) -> Origin:
                 applicant_iin=str(d["applicant_iin"]),
                 form=dict(d.get("form") or {}),
                 documents=tuple(d.get("documents") or ()),
+                submitted_at=None
+                if d.get("submitted_at") is None
+                else datetime.fromisoformat(str(d["submitted_at"])),
             )
     raise ValueError("the request stream has no RequestReceived event")
 

@@ -16,7 +16,7 @@ from provider_svc.domain.statuses import ALL_STATUSES
 from provider_svc.domain.workstations import WORKSTATIONS
 from provider_svc.handlers import ProviderService
 from provider_svc.projections import ProviderProjection
-from provider_svc.views import ActionIn, DraftIn, PaperApplicationIn, RequestOut
+from provider_svc.views import ActionIn, DraftIn, ExtensionIn, PaperApplicationIn, RequestOut
 from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
 from shared.signing import SignerIdentity, verify_off_loop
 from shared.web import ServiceError
@@ -151,6 +151,29 @@ def build_router(service: ProviderService, projection: ProviderProjection) -> AP
                 outcome=body.outcome,
                 grounds=None if body.grounds is None else body.grounds.model_dump(),
                 document_signature=body.document_signature,
+            )
+        )
+        return await _edge(_show(service, workstation, request_id))
+
+    @router.post(
+        "/workstations/{workstation}/requests/{request_id}/extensions",
+        summary="Extend the current step with a reason, as far as the act allows",
+    )
+    async def extend(
+        workstation: str, request_id: str, body: ExtensionIn, identity: Caller
+    ) -> RequestOut:
+        """004: the archive search takes 15-30 calendar days, in some cases up to 6 months.
+        The step's deadline and the request's term move; 409 names why an extension is
+        refused (BEYOND_MAXIMUM, NOT_EXTENDABLE, DEADLINE_PASSED, NOT_LATER, REASON_REQUIRED)."""
+        member = await staff(workstation, identity)
+        await _edge(
+            service.extend(
+                workstation,
+                member,
+                request_id,
+                step=body.step,
+                until=body.until,
+                reason=body.reason,
             )
         )
         return await _edge(_show(service, workstation, request_id))

@@ -13,10 +13,10 @@ from tests.provider.test_flows import CULTURE, do
 
 # Friday 13 December 2019, 10:00 in Almaty. 16 and 17 December are Independence Day.
 FRIDAY = datetime(2019, 12, 13, 4, 0, tzinfo=UTC)
-# send_to_commission has 2 working days (001 p.5.3): the receipt day does not count, the
-# holidays and the weekend neither, so the days are Wed 18 and Thu 19; the office day ends
-# at 18:30 local time (12:30 UTC).
-COMMISSION_DEADLINE = datetime(2019, 12, 19, 12, 30, tzinfo=UTC)
+# send_to_commission has 2 working days (001 p.5.3) of working time, 16 h: 7 h left on Friday
+# from 10:00, none over the weekend and the holidays, 8 h on Wednesday 18, 1 h on Thursday 19:
+# due 10:00 local time (04:00 UTC) on Thursday 19 December.
+COMMISSION_DEADLINE = datetime(2019, 12, 19, 4, 0, tzinfo=UTC)
 
 
 async def test_step_overdue_at_the_working_day_moment_and_in_the_cabinet(
