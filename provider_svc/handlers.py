@@ -247,10 +247,9 @@ class ProviderService:
         ws = self.workstation(envelope.recipient)
         if envelope.service_code is None:
             raise InvalidInput("a request needs a service_code", code="no_service_code")
-        definition = self.definition_for(ws, envelope.service_code)
+        body = envelope.body
         submitted_at = self._submitted_at(body.get("submitted_at"))
         definition = self.definition_for(ws, envelope.service_code, submitted_at)
-        body = envelope.body
         channel = Channel.PSC if envelope.sender.startswith("psc.") else Channel.PORTAL
         applicant = body.get("applicant_iin")
         if not isinstance(applicant, str):
@@ -272,8 +271,8 @@ class ProviderService:
             message_id=str(envelope.message_id),
             applicant_iin=applicant,
             form=_mapping(body.get("form")),
-            submitted_at=submitted_at,
             documents=tuple(_mapping(d) for d in _list(body.get("documents"))),
+            submitted_at=submitted_at,
         )
         operator = body.get("operator_iin")
         desk = Actor(
@@ -284,6 +283,7 @@ class ProviderService:
             definition, request_id, origin, Actor(envelope.sender), external=desk
         )
         return Effects(events.request_stream(request_id), new, expected_version=0, outbox=outbox)
+
     def _submitted_at(self, value: Any) -> datetime | None:
         """The submission instant the portal or desk put in the body (002 p.3: the term and
         the version in force count from «порталға құжаттар берілген сәттен»); a stamp ahead of
@@ -298,7 +298,6 @@ class ProviderService:
                 code="bad_submitted_at",
             ) from None
         return min(at, self.clock.now())
-
 
     async def _handed_out(self, envelope: Envelope) -> Effects:
         request, engine, stream = await self.load(envelope.correlation_id)
@@ -460,6 +459,7 @@ class ProviderService:
             await self._commit(request_id, new, request.version, outbox)
         await self.arm(request_id)
         return (await self.load(request_id))[0]
+
     async def extend(
         self,
         system_id: str,
@@ -499,7 +499,6 @@ class ProviderService:
             await self._commit(request_id, [_with(e, actor) for e in new], request.version, [])
         await self.arm(request_id)
         return (await self.load(request_id))[0]
-
 
     async def draft(
         self,
@@ -592,10 +591,10 @@ class ProviderService:
                     "applicant_iin": origin.applicant_iin,
                     "form": dict(origin.form),
                     "documents": [dict(d) for d in origin.documents],
+                    "at": now.isoformat(),
                     "submitted_at": None
                     if origin.submitted_at is None
                     else origin.submitted_at.isoformat(),
-                    "at": now.isoformat(),
                 },
             ),
             receiver,
