@@ -217,12 +217,12 @@ def receive(
     at: datetime,
     form: Mapping[str, Any] | None = None,
     documents: Sequence[Document] = (),
+    submitted_at: datetime | None = None,
 ) -> list[NewEvent]:
     """Processes 3 and 7: the request is taken in at ``at``, registered under its number and
     started on the definition's first step for its channel; the term counts from
     ``submitted_at`` (the portal's acceptance; default ``at``, a staff entry at the office)."""
     definition = engine.definition
-    submitted_at: datetime | None = None,
     received = NewEvent(
         ev.REQUEST_RECEIVED,
         {
