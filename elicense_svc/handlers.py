@@ -24,6 +24,7 @@ from elicense_svc.domain.statuses import Status
 from elicense_svc.engines import Engines, routes_through_elicensing, signing_step
 from elicense_svc.registry_port import Found, RegistryLookup, Unavailable
 from shared.clock import Clock, TimerHandle
+from shared.contract.status import STATUS_TYPE, PermitRef, StatusChanged, mask_iin
 from shared.envelope import Envelope
 from shared.eventlog.port import ConcurrencyConflict, EventStore, NewEvent, OutboxMessage
 from shared.eventlog.reading import committed_pages
@@ -188,12 +189,9 @@ class ElicenseService:
             documents=[req.Document(**d.model_dump()) for d in submission.documents],
         )
         events = ev.stamped(new, actor.as_data(), submission.request_id)
-        state = req.fold(events)
+        notes, outbox = await self._messages(None, req.fold(events), events)
         return Effects(
-            stream_id=stream,
-            events=events,
-            expected_version=0,
-            outbox=await self._messages(None, state, events),
+            stream_id=stream, events=[*events, *notes], expected_version=0, outbox=outbox
         )
 
     async def receive_staff(
@@ -236,13 +234,9 @@ class ElicenseService:
         )
         events = ev.stamped(new, actor.as_data(), request_id)
         state = req.fold(events)
+        notes, outbox = await self._messages(None, state, events)
         try:
-            await self.store.append(
-                stream,
-                events,
-                expected_version=0,
-                outbox=await self._messages(None, state, events),
-            )
+            await self.store.append(stream, [*events, *notes], expected_version=0, outbox=outbox)
         except ConcurrencyConflict:
             raise ElicenseError(
                 "DUPLICATE_REQUEST", f"request {request_id} already exists"
@@ -605,15 +599,19 @@ class ElicenseService:
                 }
             event = permits.lifecycle(permit, command, reason=reason, at=now, extra=extra)
             stamped = ev.stamped([event], actor.as_data(), permit.request_id)
-            after = permits.fold_permit(
-                [*await self.store.read_stream(ev.permit_stream(number)), *stamped]
-            )
+            history: list[EventLike] = [
+                *await self.store.read_stream(ev.permit_stream(number)),
+                *stamped,
+            ]
+            after = permits.fold_permit(history)
             try:
                 await self.store.append(
                     ev.permit_stream(number),
                     stamped,
                     expected_version=version,
-                    outbox=await self._permit_messages(after, command, reason, now, stamped[0]),
+                    outbox=await self._permit_messages(
+                        after, history, command, reason, now, stamped[0]
+                    ),
                 )
             except ConcurrencyConflict:
                 continue
@@ -654,12 +652,12 @@ class ElicenseService:
         self, state: req.ElicenseRequest, new: Sequence[NewEvent], actor: Actor
     ) -> req.ElicenseRequest:
         events = ev.stamped(new, actor.as_data(), state.request_id)
-        after = req.apply(state, events)
+        notes, outbox = await self._messages(state, req.apply(state, events), events)
         await self.store.append(
             ev.request_stream(state.request_id),
-            events,
+            [*events, *notes],
             expected_version=state.stream_version,
-            outbox=await self._messages(state, after, events),
+            outbox=outbox,
         )
         self._notify()
         after = req.fold(await self.store.read_stream(ev.request_stream(state.request_id)))
@@ -698,60 +696,87 @@ class ElicenseService:
         before: req.ElicenseRequest | None,
         after: req.ElicenseRequest,
         events: Sequence[NewEvent],
-    ) -> list[OutboxMessage]:
+    ) -> tuple[list[NewEvent], list[OutboxMessage]]:
+        """The status notifications and the result ``events`` cause, with a StatusNotified event
+        per notification to commit beside them. Each notification takes the request's next
+        ``seq`` (the last one sent + 1): one request's statuses are numbered without a gap, so
+        a receiver orders those of one instant and a late one never overtakes a later one."""
         engine = self.engine_of(after)
         status = req.status_of(engine, after)
         previous = req.status_of(engine, before) if before is not None else None
         now = self.clock.now()
         cause = str(events[-1].event_id) if events else after.request_id
-        steps = after.steps(engine)
-        body: dict[str, Any] = {
-            "status": status,
-            "request_id": after.request_id,
-            "request_number": after.number,
-            "service": after.service,
-            "version": after.version,
-            # What the cabinet shows beside the status (003 p.8): the step and the deadline.
-            "step": steps.current.step if steps.current is not None else None,
-            "request_deadline": steps.deadline.isoformat(),
-            "at": now.isoformat(),
-        }
-        out: list[OutboxMessage] = []
+        # (what makes the message id unique, status, fields only that status carries)
+        pending: list[tuple[str, str, dict[str, Any]]] = []
+        first = next((e for e in events if e.type == STEP_STARTED), None)
         registered_now = any(e.type == ev.REQUEST_REGISTERED for e in events)
-        if registered_now and status != Status.REGISTERED.value:
-            # The applicant always hears "registered" first (process 7), even when automatic
-            # steps moved the request on within the same command.
-            out.append(
-                self._status(
-                    after, {**body, "status": Status.REGISTERED.value}, cause + ":reg", now
-                )
-            )
+        if registered_now and first is not None and status != first.data["status"]:
+            # The applicant always hears the first step's status first (process 7: the request
+            # is registered), even when automatic steps moved it on within the same command.
+            pending.append((cause + ":reg", str(first.data["status"]), {}))
         if status != previous:
+            extra: dict[str, Any] = {}
             if status == Status.AWAITING_REGISTRY.value:
-                body["reason"] = after.registry_reason
-                body["retry_at"] = after.retry_at.isoformat() if after.retry_at else None
+                extra = {"reason": after.registry_reason, "retry_at": after.retry_at}
             if status == Status.REGISTRY_NOT_FOUND.value:
-                body["message"] = req.DATA_CANNOT_BE_OBTAINED
-                body["reason"] = after.registry_reason
-            out.append(self._status(after, body, cause, now))
+                # 000 appendix 1 process 5: "data cannot be obtained", shown to the applicant.
+                extra = {"message": req.DATA_CANNOT_BE_OBTAINED, "reason": after.registry_reason}
+            pending.append((cause, status, extra))
         overdue = [e for e in events if e.type == REQUEST_OVERDUE]
         if overdue:
-            late = {**body, "status": Status.OVERDUE.value, "deadline": overdue[0].data["deadline"]}
-            out.append(self._status(after, late, cause + ":overdue", now))
+            late = {"overdue": "request", "deadline": overdue[0].data["deadline"]}
+            pending.append((cause + ":overdue", Status.OVERDUE.value, late))
+        steps = after.steps(engine)
+        current = steps.current
+        notes: list[NewEvent] = []
+        out: list[OutboxMessage] = []
+        for seq, (key, name, extra) in enumerate(pending, start=after.notified + 1):
+            body = StatusChanged(
+                request_id=after.request_id,
+                seq=seq,
+                status=name,
+                # What the cabinet shows beside the status (003 p.8): the step and deadlines.
+                step=current.step if current is not None else None,
+                step_deadline=current.deadline if current is not None else None,
+                request_deadline=steps.deadline,
+                version=after.version,
+                channel=after.channel.value,
+                applicant=mask_iin(after.applicant.id),
+                at=now,
+                request_number=after.number,
+                **extra,
+            )
+            message = self._status(after, body, key, now)
+            notes.append(self._notified(body, message, events))
+            out.append(message)
         out.extend(await self._results(after, events, cause, now))
-        return out
+        return notes, out
+
+    @staticmethod
+    def _notified(
+        body: StatusChanged, message: OutboxMessage, cause: Sequence[NewEvent]
+    ) -> NewEvent:
+        """The record of a notification sent, caused by whoever caused the status."""
+        data = {
+            "request_id": body.request_id,
+            "seq": body.seq,
+            "status": body.status,
+            "message_id": message.message_id,
+        }
+        metadata = dict(cause[-1].metadata) if cause else {}
+        return NewEvent(ev.STATUS_NOTIFIED, data, metadata=metadata)
 
     def _status(
-        self, state: req.ElicenseRequest, body: Mapping[str, Any], cause: str, at: datetime
+        self, state: req.ElicenseRequest, body: StatusChanged, cause: str, at: datetime
     ) -> OutboxMessage:
         return msg.outgoing(
             self._signer,
             cause=cause,
-            type=msg.STATUS_TYPE,
+            type=STATUS_TYPE,
             recipient=self._recipient(state),
             service_code=state.service,
             correlation_id=state.request_id,
-            body=body,
+            body=body.as_body(),
             at=at,
             exchange=self.topology.inbound_exchange,
         )
@@ -809,8 +834,17 @@ class ElicenseService:
         ]
 
     async def _permit_messages(
-        self, permit: permits.Permit, command: str, reason: str, at: datetime, event: NewEvent
+        self,
+        permit: permits.Permit,
+        history: Sequence[EventLike],
+        command: str,
+        reason: str,
+        at: datetime,
+        event: NewEvent,
     ) -> list[OutboxMessage]:
+        """The permit's status notification (003 p.5.3). Its request is finished (a permit is
+        issued on completion), so nothing else is numbered after the request's last status:
+        the permit's n-th lifecycle event takes seq = the request's last + n, gap-free."""
         status = {
             "reissue": Status.PERMIT_REISSUED,
             "suspend": Status.PERMIT_SUSPENDED,
@@ -818,13 +852,26 @@ class ElicenseService:
             "terminate": Status.PERMIT_TERMINATED,
         }[command]
         state = await self.load(permit.request_id)
-        body: dict[str, Any] = {
-            "status": status.value,
-            "permit_number": permit.number,
-            "permit_state": permit.state.value,
-            "request_id": permit.request_id,
-            "request_number": state.number,
-            "reason": reason,
-            "at": at.isoformat(),
-        }
+        engine = self.engine_of(state)
+        steps = state.steps(engine)
+        if steps.finished is None:
+            raise ElicenseError(
+                "REQUEST_NOT_FINISHED",
+                f"request {state.request_id} of permit {permit.number} is still in work",
+            )
+        lifecycle = sum(1 for e in history if e.type != ev.PERMIT_ISSUED)
+        body = StatusChanged(
+            request_id=permit.request_id,
+            seq=state.notified + lifecycle,
+            status=status.value,
+            step=None,
+            step_deadline=None,
+            request_deadline=steps.deadline,
+            version=state.version,
+            channel=state.channel.value,
+            applicant=mask_iin(state.applicant.id),
+            at=at,
+            request_number=state.number,
+            permit=PermitRef(number=permit.number, state=permit.state.value, reason=reason),
+        )
         return [self._status(state, body, str(event.event_id), at)]

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.contract.status import STATUS_TYPE as STATUS_TYPE
 from shared.envelope import GATEWAY_INBOUND_EXCHANGE, Envelope, to_gateway
 from shared.eventlog.port import OutboxMessage
 from shared.signing import Signer
@@ -40,7 +41,7 @@ DEFAULT_TOPOLOGY = Topology()
 
 
 SUBMIT_TYPE = "request.elicense.submit.v1"  # portal → elicense (REQUEST)
-STATUS_TYPE = "status.changed.v1"  # elicense → portal / provider (NOTIFICATION)
+# STATUS_TYPE (elicense → portal / provider, NOTIFICATION) is the contract's, imported above.
 RESULT_ISSUED_TYPE = "result.issued.v1"  # elicense → portal: the signed permit (RESPONSE)
 RESULT_REFUSED_TYPE = "result.refused.v1"  # elicense → portal: refusal with grounds (RESPONSE)
 

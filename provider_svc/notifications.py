@@ -13,18 +13,13 @@ from uuid import uuid4
 from provider_svc.domain.events import STATUS_NOTIFIED
 from provider_svc.domain.request import Origin
 from shared.canonical import canonical_json
+from shared.contract.status import STATUS_TYPE, StatusChanged
+from shared.contract.status import mask_iin as mask_iin
 from shared.envelope import Envelope, to_gateway
 from shared.eventlog.port import NewEvent, OutboxMessage
 from shared.signing import Signer
 
-STATUS_TYPE: Final = "status.changed.v1"  # NOTIFICATION by the gateway's "status.#" rule
 RESULT_TYPE: Final = "result.issued.v1"  # RESPONSE by the gateway's "result.#" rule
-PSC_DESK_FIELD: Final = "psc_desk"  # the gateway also delivers a notification to this desk
-
-
-def mask_iin(iin: str) -> str:
-    """Statuses are public (``egov.status``): the applicant appears masked (ARCHITECTURE.md)."""
-    return iin[:2] + "*" * 6 + iin[-4:] if len(iin) == 12 else "*" * len(iin)
 
 
 def status_message(
@@ -42,24 +37,25 @@ def status_message(
     at: datetime,
     extra: Mapping[str, Any] | None = None,
 ) -> tuple[NewEvent, OutboxMessage]:
-    body: dict[str, Any] = {
-        "request_id": request_id,
+    # The contract's model checks the body here, at the producer: a field off the contract
+    # fails the command, not a subscriber.
+    body = StatusChanged(
+        request_id=request_id,
         # The gateway may deliver one request's notifications out of order, and those of one
         # action share ``at`` (a single commit, a clock that may stand still): the number,
         # 1, 2, ... per request, is what orders them and shows a gap.
-        "seq": seq,
-        "status": status,
-        "step": step,
-        "step_deadline": step_deadline,
-        "request_deadline": request_deadline,
-        "version": version,
-        "channel": origin.channel.value,
-        "applicant": mask_iin(origin.applicant_iin),
-        "at": at.isoformat(),
-    }
-    if origin.psc_desk:
-        body[PSC_DESK_FIELD] = origin.psc_desk
-    body.update(extra or {})
+        seq=seq,
+        status=status,
+        step=step,
+        step_deadline=step_deadline,
+        request_deadline=request_deadline,
+        version=version,
+        channel=origin.channel.value,
+        applicant=mask_iin(origin.applicant_iin),
+        at=at,
+        psc_desk=origin.psc_desk or None,
+        **(extra or {}),
+    ).as_body()
     envelope = Envelope(
         message_id=uuid4(),
         correlation_id=request_id,

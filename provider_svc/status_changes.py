@@ -1,5 +1,5 @@
 """Status changes to notifications: for every step change of a request, the signed
-``status.changed.v1`` for the gateway, and the signed result where it is delivered (the cabinet
+``status.changed.v2`` for the gateway, and the signed result where it is delivered (the cabinet
 at the end, the PSC desk before its hand-out step)."""
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ the way the services verify theirs: a :class:`shared.pki.jws.JwsVerifier` trusti
 roots the services are given (``<EGOV_DATA_DIR>/keys/trust-anchors.pem`` by default), with
 revocation asked of the OCSP responder the signer's certificate names. An event that fails the
 signature, names another signer than its sender, or breaks the status contract
-(:mod:`shared.contract.status`) is printed as INVALID, with the reason.
+(:mod:`shared.contract.status`: ``status.changed.v2``, or v1 for events sent before it) is
+printed as INVALID, with the reason.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import contextlib
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import aio_pika
 import httpx
@@ -25,15 +27,25 @@ import typer
 from aio_pika.abc import AbstractIncomingMessage
 from pydantic import TypeAdapter, ValidationError
 
+from egov.contract.vocabulary import status_vocabulary
 from shared.clock import SystemClock
 from shared.config import RuntimeSettings, SettingsError, load_settings
-from shared.contract.status import STATUS_TYPE, StatusBody
+from shared.contract.status import STATUS_TYPE, STATUS_TYPE_V1, StatusBodyV1, StatusChanged
 from shared.envelope import Envelope
 from shared.pki.setup import http_verifier
 from shared.signing import Verifier
 
 STATUS_EXCHANGE = "egov.status"  # gateway_svc.topology.STATUS_EXCHANGE (egov imports no service)
-_BODY: TypeAdapter[StatusBody] = TypeAdapter(StatusBody)
+_BODIES: dict[str, TypeAdapter[Any]] = {
+    STATUS_TYPE: TypeAdapter(StatusChanged),
+    STATUS_TYPE_V1: TypeAdapter(StatusBodyV1),
+}
+
+
+@cache
+def _vocabulary() -> frozenset[str]:
+    # v2 statuses are the definitions' (data) plus the services' own, as the schema lists them.
+    return frozenset(status_vocabulary())
 
 
 def binding_key(service: str | None, status: str | None) -> str:
@@ -78,14 +90,20 @@ def check(raw: bytes, routing_key: str, verifier: Verifier) -> Checked:
     elif result.identity is None or result.identity.subject != envelope.sender:
         signer = result.identity.subject if result.identity else "?"
         problems.append(f"signed by {signer}, not by the sender {envelope.sender}")
-    if envelope.type != STATUS_TYPE:
-        problems.append(f"type {envelope.type} is not {STATUS_TYPE}")
-    try:
-        _BODY.validate_python(envelope.body)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        problems.append(f"off contract: body.{where}: {first['msg']}")
+    body = _BODIES.get(envelope.type)
+    if body is None:
+        problems.append(f"type {envelope.type} is not {STATUS_TYPE} (or {STATUS_TYPE_V1})")
+    else:
+        try:
+            body.validate_python(envelope.body)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            problems.append(f"off contract: body.{where}: {first['msg']}")
+        else:
+            status = envelope.body.get("status")
+            if envelope.type == STATUS_TYPE and status not in _vocabulary():
+                problems.append(f"off contract: body.status: {status!r} is no known status")
     expected = f"{envelope.service_code}.{envelope.body.get('status')}"
     if routing_key != expected:
         problems.append(f"routing key is not {expected}")

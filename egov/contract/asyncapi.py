@@ -1,7 +1,8 @@
 """The AsyncAPI 3.0 document of the gateway's asynchronous channels, built from the code that
 names them: exchange and queue names from :mod:`gateway_svc.topology`, systems and regions from
-the gateway's shipped rules, service codes from the regulation definitions, status names from
-:mod:`shared.contract.status`. A rename anywhere shows up as drift in ``docs/asyncapi/``.
+the gateway's shipped rules, service codes and step statuses from the regulation definitions,
+the services' own statuses from :mod:`shared.contract.status`. A rename anywhere shows up as
+drift in ``docs/asyncapi/``.
 
 The application described is the gateway (ЭҮШ with its regional tier ЭҮАШ): it *receives* on
 ``egov.gateway.in`` and *sends* to ``egov.deliver`` and ``egov.status``. A downstream subscriber
@@ -12,17 +13,18 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from egov.contract.schemas import ENVELOPE_FILE, STATUS_FILE
+from egov.contract.schemas import ENVELOPE_FILE, STATUS_FILE, STATUS_V1_FILE
+from egov.contract.vocabulary import status_vocabulary
 from gateway_svc import topology
 from gateway_svc.rules import DEFAULT_RULES, parse_rules
 from regulations import definitions_dir
-from shared.contract.status import ALL_STATUSES, STATUS_TYPE
+from shared.contract.status import STATUS_TYPE, STATUS_TYPE_V1
 from shared.regulation.catalog import Catalog
 
 ASYNCAPI_VERSION: Final = "3.0.0"
 # The contract's own version: raise the major on any change a consumer must adapt to (a field
 # removed or retyped, a status renamed), the minor on additions.
-CONTRACT_VERSION: Final = "1.0.0"
+CONTRACT_VERSION: Final = "2.0.0"
 SCHEMA_FORMAT: Final = "application/schema+json;version=draft-07"
 AMQP_BINDING: Final = "0.3.0"
 
@@ -118,7 +120,7 @@ def build() -> dict[str, Any]:
                         "description": "the service's code in the catalog",
                         "enum": codes,
                     },
-                    "status": {"description": "the status reached", "enum": list(ALL_STATUSES)},
+                    "status": {"description": "the status reached", "enum": status_vocabulary()},
                 },
                 "messages": {"statusChanged": {"$ref": "#/components/messages/statusChanged"}},
                 "bindings": {"amqp": _exchange(topology.STATUS_EXCHANGE)},
@@ -247,6 +249,13 @@ def build() -> dict[str, Any]:
                     "title": "Status changed",
                     "summary": "A request (or a permit) reached a status; signed by the system "
                     "that decided it.",
+                    "description": (
+                        "One body shape from a provider workstation and from E-licensing, "
+                        "numbered per request by its sender (seq 1, 2, ... without gaps): "
+                        "order a request's statuses by seq, and never let a lower seq "
+                        f"replace a higher one. Events sent before this version are "
+                        f"{STATUS_TYPE_V1}, described by ./schemas/{STATUS_V1_FILE}."
+                    ),
                     "contentType": "application/json",
                     "headers": _HEADERS,
                     "correlationId": {

@@ -5,8 +5,11 @@ validates with one file and no resolver:
 
 * ``envelope.json``: any signed envelope (:class:`shared.envelope.Envelope`), what systems
   publish to ``egov.gateway.in`` and receive on ``to.<system>``.
-* ``status-notification.json``: an envelope of type ``status.changed.v1`` whose body is one of
-  the status bodies of :mod:`shared.contract.status`, what ``egov.status`` carries.
+* ``status-notification.json``: an envelope of type ``status.changed.v2`` whose body is
+  :class:`shared.contract.status.StatusChanged`, what ``egov.status`` carries; its ``status``
+  is one of the vocabulary read from the definitions (:mod:`egov.contract.vocabulary`).
+* ``status-notification.v1.json``: the same for ``status.changed.v1``, whose body is one of the
+  three older bodies, for events sent before v2.
 
 The envelope's id and name checks are validator functions, which pydantic cannot express in
 JSON Schema; their patterns are added here from the constants the validators use, so the
@@ -20,8 +23,9 @@ from typing import Any, Final
 
 from pydantic import TypeAdapter
 
+from egov.contract.vocabulary import status_vocabulary
 from shared import correlation
-from shared.contract.status import STATUS_TYPE, StatusBody
+from shared.contract.status import STATUS_TYPE, STATUS_TYPE_V1, StatusBodyV1, StatusChanged
 from shared.envelope import SYSTEM_ID_PATTERN, TYPE_PATTERN, Envelope
 
 # The contract's documents say which JSON Schema dialect they use: draft-07 is the one every
@@ -31,6 +35,7 @@ DIALECT: Final = "http://json-schema.org/draft-07/schema#"
 ID_BASE: Final = "https://egov-sim.example/asyncapi/schemas/"
 ENVELOPE_FILE: Final = "envelope.json"
 STATUS_FILE: Final = "status-notification.json"
+STATUS_V1_FILE: Final = "status-notification.v1.json"
 # A detached JWS in compact form: BASE64URL(header) ".." BASE64URL(signature) (RFC 7515 F).
 DETACHED_JWS_PATTERN: Final = r"^[A-Za-z0-9_-]+\.\.[A-Za-z0-9_-]+$"
 
@@ -45,7 +50,7 @@ _ENVELOPE_FIELDS: Final[dict[str, dict[str, Any]]] = {
     "causation_id": {"description": "the message this one answers or follows from"},
     "type": {
         "pattern": TYPE_PATTERN,
-        "description": "dotted lower-case name and version, e.g. 'status.changed.v1'",
+        "description": "dotted lower-case name and version, e.g. 'status.changed.v2'",
     },
     "sender": {**_SYSTEM_ID, "description": "system id of the signer, e.g. 'elicense'"},
     "recipient": {**_SYSTEM_ID, "description": "system id of the addressee"},
@@ -121,29 +126,18 @@ def envelope_schema() -> dict[str, Any]:
     }
 
 
-def status_body_schema() -> dict[str, Any]:
-    schema: dict[str, Any] = _draft7_refs(
-        _strip_titles(TypeAdapter(StatusBody).json_schema(mode="validation"))
-    )
-    return schema
-
-
-def status_notification_schema() -> dict[str, Any]:
+def _status_notification(type_: str, file: str, body: dict[str, Any], about: str) -> dict[str, Any]:
     envelope = envelope_schema()
-    body = status_body_schema()
     properties = copy.deepcopy(envelope["properties"])
-    properties["type"] = {"const": STATUS_TYPE, "description": properties["type"]["description"]}
+    properties["type"] = {"const": type_, "description": properties["type"]["description"]}
     # The gateway routes a notification by <service_code>.<status>: both are required words.
     properties["service_code"] = {
         "type": "string",
         "pattern": r"^[A-Za-z0-9_-]{1,64}$",
         "description": properties["service_code"]["description"],
     }
-    properties["body"] = {
-        "description": "one of the status bodies, told apart by their fields (WorkstationStatus "
-        "from a provider workstation, ElicenseStatus and PermitStatus from E-licensing)",
-        "anyOf": body.pop("anyOf"),
-    }
+    definitions = body.pop("definitions")
+    properties["body"] = {"description": about, **body}
     properties["signature"] = {
         "type": "string",
         "pattern": DETACHED_JWS_PATTERN,
@@ -152,18 +146,54 @@ def status_notification_schema() -> dict[str, Any]:
     required = sorted({*envelope["required"], "service_code", "signature"})
     return {
         "$schema": DIALECT,
-        "$id": ID_BASE + STATUS_FILE,
+        "$id": ID_BASE + file,
         "title": "StatusNotification",
-        "description": f"A signed {STATUS_TYPE} envelope, as published on egov.status: the "
+        "description": f"A signed {type_} envelope, as published on egov.status: the "
         "bytes the sender signed, unchanged by the gateway.",
         "type": "object",
         "additionalProperties": False,
         "properties": properties,
         "required": [name for name in properties if name in required],
-        "definitions": body.pop("definitions"),
+        "definitions": definitions,
     }
+
+
+def status_notification_schema() -> dict[str, Any]:
+    """``status.changed.v2``: the body is a StatusChanged, its status one of the vocabulary."""
+    schema: dict[str, Any] = _draft7_refs(
+        _strip_titles(TypeAdapter(StatusChanged).json_schema(mode="validation"))
+    )
+    schema["properties"]["status"]["enum"] = status_vocabulary()
+    body = {
+        "definitions": schema.pop("$defs", schema.pop("definitions", {})),
+        **{k: v for k, v in schema.items() if k not in ("title", "description")},
+    }
+    return _status_notification(
+        STATUS_TYPE,
+        STATUS_FILE,
+        body,
+        "StatusChanged: one shape from a provider workstation and from E-licensing",
+    )
+
+
+def status_notification_v1_schema() -> dict[str, Any]:
+    """``status.changed.v1``, as it was published: one of three bodies."""
+    schema: dict[str, Any] = _draft7_refs(
+        _strip_titles(TypeAdapter(StatusBodyV1).json_schema(mode="validation"))
+    )
+    return _status_notification(
+        STATUS_TYPE_V1,
+        STATUS_V1_FILE,
+        {"definitions": schema.pop("definitions"), "anyOf": schema.pop("anyOf")},
+        "one of the status bodies, told apart by their fields (WorkstationStatus from a "
+        "provider workstation, ElicenseStatus and PermitStatus from E-licensing)",
+    )
 
 
 def all_schemas() -> dict[str, dict[str, Any]]:
     """File name -> schema, in the order the files are written."""
-    return {ENVELOPE_FILE: envelope_schema(), STATUS_FILE: status_notification_schema()}
+    return {
+        ENVELOPE_FILE: envelope_schema(),
+        STATUS_FILE: status_notification_schema(),
+        STATUS_V1_FILE: status_notification_v1_schema(),
+    }

@@ -28,6 +28,7 @@ from provider_svc.domain.roles import EXTERNAL_ROLES
 from provider_svc.domain.workstations import WORKSTATIONS
 from regulations import definitions_dir
 from shared.calendar import KzCalendar
+from shared.contract.status import STATUS_TYPE
 from shared.eventlog.port import NewEvent
 from shared.regulation.catalog import Catalog
 from shared.regulation.engine import REQUEST_COMPLETED, REQUEST_REFUSED, STEP_STARTED, StepEngine
@@ -349,7 +350,7 @@ def _branch(d: Definition, channel: Channel, ending: Ending) -> dict[str, Any]:
     b.statuses(ending)
     b.expect(
         "event",
-        type="status.changed.v1",
+        type=STATUS_TYPE,
         fields={"body.status": ending.finished, "body.version": d.version},
     )
     kind = ending.result or ("reasoned_refusal" if d.route is Route.REGIONAL_GATEWAY else None)
@@ -409,7 +410,7 @@ def _overdue(d: Definition) -> dict[str, Any]:
         b.step("advance", calendar_days=_days(norm) + 2)
     b.expect("statuses", in_order=["submitted", "registered", "overdue"])
     b.expect("deadline", overdue=True, which="request")
-    b.expect("event", type="status.changed.v1", fields={"body.status": "overdue"})
+    b.expect("event", type=STATUS_TYPE, fields={"body.status": "overdue"})
     return b.doc
 
 

@@ -31,6 +31,7 @@ from egov.scenario.report import (
     sequence_diagram,
 )
 from shared.calendar import KzCalendar
+from shared.contract.status import STATUS_TYPES
 
 # Refusal grounds given when a file names none (001 p.3: a refusal is reasoned, in kk and ru).
 DEFAULT_GROUNDS = {
@@ -470,10 +471,10 @@ def envelopes(trace: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _notified_statuses(trace: list[dict[str, Any]]) -> list[str]:
-    notes = [e for e in envelopes(trace) if e.get("type") == "status.changed.v1"]
+    notes = [e for e in envelopes(trace) if e.get("type") in STATUS_TYPES]
     # The gateway handles its inbound queue concurrently, so the log's order is not the
-    # sender's: the workstations number their notifications (seq); E-licensing's carry the
-    # instant they were decided (at), distinct for a scenario's successive actions.
+    # sender's: both senders number their notifications (seq); E-licensing's v1 ones carried
+    # only the instant they were decided (at), distinct for a scenario's successive actions.
     if all(isinstance(n.get("body", {}).get("seq"), int) for n in notes):
         notes.sort(key=lambda n: int(n["body"]["seq"]))
     elif all(isinstance(n.get("body", {}).get("at"), str) for n in notes):
@@ -543,7 +544,7 @@ def _result_kinds(trace_envelopes: list[dict[str, Any]], view: dict[str, Any] | 
             kind = _path(body, "document.kind")
             if isinstance(kind, str):
                 kinds.append(kind)
-        if envelope.get("type") == "status.changed.v1" and isinstance(body.get("result"), dict):
+        if envelope.get("type") in STATUS_TYPES and isinstance(body.get("result"), dict):
             kinds.append(str(body["result"].get("kind")))
     if view is not None and isinstance(view.get("result"), dict):
         kind = _path(view["result"], "document.kind")
@@ -618,7 +619,7 @@ async def _check(ctx: Context, item: BaseModel) -> tuple[bool, Any, str]:
         overdue = [
             str((e.get("body") or {}).get("overdue") or "request")
             for e in sent
-            if e.get("type") == "status.changed.v1"
+            if e.get("type") in STATUS_TYPES
             and (e.get("body") or {}).get("status") == "overdue"
         ]  # fmt: skip
         relevant = [o for o in overdue if body.which in ("any", o)]

@@ -16,6 +16,9 @@ REGISTRY_CHECK_DEFERRED = "RegistryCheckDeferred.v1"  # registry or gateway unre
 REGISTRY_RECORD_FOUND = "RegistryRecordFound.v1"  # condition 2: the data exists
 REGISTRY_DATA_NOT_FOUND = "RegistryDataNotFound.v1"  # process 5: "data cannot be obtained"
 PERMIT_NUMBER_RESERVED = "PermitNumberReserved.v1"  # the draft the authorized person signs
+# A status notification sent about the request, with its number (1, 2, ... per request),
+# committed with the cause: the next one is numbered on from the last, without a gap.
+STATUS_NOTIFIED = "StatusNotified.v1"
 # permit stream: elicense.permit.<permit number>
 PERMIT_ISSUED = "PermitIssued.v1"
 PERMIT_REISSUED = "PermitReissued.v1"

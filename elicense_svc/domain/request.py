@@ -114,6 +114,7 @@ class ElicenseRequest:
     registry_reason: str | None = None
     registry_record: dict[str, Any] | None = None
     permit_number: str | None = None
+    notified: int = 0  # the seq of the last status notification sent about it
     engine_events: tuple[EventLike, ...] = ()
     stream_version: int = 0
 
@@ -163,6 +164,7 @@ _OWN = frozenset(
         ev.REGISTRY_RECORD_FOUND,
         ev.REGISTRY_DATA_NOT_FOUND,
         ev.PERMIT_NUMBER_RESERVED,
+        ev.STATUS_NOTIFIED,
     }
 )
 
@@ -199,6 +201,8 @@ def _evolve(state: ElicenseRequest, kind: str, data: Mapping[str, Any]) -> Elice
         )
     if kind == ev.PERMIT_NUMBER_RESERVED:
         return replace(state, permit_number=str(data["permit_number"]))
+    if kind == ev.STATUS_NOTIFIED:
+        return replace(state, notified=max(state.notified, int(data["seq"])))
     return state
 
 

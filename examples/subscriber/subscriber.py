@@ -9,10 +9,13 @@ imports nothing from the simulator.
         --schema docs/asyncapi/schemas/status-notification.json \\
         --bind 'cultural_values_export.*'
 
-For every event on ``egov.status`` it (1) validates the JSON against the contract's schema,
-(2) checks the signer's certificate chain up to a trust anchor (the simulated НУЦ root) and its
-validity now, (3) verifies the detached JWS over the RFC 8785 canonical JSON of the envelope
-without its ``signature``, and (4) checks that the certificate names the envelope's sender.
+For every event on ``egov.status`` it (1) validates the JSON against the contract's schema
+(``status.changed.v2``), (2) checks the signer's certificate chain up to a trust anchor (the
+simulated НУЦ root) and its validity now, (3) verifies the detached JWS over the RFC 8785
+canonical JSON of the envelope without its ``signature``, and (4) checks that the certificate
+names the envelope's sender. It then keeps each request's current status by the sender's
+``seq`` (1, 2, ... per request): events may arrive out of order, and a late one with a lower
+``seq`` is history, never the current status.
 Revocation (OCSP/CRL, see docs/pki.md) is left out to keep the example short: a subscriber
 acting on statuses should add it.
 """
@@ -45,6 +48,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, RSAKey
 
 STATUS_EXCHANGE = "egov.status"
+STATUS_TYPE = "status.changed.v2"  # the schema's "type" const; v1 events are not read here
 ALGORITHMS = ("ES256", "RS256")
 MAX_CHAIN = 5
 
@@ -72,6 +76,32 @@ class StatusEvent:
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = self.envelope["body"]
         return body
+
+    @property
+    def seq(self) -> int:
+        return int(self.body["seq"])
+
+
+class CurrentStatuses:
+    """Each request's current status: the event with the highest ``seq`` seen so far. The
+    gateway may deliver one request's events out of order; a lower ``seq`` arriving later is
+    an earlier status, and a jump of more than one shows that one is still on its way."""
+
+    def __init__(self) -> None:
+        self._latest: dict[str, StatusEvent] = {}
+
+    def record(self, event: StatusEvent) -> bool:
+        """Remember ``event``; True when it is now the request's current status."""
+        request_id = str(event.body["request_id"])
+        known = self._latest.get(request_id)
+        if known is not None and known.seq >= event.seq:
+            return False
+        self._latest[request_id] = event
+        return True
+
+    def current(self, request_id: str) -> str | None:
+        known = self._latest.get(request_id)
+        return None if known is None else str(known.body["status"])
 
 
 def load_trust_anchors(pem: bytes) -> list[x509.Certificate]:
@@ -174,6 +204,9 @@ def check_event(
         envelope = json.loads(raw)
     except ValueError as exc:
         raise RejectedEvent(f"not JSON: {exc}") from None
+    if isinstance(envelope, dict) and envelope.get("type") != STATUS_TYPE:
+        # Another version of the contract: its own schema applies, not this one.
+        raise RejectedEvent(f"type {envelope.get('type')!r} is not {STATUS_TYPE!r}")
     errors = sorted(validator.iter_errors(envelope), key=lambda e: list(e.absolute_path))
     if errors:
         where = "/".join(str(p) for p in errors[0].absolute_path) or "(root)"
@@ -240,11 +273,15 @@ class StatusSubscriber:
             self._connection = None
 
 
+_CURRENT = CurrentStatuses()
+
+
 async def _print_event(event: StatusEvent) -> None:
     body = event.body
+    late = "" if _CURRENT.record(event) else "  (late: not the current status)"
     print(
         f"{body['at']}  {event.routing_key:<45} request={body['request_id']} "
-        f"from={event.signer} step={body.get('step') or '-'}",
+        f"seq={event.seq} from={event.signer} step={body.get('step') or '-'}{late}",
         flush=True,
     )
 

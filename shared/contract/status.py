@@ -1,6 +1,12 @@
-"""Bodies of ``status.changed.v1`` notifications, as published on ``egov.status``.
+"""Bodies of status notifications, as published on ``egov.status``.
 
-Two systems send status notifications and their bodies differ; a body is exactly one of:
+``status.changed.v2`` (:data:`STATUS_TYPE`, what both producers send): one body,
+:class:`StatusChanged`, from a provider workstation and from E-licensing alike, numbered per
+request (``seq``, 1, 2, ... without gaps) by its sender, so a receiver orders the statuses of one
+instant and never lets a late, lower number overwrite a higher one.
+
+``status.changed.v1`` (:data:`STATUS_TYPE_V1`, older events still in logs and queues): the two
+systems' bodies differed; a v1 body is exactly one of:
 
 * :class:`WorkstationStatus`: from a provider workstation (``provider.<region>.<dept>``);
   numbered per request (``seq``), with the applicant masked.
@@ -15,18 +21,20 @@ bumped).
 
 from __future__ import annotations
 
-from typing import Annotated, Final, Literal, get_args
+from typing import Annotated, Any, Final, Literal, get_args
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
 
 from shared.regulation.model import Identifier, VersionId
 
-STATUS_TYPE: Final = "status.changed.v1"
+STATUS_TYPE_V1: Final = "status.changed.v1"
+STATUS_TYPE: Final = "status.changed.v2"
+STATUS_TYPES: Final = (STATUS_TYPE_V1, STATUS_TYPE)
 
-# Statuses a request moves through, as the regulation definitions name them (steps[].status
-# and outcomes[].status), plus those the services decide themselves. egov.contract checks
-# this list against the definitions and the services' own status lists. Each is written once,
-# as the type a body's ``status`` has; the tuples are read from the types.
+# v1's statuses, frozen as v1 published them: the regulation definitions' step statuses of
+# the time plus those the services decide themselves. v2 takes the step statuses from the
+# definitions (data): its ``status`` is any identifier here, and egov.contract writes the
+# vocabulary (the definitions' statuses plus SERVICE_STATUSES) into the published schema.
 StepStatus = Literal[
     "registered",
     "in_progress",
@@ -49,6 +57,8 @@ ELICENSE_STATUSES: Final[tuple[str, ...]] = get_args(ElicenseOnlyStatus)
 PERMIT_STATUSES: Final[tuple[str, ...]] = get_args(PermitStatusName)
 REQUEST_STATUSES: Final[tuple[str, ...]] = get_args(RequestStatus)
 ALL_STATUSES: Final = (*REQUEST_STATUSES, *ELICENSE_STATUSES, *PERMIT_STATUSES)
+# Statuses the services decide themselves, whatever the definitions name their steps' statuses.
+SERVICE_STATUSES: Final = (OVERDUE, *ELICENSE_STATUSES, *PERMIT_STATUSES)
 
 RequestId = Annotated[
     str,
@@ -156,4 +166,69 @@ class PermitStatus(_Body):
     at: AwareDatetime
 
 
-StatusBody = WorkstationStatus | ElicenseStatus | PermitStatus
+StatusBodyV1 = WorkstationStatus | ElicenseStatus | PermitStatus
+
+# An instant as the producers have always written it (``datetime.isoformat``: +00:00, not Z).
+Instant = Annotated[AwareDatetime, PlainSerializer(lambda d: d.isoformat(), return_type=str)]
+
+
+class PermitRef(_Body):
+    """The permit a permit status is about (003 p.5.3)."""
+
+    number: str = Field(min_length=1)
+    state: Literal["valid", "suspended", "terminated"]
+    reason: str = Field(description="why it was reissued, suspended, resumed or terminated")
+
+
+class StatusChanged(_Body):
+    """A ``status.changed.v2`` body: a request reached a status (or its permit changed), from
+    a provider workstation (ЭҮӨШ АЖО) or E-licensing."""
+
+    request_id: RequestId
+    seq: int = Field(
+        ge=1,
+        description="1, 2, ... per request, without gaps, by its sender: orders the statuses "
+        "of one instant and shows a missing one; a lower seq never replaces a higher one",
+    )
+    status: Identifier = Field(
+        description="the status reached: a step status of the regulation definition, or one "
+        "the services decide (overdue, awaiting_registry, registry_not_found, permit_*)"
+    )
+    step: Identifier | None = Field(description="the step now in work (None once finished)")
+    step_deadline: Instant | None = Field(description="when the current step is due")
+    request_deadline: Instant = Field(description="when the whole request is due")
+    version: VersionId = Field(description="version of the regulation followed")
+    channel: Literal["portal", "elicense_portal", "provider_office", "psc"]
+    applicant: MaskedIin
+    at: Instant = Field(description="when the status was reached (simulated time)")
+    request_number: str | None = Field(None, description="E-licensing's number, once registered")
+    psc_desk: str | None = Field(
+        None, description="the Public Service Center desk the request was filed at"
+    )
+    result: ResultRef | None = Field(None, description="on completed/refused with a document")
+    refusal: Refusal | None = Field(None, description="on refused")
+    overdue: Literal["step", "request"] | None = Field(None, description="on overdue")
+    deadline: Instant | None = Field(None, description="overdue: the deadline missed")
+    reason: str | None = Field(
+        None, description="awaiting_registry / registry_not_found: why the registry check failed"
+    )
+    retry_at: Instant | None = Field(
+        None, description="awaiting_registry: when the check is tried again"
+    )
+    message: Localized | None = Field(
+        None, description="registry_not_found: the text shown to the applicant"
+    )
+    permit: PermitRef | None = Field(None, description="permit_*: the permit and its state")
+
+    def as_body(self) -> dict[str, Any]:
+        """The JSON body a producer signs: every field it set, the unset optional ones left
+        out (a v2 reader treats a missing optional field as None)."""
+        return self.model_dump(mode="json", exclude_defaults=True)
+
+
+StatusBody = StatusChanged
+
+
+def mask_iin(iin: str) -> str:
+    """Statuses are public (``egov.status``): the applicant appears masked, 88******0411."""
+    return iin[:2] + "*" * 6 + iin[-4:] if len(iin) == 12 else "*" * len(iin)

@@ -72,6 +72,21 @@ def test_the_example_imports_nothing_from_the_project() -> None:
     assert third_party == {"aio_pika", "jsonschema", "rfc8785", "cryptography", "joserfc"}
 
 
+def _event(seq: int, status: str) -> Any:
+    body = {"request_id": "r-1", "seq": seq, "status": status}
+    return example.StatusEvent(f"cultural_values_export.{status}", {"body": body}, CULTURE)
+
+
+def test_a_late_event_with_a_lower_seq_never_becomes_the_current_status() -> None:
+    current = example.CurrentStatuses()
+    assert current.record(_event(2, "under_review"))
+    assert not current.record(_event(1, "registered"))  # delivered late: history only
+    assert current.current("r-1") == "under_review"
+    assert not current.record(_event(2, "under_review"))  # the same event again
+    assert current.record(_event(3, "completed"))
+    assert (current.current("r-1"), current.current("r-2")) == ("completed", None)
+
+
 @pytest.fixture(scope="module")
 def long_ca() -> CaPair:
     return make_long_ca()
@@ -151,6 +166,7 @@ async def test_plain_aio_pika_consumer_validates_and_verifies_real_status_events
             # Real events: valid, verified, signed by the workstation, the portal's copies.
             assert seen.rejected == []
             assert [e.body["status"] for e in seen.events][:1] == ["registered"]
+            assert sorted(e.seq for e in seen.events) == list(range(1, len(seen.events) + 1))
             for event in seen.events:
                 assert event.signer == CULTURE
                 assert event.envelope["correlation_id"] == rid

@@ -67,12 +67,16 @@ async def test_lifecycle_states_and_notifications(
     with pytest.raises(ElicenseError) as after_end:
         await service.permit_command(head, number, "resume", reason="no")
     assert after_end.value.code == "PERMIT_STATE"
-    notified = [
-        e.body["status"]
-        for e in await sent(store)
-        if e.type == msg.STATUS_TYPE and "permit_number" in e.body
-    ]
+    notes = [e.body for e in await sent(store) if e.type == msg.STATUS_TYPE]
+    notified = [b["status"] for b in notes if "permit" in b]
     assert notified == ["permit_suspended", "permit_resumed", "permit_terminated"]
+    assert [b["permit"]["state"] for b in notes if "permit" in b] == [
+        "suspended",
+        "valid",
+        "terminated",
+    ]
+    # One request's statuses, its permit's included, are numbered 1, 2, ... without a gap.
+    assert [b["seq"] for b in notes] == list(range(1, len(notes) + 1))
     events = await store.read_stream(ev.permit_stream(number))
     assert [e.metadata["actor"]["iin"] for e in events] == [HEAD_IIN] * 4
 

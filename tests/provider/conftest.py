@@ -140,7 +140,7 @@ class Harness:
         return [
             str(e.body["status"])
             for e in await self.outbox()
-            if e.correlation_id == request_id and e.type == "status.changed.v1"
+            if e.correlation_id == request_id and e.type == "status.changed.v2"
         ]
 
     async def stream(self, request_id: str) -> list[RecordedEvent]:

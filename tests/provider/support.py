@@ -146,7 +146,7 @@ class Stack:
         return [
             str(e.body["status"])
             for e in self.received.get(system_id, [])
-            if e.type == "status.changed.v1" and e.correlation_id == request_id
+            if e.type == "status.changed.v2" and e.correlation_id == request_id
         ]
 
     async def staff(self, ws: str, role: str) -> tuple[Any, JwsSigner]:

@@ -285,7 +285,7 @@ async def test_e_portal_register_runs_automatically_then_reference(astana: Harne
     registered = [e for e in await h.stream(rid) if e.type == "StepCompleted.v1"]
     assert registered[0].data["actor"] == ARCHIVES
     # 004 p.8: the statuses of a portal request go to the PSC IS as well.
-    notes = [e for e in await h.outbox() if e.type == "status.changed.v1"]
+    notes = [e for e in await h.outbox() if e.type == "status.changed.v2"]
     assert {e.body["psc_desk"] for e in notes} == {"psc.astana"}
     assert {e.recipient for e in notes} == {"portal"}
     await do(h, ARCHIVES, rid, "provider_employee", "search_and_decide", "reference_prepared")
@@ -330,7 +330,7 @@ async def test_e_psc_channel_result_to_the_desk_and_hand_out(astana: Harness) ->
     results = [e for e in out if e.type == "result.issued.v1"]
     assert [e.recipient for e in results] == [desk]
     assert results[0].body["document"]["grounds"] == GROUNDS
-    notes = [e for e in out if e.type == "status.changed.v1"]
+    notes = [e for e in out if e.type == "status.changed.v2"]
     assert all(e.body["psc_desk"] == desk for e in notes)
     # The desk reports the hand-out (004 p.7 process 8).
     await h.deliver(

@@ -303,7 +303,7 @@ async def test_each_case_through_the_gateway_to_its_final_status(
     # The gateway handles its inbound queue concurrently (prefetch 32), so one request's
     # notifications may arrive out of order: their numbers, 1..n with no gap and no
     # repeat, put them back in the order the engine reported them.
-    notes = sorted(_of(s, desk, rid, "status.changed.v1"), key=lambda n: int(n.body["seq"]))
+    notes = sorted(_of(s, desk, rid, "status.changed.v2"), key=lambda n: int(n.body["seq"]))
     assert [n.body["seq"] for n in notes] == list(range(1, len(case.statuses) + 1))
     assert tuple(n.body["status"] for n in notes) == case.statuses
     assert {n.body["version"] for n in notes} == {case.version}

@@ -14,7 +14,7 @@ async def _numbers(h: Harness, rid: str) -> list[tuple[int, str]]:
     return [
         (int(e.body["seq"]), str(e.body["status"]))
         for e in await h.outbox()
-        if e.correlation_id == rid and e.type == "status.changed.v1"
+        if e.correlation_id == rid and e.type == "status.changed.v2"
     ]
 
 
