@@ -63,6 +63,13 @@ class Portal:
         await self.relay.stop()
 
 
+def _committed(relay: OutboxRelay, cabinet: Cabinet) -> None:
+    """After every commit to the portal's log: the relay sends what it wrote to the outbox, and
+    the cabinet's live streams (SSE) read what changed, at once rather than on a poll."""
+    relay.notify()
+    cabinet.notify()
+
+
 def build_portal(
     *,
     store: EventStore,
@@ -80,10 +87,11 @@ def build_portal(
     policy: LoginPolicy | None = None,
     limits: Limits | None = None,
     relay_poll_s: float = 0.5,
-    stream_poll_s: float = 0.5,
+    stream_heartbeat_s: float = 15.0,
     public_url: str = "http://127.0.0.1:8081",
 ) -> Portal:
     relay = OutboxRelay(store, bus, poll_interval=relay_poll_s)
+    cabinet = Cabinet(store)
     service = PortalService(
         store,
         clock,
@@ -98,15 +106,21 @@ def build_portal(
         limits=limits,
         desk_signers=desk_signers,
         lookup=lookup,
-        on_commit=relay.notify,
+        on_commit=lambda: _committed(relay, cabinet),
     )
-    cabinet = Cabinet(store)
-    inbound = InboxConsumer(store, "portal", Inbound(store, verifier))
+    inbound = InboxConsumer(
+        store,
+        "portal",
+        Inbound(store, verifier),
+        on_commit=lambda _effects: _committed(relay, cabinet),
+    )
     queues = (PORTAL_QUEUE, *(f"to.{desk}" for desk in sorted(desk_signers or {})))
     return Portal(
         service=service,
         cabinet=cabinet,
-        router=build_router(service, cabinet, poll_s=stream_poll_s, public_url=public_url),
+        router=build_router(
+            service, cabinet, heartbeat_s=stream_heartbeat_s, public_url=public_url
+        ),
         relay=relay,
         inbound=inbound,
         bus=bus,

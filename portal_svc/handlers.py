@@ -162,8 +162,9 @@ class PortalService:
             await self.store.append(stream, new, expected_version=expected, outbox=outbox)
         except ConcurrencyConflict:
             raise Conflict(conflict, f"{stream} changed meanwhile; read it again") from None
-        if outbox:
-            self._on_commit()
+        # Every commit: the relay sends the outbox, and the cabinet's live streams push a
+        # request's new status (a draft, a refused signature) without waiting for a poll.
+        self._on_commit()
 
     # --- point 1: accounts -----------------------------------------------------------------
 
@@ -612,7 +613,9 @@ class PortalService:
         self, request_id: str, *, owner: str, actor: str, answers: Mapping[str, int]
     ) -> None:
         request = await self.owned(request_id, owner)
-        if request.status not in statuses.FINISHED:
+        # The service is over once its result (the document or the reasoned refusal) is in,
+        # whatever the sender named its final status (registry_not_found ends one too).
+        if request.result is None and request.status not in statuses.FINISHED:
             raise Conflict("survey_not_open", f"request {request_id} is {request.status}")
         if request.survey is not None:
             raise Conflict("survey_answered", f"request {request_id} was already rated")

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import groupby
 from typing import Any
 
 from portal_svc.domain import events, statuses
@@ -53,20 +52,26 @@ def _history_entry(event: RecordedEvent, status: str, step: str | None = None) -
 
 
 def _ordered_history(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """By the sender's time, then arrival; among entries of one instant, the sender's numbered
-    statuses take the places they hold in their own number order (one action's statuses share
-    an instant and may arrive in any order), while the portal's own entries and results keep
-    their places."""
-    by_time = sorted(history, key=lambda h: (datetime.fromisoformat(h["at"]), h["position"]))
-    ordered: list[dict[str, Any]] = []
-    for _, group in groupby(by_time, key=lambda h: datetime.fromisoformat(h["at"])):
-        run = list(group)
-        slots = [i for i, h in enumerate(run) if isinstance(h.get("seq"), int)]
-        numbered = sorted((run[i] for i in slots), key=lambda h: int(h["seq"]))
-        for slot, entry in zip(slots, numbered, strict=True):
-            run[slot] = entry
-        ordered.extend(run)
+    """By the sender's time, then arrival; then the sender's numbered statuses take the places
+    numbered statuses hold, in their own number order. One action's statuses share an instant
+    and the gateway may deliver them in any order, so a status that arrives late with a lower
+    seq is put before the higher one, never after it (it never becomes the current status).
+    The portal's own entries (draft, submitted, handed out) and v1 statuses without a number
+    keep their places."""
+    ordered = sorted(history, key=lambda h: (datetime.fromisoformat(h["at"]), h["position"]))
+    slots = [i for i, h in enumerate(ordered) if isinstance(h.get("seq"), int)]
+    numbered = sorted((ordered[i] for i in slots), key=lambda h: (int(h["seq"]), h["position"]))
+    for slot, entry in zip(slots, numbered, strict=True):
+        ordered[slot] = entry
     return ordered
+
+
+def _is_resent(history: list[dict[str, Any]], entry: dict[str, Any]) -> bool:
+    """The sender's numbered status already in the history: one status, shown once."""
+    seq = entry.get("seq")
+    return isinstance(seq, int) and any(
+        h.get("seq") == seq and h["status"] == entry["status"] for h in history
+    )
 
 
 def apply(state: CabinetState, event: RecordedEvent) -> None:
@@ -120,7 +125,9 @@ def apply(state: CabinetState, event: RecordedEvent) -> None:
     elif kind == events.STATUS_CHANGED:
         status, step = data["status"], data.get("step")
     elif kind == events.RESULT_RECEIVED:
-        status = data["status"]
+        # The result is not a status of its own: the sender's status notification (completed
+        # or refused, with the same instant) is the history entry; the result only adds the
+        # document to the row. Recording it too showed the final status twice.
         row["result_number"] = data["number"]
         state.results[data["number"]] = row["request_id"]
     elif kind == events.RESULT_HANDED_OUT:
@@ -139,7 +146,10 @@ def apply(state: CabinetState, event: RecordedEvent) -> None:
         # Ordered by the sender's time: the gateway may deliver two notifications of one
         # request out of order, and the cabinet shows them as they happened.
         history = row["history"]
-        history.append(_history_entry(event, status, step))
+        entry = _history_entry(event, status, step)
+        if _is_resent(history, entry):
+            return
+        history.append(entry)
         history[:] = _ordered_history(history)
         row["status"] = history[-1]["status"]
         row["last_change"] = history[-1]["at"]
@@ -169,6 +179,7 @@ class Cabinet:
         self._store = store
         self.state = CabinetState()
         self._lock = asyncio.Lock()
+        self._changed = asyncio.Event()
 
     async def refresh(self) -> CabinetState:
         async with self._lock:
@@ -185,30 +196,38 @@ class Cabinet:
             return None
         return str(found["account"])
 
-    async def changes(
-        self, owner: str, *, poll_s: float, after: int | None = None
-    ) -> AsyncIterator[dict[str, Any]]:
-        """Status changes of ``owner``'s requests recorded after log position ``after`` (by
-        default: from now on), as they reach the log."""
-        if after is None:
-            after = (await self.refresh()).position
-        # Positions, not counts: a late notification is sorted into the middle of a history.
-        seen: set[int] = set()
-        while True:
-            await self.refresh()
-            for row in self.mine(owner):
-                for entry in row["history"]:
-                    if entry["position"] <= after or entry["position"] in seen:
-                        continue
-                    seen.add(entry["position"])
-                    yield {
-                        "request_id": row["request_id"],
-                        "status": entry["status"],
-                        "step": entry["step"],
-                        "at": entry["at"],
-                        "position": entry["position"],
-                    }
-            await asyncio.sleep(poll_s)
+    def notify(self) -> None:
+        """Something was committed to this portal's log (every writer of it calls this after
+        its commit): wake every stream waiting in :meth:`wait`. Runs on the service's loop."""
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
+
+    def changed(self) -> asyncio.Event:
+        """The event the next :meth:`notify` sets. Take it *before* reading, then wait on it:
+        a commit between the read and the wait is not missed."""
+        return self._changed
+
+    async def changes(self, owner: str, *, after: int) -> list[dict[str, Any]]:
+        """Status changes of ``owner``'s requests recorded after log position ``after``, in log
+        order (each one's ``position`` is its SSE id). A status sorted into the middle of a
+        history (a late, lower seq) still comes after ``after`` by position: it is sent, and
+        ``current`` says what the request's status is once it is in."""
+        await self.refresh()
+        found = [
+            {
+                "request_id": row["request_id"],
+                "status": entry["status"],
+                "step": entry["step"],
+                "at": entry["at"],
+                "seq": entry["seq"],
+                "current": row["status"],
+                "position": entry["position"],
+            }
+            for row in self.mine(owner)
+            for entry in row["history"]
+            if entry["position"] > after
+        ]
+        return sorted(found, key=lambda c: int(c["position"]))
 
     def mine(self, owner: str) -> list[dict[str, Any]]:
         rows = [r for r in self.state.requests.values() if r["owner"] == owner]

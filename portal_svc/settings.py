@@ -68,6 +68,13 @@ class PortalSettings(ServiceSettings):
         "unset = the real date",
     )
     session_minutes: int = Field(30, ge=1, le=24 * 60, description="session lifetime")
+    stream_heartbeat_s: float = Field(
+        15.0,
+        gt=0,
+        le=15,
+        description="seconds without an event after which the cabinet's live stream "
+        "(GET /cabinet/stream, SSE) sends a ': keep-alive' comment; at most 15",
+    )
 
     @model_validator(mode="after")
     def _key_password_from_file(self) -> Self:

@@ -48,6 +48,7 @@ class PortalRequest:
     documents: tuple[Document, ...] = ()
     status: str = statuses.DRAFT
     status_at: datetime | None = None  # the sender's time of the status shown
+    status_seq: int | None = None  # the sender's number of the status shown, when numbered
     result: Mapping[str, Any] | None = None
     survey: Mapping[str, Any] | None = None
     handed_out: bool = False
@@ -77,11 +78,17 @@ class PortalRequest:
 
 def _newer(request: PortalRequest, data: Mapping[str, Any], status: str) -> PortalRequest:
     """The gateway may deliver two notifications of one request out of order (it handles
-    messages concurrently): the status shown is the one the sender stamped last."""
+    messages concurrently): the status shown is the one the sender numbered last (``seq``),
+    else the one it stamped last; a late, lower number never replaces a higher one."""
     at = datetime.fromisoformat(str(data["at"]))
-    if request.status_at is not None and at < request.status_at:
+    seq = data.get("seq")
+    if isinstance(seq, int) and request.status_seq is not None:
+        if seq < request.status_seq:
+            return request
+    elif request.status_at is not None and at < request.status_at:
         return request
-    return replace(request, status=status, status_at=at)
+    numbered = seq if isinstance(seq, int) else request.status_seq
+    return replace(request, status=status, status_at=at, status_seq=numbered)
 
 
 def fold(history: Iterable[Any]) -> PortalRequest | None:
@@ -120,7 +127,8 @@ def fold(history: Iterable[Any]) -> PortalRequest | None:
         elif event.type == events.STATUS_CHANGED:
             request = _newer(request, data, data["status"])
         elif event.type == events.RESULT_RECEIVED:
-            request = _newer(replace(request, result=dict(data)), data, data["status"])
+            # A document, not a status: the sender's notification carries the final status.
+            request = replace(request, result=dict(data))
         elif event.type == events.SURVEY_ANSWERED:
             request = replace(request, survey=dict(data))
         elif event.type == events.RESULT_HANDED_OUT:

@@ -127,7 +127,7 @@ def build_router(
     service: PortalService,
     cabinet: Cabinet,
     *,
-    poll_s: float = 0.5,
+    heartbeat_s: float = 15.0,
     public_url: str = "http://127.0.0.1:8081",
 ) -> APIRouter:
     router = APIRouter()
@@ -307,18 +307,31 @@ def build_router(
         last_event_id: Annotated[int | None, Header(ge=0)] = None,
         max_events: Annotated[int | None, Query(ge=1, le=10_000)] = None,
     ) -> StreamingResponse:
-        """Server-Sent Events: one ``status`` event per status change of my requests, from now
-        on, or after ``Last-Event-ID`` (each event's id is its log position, so a reconnecting
-        browser resumes where it stopped). ``max_events`` ends the stream after that many."""
+        """Server-Sent Events: one ``status`` event per status change of my requests, pushed
+        when it is committed, from now on, or, with ``Last-Event-ID``, every change after that
+        id first (each event's id is its log position, so a reconnecting browser gets exactly
+        what it missed). A ``: keep-alive`` comment goes out after ``heartbeat_s`` without an
+        event, so proxies keep the connection open and a dead client is noticed.
+        ``max_events`` ends the stream after that many events."""
 
         async def events() -> AsyncIterator[bytes]:
             sent = 0
-            async for change in cabinet.changes(who, poll_s=poll_s, after=last_event_id):
-                data = json.dumps(change, ensure_ascii=False)
-                yield f"id: {change['position']}\nevent: status\ndata: {data}\n\n".encode()
-                sent += 1
-                if max_events is not None and sent >= max_events:
-                    return
+            after = last_event_id
+            if after is None:
+                after = (await cabinet.refresh()).position
+            while True:
+                changed = cabinet.changed()  # before reading: a commit meanwhile sets it
+                for change in await cabinet.changes(who, after=after):
+                    data = json.dumps(change, ensure_ascii=False)
+                    yield f"id: {change['position']}\nevent: status\ndata: {data}\n\n".encode()
+                    after = int(change["position"])
+                    sent += 1
+                    if max_events is not None and sent >= max_events:
+                        return
+                try:
+                    await asyncio.wait_for(changed.wait(), heartbeat_s)
+                except TimeoutError:
+                    yield b": keep-alive\n\n"
 
         return StreamingResponse(events(), media_type="text/event-stream")
 

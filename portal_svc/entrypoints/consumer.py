@@ -13,6 +13,7 @@ from portal_svc.domain import events, statuses
 from portal_svc.domain import requests as req
 from shared.bus.port import Delivery, Reject
 from shared.canonical import canonical_json
+from shared.contract.status import STATUS_TYPE, StatusChanged
 from shared.envelope import Envelope
 from shared.eventlog.port import EventStore, NewEvent
 from shared.inbox import Effects
@@ -53,6 +54,40 @@ def _result_data(envelope: Envelope, request: req.PortalRequest) -> dict[str, An
     }
 
 
+def _status_data(envelope: Envelope) -> dict[str, Any]:
+    """What the cabinet keeps of a status notification: its status, step, the request's
+    deadline and the sender's ``seq``, the running number of this request's statuses (the
+    statuses one action causes share one instant, and the gateway may deliver them out of
+    order). A ``status.changed.v2`` body must meet the contract; an older (v1) one needs only
+    a status, its ``seq`` counted where the workstation sent one."""
+    body = envelope.body
+    if envelope.type == STATUS_TYPE:
+        try:
+            note = StatusChanged.model_validate(body)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise Reject(f"status body off the contract at {where}: {first['msg']}") from None
+        if note.request_id != envelope.correlation_id:
+            raise Reject(f"status of {note.request_id} sent as {envelope.correlation_id}")
+        return {
+            "status": note.status,
+            "step": note.step,
+            "deadline": note.request_deadline.isoformat(),
+            "seq": note.seq,
+        }
+    status = body.get("status")
+    if not isinstance(status, str) or not status:
+        raise Reject("a status notification without a status")
+    seq = body.get("seq")
+    return {
+        "status": status,
+        "step": body.get("step"),
+        "deadline": body.get("request_deadline"),
+        "seq": seq if isinstance(seq, int) else None,
+    }
+
+
 class Inbound:
     def __init__(self, store: EventStore, verifier: Verifier) -> None:
         self._store = store
@@ -79,19 +114,11 @@ class Inbound:
             raise Reject(f"{request.request_id} was not filed at {envelope.recipient}")
         metadata = {"actor": envelope.sender, "message_id": str(envelope.message_id)}
         if envelope.type.startswith(STATUS_PREFIX):
-            status = envelope.body.get("status")
-            if not isinstance(status, str) or not status:
-                raise Reject("a status notification without a status")
             data = {
                 "request_id": request.request_id,
-                "status": status,
-                "step": envelope.body.get("step"),
-                "deadline": envelope.body.get("request_deadline"),
+                **_status_data(envelope),
                 "from": envelope.sender,
                 "at": envelope.sent_at.isoformat(),
-                # The sender's running number of this request's statuses: the statuses one
-                # action causes share one `at`, and the gateway may deliver them out of order.
-                "seq": seq if isinstance(seq := envelope.body.get("seq"), int) else None,
             }
             new = [NewEvent(events.STATUS_CHANGED, data, metadata=metadata)]
         elif envelope.type.startswith(RESULT_PREFIX):

@@ -366,7 +366,6 @@ async def world(
         lookup=w.registry,
         limits=Limits(max_attachment_bytes=64 * 1024),
         relay_poll_s=0.05,
-        stream_poll_s=0.01,
     )
     w.app = create_app(PortalSettings(), store=store, bus=bus, router=w.portal.router)
     # The relay is run by the tests (relay_once), so what was sent is known exactly.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +15,7 @@ import segno
 from portal_svc.domain import events
 from shared.bus.port import Reject
 from shared.canonical import canonical_json
+from shared.contract.status import StatusChanged
 from shared.pki.profiles import Individual
 from tests.portal.conftest import World, iin
 from tests.portal.test_requests import EXPORT_FORM
@@ -70,7 +71,6 @@ async def test_cabinet_shows_statuses_in_order_and_the_signed_result(world: Worl
         "submitted",
         "registered",
         "in_progress",
-        "completed",
         "completed",
     ]
     assert one["status"] == "completed"
@@ -131,7 +131,8 @@ async def test_inbound_messages_are_checked(world: World) -> None:
 
 async def test_elicense_refusal_arrives_as_a_refused_result(world: World) -> None:
     request_id, headers = await _submitted(world, 45)
-    # The refusal shape E-licensing sends (no document), here from the request's recipient.
+    # The refusal shape E-licensing sends (no document), here from the request's recipient,
+    # then the status notification about it: the status is shown once, from the notification.
     await world.deliver(
         PROVIDER,
         request_id,
@@ -143,6 +144,10 @@ async def test_elicense_refusal_arrives_as_a_refused_result(world: World) -> Non
         },
     )
     one = (await world.client.get(f"/cabinet/requests/{request_id}", headers=headers)).json()
+    assert one["status"] == "submitted"  # the result is a document, not a status
+    await world.deliver(PROVIDER, request_id, "status.changed.v1", {"status": "refused"})
+    one = (await world.client.get(f"/cabinet/requests/{request_id}", headers=headers)).json()
+    assert [h["status"] for h in one["history"]] == ["draft", "submitted", "refused"]
     assert one["status"] == "refused"
     result = (
         await world.client.get(f"/cabinet/requests/{request_id}/result", headers=headers)
@@ -151,26 +156,6 @@ async def test_elicense_refusal_arrives_as_a_refused_result(world: World) -> Non
     assert (await world.client.get(f"/verify/{one['result_number']}")).json()[
         "code"
     ] == "NO_SIGNATURE"
-
-
-async def test_live_stream_yields_my_status_changes(world: World) -> None:
-    request_id, _ = await _submitted(world, 46)
-    other_id, _ = await _submitted(world, 47)
-    owner = iin(46)
-    after = (await world.portal.cabinet.refresh()).position
-    stream = world.portal.cabinet.changes(owner, poll_s=0.01, after=after)
-    first = asyncio.ensure_future(anext(stream))
-    await world.deliver(PROVIDER, other_id, "status.changed.v1", {"status": "registered"})
-    await world.deliver(
-        PROVIDER, request_id, "status.changed.v1", {"status": "registered", "step": "register"}
-    )
-    change = await asyncio.wait_for(first, 5)
-    assert (change["request_id"], change["status"], change["step"]) == (
-        request_id,
-        "registered",
-        "register",
-    )
-    await stream.aclose()
 
 
 async def test_notifications_delivered_out_of_order_are_shown_as_they_happened(
@@ -278,3 +263,80 @@ async def test_statuses_of_one_instant_are_ordered_by_the_senders_number(world: 
     one = (await world.client.get(f"/cabinet/requests/{request_id}", headers=headers)).json()
     assert [h["status"] for h in one["history"]][-2:] == ["registered", "under_review"]
     assert one["status"] == "under_review"
+
+
+def _v2(request_id: str, seq: int, status: str, at: datetime, **extra: Any) -> dict[str, Any]:
+    return StatusChanged(
+        request_id=request_id,
+        seq=seq,
+        status=status,
+        step=None,
+        step_deadline=None,
+        request_deadline=at + timedelta(days=15),
+        version="almaty-2018",
+        channel="portal",
+        applicant="88******0411",
+        at=at,
+        **extra,
+    ).as_body()
+
+
+async def test_a_late_status_with_a_lower_seq_never_overwrites_a_higher_one(
+    world: World,
+) -> None:
+    request_id, headers = await _submitted(world, 53)
+    instant = world.clock.now()
+    v2 = "status.changed.v2"
+    await world.deliver(PROVIDER, request_id, v2, _v2(request_id, 1, "registered", instant))
+    await world.deliver(PROVIDER, request_id, v2, _v2(request_id, 3, "completed", instant))
+    # seq 2 arrives last, even stamped later by the gateway's clock: it is history, not news.
+    late = instant + timedelta(seconds=5)
+    await world.deliver(
+        PROVIDER, request_id, v2, _v2(request_id, 2, "result_forming", instant), at=late
+    )
+    # The same notification again (a resend under a new message id): shown once.
+    await world.deliver(PROVIDER, request_id, v2, _v2(request_id, 3, "completed", instant))
+    one = (await world.client.get(f"/cabinet/requests/{request_id}", headers=headers)).json()
+    assert [h["status"] for h in one["history"]] == [
+        "draft",
+        "submitted",
+        "registered",
+        "result_forming",
+        "completed",
+    ]
+    assert one["status"] == "completed"
+
+
+async def test_a_registry_miss_ends_in_the_status_the_bus_carried_whatever_the_order(
+    world: World,
+) -> None:
+    # 000 appendix 1 process 5: E-licensing refuses with "data cannot be obtained"; the
+    # refusal result and the status notification share one instant and may arrive either way.
+    for serial, result_first in ((54, True), (55, False)):
+        request_id, headers = await _submitted(world, serial)
+        instant = world.clock.now()
+        refusal = {"request_id": request_id, "refusal": "REGISTRY_DATA_NOT_FOUND"}
+        statuses = [
+            _v2(request_id, 1, "registered", instant),
+            _v2(request_id, 2, "registry_not_found", instant, reason="no record"),
+        ]
+        if result_first:
+            await world.deliver(PROVIDER, request_id, "result.refused.v1", refusal, at=instant)
+        for body in reversed(statuses):
+            await world.deliver(PROVIDER, request_id, "status.changed.v2", body, at=instant)
+        if not result_first:
+            await world.deliver(PROVIDER, request_id, "result.refused.v1", refusal, at=instant)
+        one = (await world.client.get(f"/cabinet/requests/{request_id}", headers=headers)).json()
+        assert [h["status"] for h in one["history"]][2:] == ["registered", "registry_not_found"]
+        assert one["status"] == "registry_not_found"
+
+
+async def test_a_v2_status_off_the_contract_is_rejected(world: World) -> None:
+    request_id, _ = await _submitted(world, 56)
+    body = _v2(request_id, 1, "registered", world.clock.now())
+    with pytest.raises(Reject, match="off the contract at seq"):
+        await world.deliver(PROVIDER, request_id, "status.changed.v2", {**body, "seq": 0})
+    with pytest.raises(Reject, match="status of other-request"):
+        await world.deliver(
+            PROVIDER, request_id, "status.changed.v2", {**body, "request_id": "other-request"}
+        )

@@ -328,8 +328,19 @@ async def test_portal_path_through_the_gateway(
             {"request_id": request_id, "refusal": "DOCUMENTS_NON_COMPLIANT", "grounds": grounds},
             recipient="portal", service=service,
         )  # fmt: skip
+    # The result is a document; the status it ends in is the sender's notification, shown once.
+    await stack.answer(
+        far, request_id, "status.changed.v1", {"request_id": request_id, "status": outcome},
+        recipient="portal", service=service,
+    )  # fmt: skip
     statuses = await stack.history(request_id, headers, 5)
     assert statuses == ["draft", "submitted", "registered", "in_progress", outcome]
+
+    async def has_result() -> bool:
+        target = f"/cabinet/requests/{request_id}/result"
+        return (await stack.client.get(target, headers=headers)).status_code == 200
+
+    await stack.harness.wait_for(has_result, f"the result of {request_id} in the cabinet")
     if outcome == "refused":
         result = await stack.client.get(f"/cabinet/requests/{request_id}/result", headers=headers)
         assert result.json()["refusal"] == "DOCUMENTS_NON_COMPLIANT"
@@ -424,7 +435,7 @@ async def test_psc_desk_path_through_the_gateway(stack: Stack) -> None:
 
     async def arrived() -> bool:
         listed = (await desk("GET", "/psc/requests")).json()["requests"]
-        return bool(listed) and listed[0]["status"] == "completed"
+        return bool(listed) and listed[0]["result_number"] == f"AR-{request_id}"
 
     await stack.harness.wait_for(arrived, "result at the desk")
     handed = await desk("POST", f"/psc/requests/{request_id}/hand-out", {"how": "in_person"})

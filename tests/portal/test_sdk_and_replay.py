@@ -47,6 +47,7 @@ async def test_sdk_signs_on_the_client_side_and_replay_gives_the_same_cabinet(
         "result.issued.v1",
         {"document": {"number": "N-1", "decision": "issued"}},
     )
+    await world.deliver(PROVIDER, request_id, "status.changed.v1", {"status": "completed"})
     headers = await world.login(keys)
     await world.client.post(
         f"/requests/{request_id}/survey",
