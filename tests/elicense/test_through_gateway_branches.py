@@ -621,7 +621,7 @@ async def test_permit_lifecycle_notifies_and_verifies(world: World, era: Era, pa
 
     def notifications() -> list[Envelope]:
         inbox = world.portal_inbox if path != OFFICE else desk.inbox
-        return [e for e in inbox if e.correlation_id == request_id and "permit_state" in e.body]
+        return [e for e in inbox if e.correlation_id == request_id and "permit" in e.body]
 
     async def command(name: str, body: dict[str, Any]) -> dict[str, Any]:
         answer = await desk.call(authorized, "POST", f"{base}/{name}", body)
@@ -647,8 +647,10 @@ async def test_permit_lifecycle_notifies_and_verifies(world: World, era: Era, pa
         assert public["signature"]["valid"] is True
         await until(lambda n=count: len(notifications()) == n, f"the {status} notification")
         last = notifications()[-1]
-        assert (last.body["status"], last.body["permit_state"]) == (status, state)
-        assert last.body["reason"] == body["reason"]
+        permit = last.body["permit"]
+        assert isinstance(permit, dict)
+        assert (last.body["status"], permit["state"], permit["number"]) == (status, state, number)
+        assert permit["reason"] == body["reason"]
         assert last.sender == "elicense"
         assert last.verify(world.verifier).ok
         if name == "reissue":
