@@ -212,7 +212,9 @@ class StepEngine:
         if step.norm is None:
             return None
         own = self.norm_deadline(step.norm, self.definition.role(step.role).kind, start)
-        return own if term is None else min(own, term)
+        # A step started after the term already ran out keeps its own norm: capping it at the
+        # term would give it a deadline before it began.
+        return own if term is None or term <= start else min(own, term)
 
     def request_deadline(self, submitted_at: datetime, channel: Channel | None = None) -> datetime:
         """When a request submitted at ``submitted_at`` is due.

@@ -275,6 +275,21 @@ def test_akmola_decision_is_due_at_the_term_when_entry_spills_over() -> None:
     assert state.runs[-1].deadline == state.deadline
 
 
+def test_a_step_started_after_the_term_keeps_its_own_norm() -> None:
+    # A step's deadline is capped at the term only while the term lies ahead: a step that
+    # starts once the term has run out still gets its own norm, never a deadline before it
+    # began (the timers would otherwise compute a warning from a negative span).
+    engine = _engine("cultural_values_export@akmola-2013")
+    step = engine.definition.entry_step(Channel.PORTAL)
+    start = _local(date(2013, 5, 6), time(10, 0))
+    past_term = start - timedelta(days=3)
+    own = engine.step_deadline(step, start)
+    assert own is not None and own > start
+    assert engine.step_deadline(step, start, past_term) == own
+    ahead = start + timedelta(seconds=1)
+    assert engine.step_deadline(step, start, ahead) == min(own, ahead)
+
+
 # --- the term counts from the submission ----------------------------------------------------
 
 
