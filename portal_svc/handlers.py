@@ -18,7 +18,7 @@ from portal_svc import routing
 from portal_svc.blobs import BlobStore
 from portal_svc.domain import accounts, events, statuses
 from portal_svc.domain import requests as req
-from portal_svc.domain.survey import ANSWERS, QUESTIONS
+from portal_svc.domain.survey import survey_of
 from portal_svc.errors import (
     Conflict,
     Forbidden,
@@ -619,9 +619,11 @@ class PortalService:
             raise Conflict("survey_not_open", f"request {request_id} is {request.status}")
         if request.survey is not None:
             raise Conflict("survey_answered", f"request {request_id} was already rated")
-        if set(answers) != set(QUESTIONS) or any(a not in ANSWERS for a in answers.values()):
+        # 003 appendix 3 / 004 appendix 6: the form of the request's own regulation version.
+        questions, choices = survey_of(self.catalog.get(request.service, request.version))
+        if set(answers) != set(questions) or any(a not in choices for a in answers.values()):
             raise InvalidInput(
-                "invalid_answer", f"answer {sorted(QUESTIONS)} each with one of {sorted(ANSWERS)}"
+                "invalid_answer", f"answer {sorted(questions)} each with one of {sorted(choices)}"
             )
         data = {
             "request_id": request_id,

@@ -1,4 +1,4 @@
-# ruff: noqa: RUF002  -- Kazakh letters and labels on purpose
+# ruff: noqa: RUF001, RUF002  -- Kazakh letters and labels on purpose
 """The result document as a PDF (003 p.8-9: the applicant downloads the result): the
 document's fields, the signature details, and a QR code linking to the public verification
 endpoint. Noto Sans (OFL, shipped in the ``fontpkg-noto-sans`` wheel) is embedded, subset, so
@@ -7,7 +7,7 @@ Kazakh letters (ә, ғ, қ, ң, ө, ұ, ү, һ, і) print without any font on th
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import segno
 
 from portal_svc.domain.texts import Language
+from shared.regulation.model import Contact
 
 if TYPE_CHECKING:
     from fpdf import FPDF
@@ -35,6 +36,11 @@ _LABELS: dict[str, dict[Language, str]] = {
     "signer": {"kk": "Қол қойған", "ru": "Подписал", "en": "Signed by"},
     "check": {"kk": "Тексеру", "ru": "Проверка", "en": "Check"},
     "sha256": {"kk": "Құжаттың SHA-256", "ru": "SHA-256 документа", "en": "Document SHA-256"},
+    "contacts": {
+        "kk": "Қызмет туралы ақпарат телефоны",
+        "ru": "Телефон для информации об услуге",
+        "en": "Telephone for information on the service",
+    },
     "verify_at": {
         "kk": "Түпнұсқалығын тексеру",
         "ru": "Проверить подлинность",
@@ -55,12 +61,21 @@ def _value(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def contact_lines(contacts: Sequence[Contact], language: Language) -> list[str]:
+    """One line per telephone number the regulation gives, in the reader's language."""
+    return [
+        f"{_LABELS['contacts'][language]}: {c.number} ({getattr(c.label, language)})"
+        for c in contacts
+    ]
+
+
 def render(
     result: Mapping[str, Any],
     *,
     check: SignatureCheck,
     verify_url: str,
     language: Language,
+    contacts: Sequence[Contact] = (),
 ) -> bytes:
     def label(key: str) -> str:
         return _LABELS[key][language]
@@ -93,6 +108,9 @@ def render(
     ]
     for name, value in rows:
         pdf.multi_cell(0, 6, f"{name}: {_value(value)}", new_x="LMARGIN", new_y="NEXT")
+    # The act's contact lines (000 p.12, 003 p.10: 1414; 004 p.11: the provider's numbers).
+    for line in contact_lines(contacts, language):
+        pdf.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     pdf.multi_cell(0, 6, f"{label('verify_at')}: {verify_url}", new_x="LMARGIN", new_y="NEXT")
     _qr(pdf, verify_url, x=pdf.l_margin, y=pdf.get_y() + 2, size=40)

@@ -1,12 +1,16 @@
 # ruff: noqa: RUF001  -- the questions are quoted in Kazakh and Russian
-"""The quality survey after a service (003 appendix 3; 004's appendix has the same two
-questions): two questions, three answers each."""
+"""The quality survey after a service: two questions, three answers each. A regulation that
+gives its own survey form (003 appendix 3, 004 appendix 6) is asked in its own words, from the
+definition's ``survey``; the others get the portal's default form below, 003's wording. Every
+form keeps the question ids ``process`` and ``information`` and the answers 1-3, so the
+indicators add up across versions."""
 
 from __future__ import annotations
 
 from typing import Final
 
 from portal_svc.domain.texts import Language
+from shared.regulation.model import Definition
 
 QUESTIONS: Final[dict[str, dict[Language, str]]] = {
     "process": {
@@ -32,3 +36,21 @@ ANSWERS: Final[dict[int, dict[Language, str]]] = {
     2: {"kk": "жартылай қанағаттандым", "ru": "частично удовлетворён", "en": "partly satisfied"},
     3: {"kk": "қанағаттандым", "ru": "удовлетворён", "en": "satisfied"},
 }
+
+
+Questions = dict[str, dict[Language, str]]
+Answers = dict[int, dict[Language, str]]
+
+
+def survey_of(definition: Definition | None) -> tuple[Questions, Answers]:
+    """The survey form of ``definition`` (its act's own wording), or the default form."""
+    if definition is None or definition.survey is None:
+        return QUESTIONS, ANSWERS
+    form = definition.survey
+    questions: Questions = {
+        q.id: {"kk": q.text.kk, "ru": q.text.ru, "en": q.text.en} for q in form.questions
+    }
+    answers: Answers = {
+        a.value: {"kk": a.text.kk, "ru": a.text.ru, "en": a.text.en} for a in form.answers
+    }
+    return questions, answers

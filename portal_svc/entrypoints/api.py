@@ -13,7 +13,7 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from portal_svc.domain import accounts
-from portal_svc.domain.survey import ANSWERS, QUESTIONS
+from portal_svc.domain.survey import survey_of
 from portal_svc.domain.texts import negotiate
 from portal_svc.errors import Forbidden, NotFound, Unauthorized
 from portal_svc.handlers import PortalService, challenge_bytes, token_hash
@@ -23,6 +23,7 @@ from portal_svc.projections import Cabinet, indicators
 from portal_svc.psc import Center, center_by_bin
 from shared.canonical import canonical_json
 from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
+from shared.regulation.errors import RegulationError
 from shared.regulation.model import Channel, Definition
 
 
@@ -105,6 +106,33 @@ def _definition(d: Definition) -> dict[str, Any]:
             for r in d.required_documents
         ],
         "in_force": {"from": d.in_force.from_.isoformat(), "until": d.in_force.until},
+        "service_type": d.service_type.model_dump(exclude={"ru_is_translation"}),
+        "result_form": list(d.result_form),
+        # The statuses in the order a request meets them, with the act's own names where it
+        # gives them (004 appendix 2: «түскен», «іске алынған», «қалыптастыруда», «аяқталды»).
+        "statuses": [
+            {
+                "id": status,
+                "name": next(
+                    (
+                        n.name.model_dump(exclude={"ru_is_translation"})
+                        for n in d.status_names
+                        if n.id == status
+                    ),
+                    None,
+                ),
+            }
+            for status in d.statuses
+        ],
+        # 000 p.12, 003 p.10, 004 p.11: where the applicant asks about the service.
+        "contacts": [
+            {
+                "number": c.number,
+                "label": c.label.model_dump(exclude={"ru_is_translation"}),
+                "clause": c.source.clause,
+            }
+            for c in d.contacts
+        ],
     }
 
 
@@ -360,6 +388,7 @@ def build_router(
             check=await _check(stored),
             verify_url=f"{public_url.rstrip('/')}/verify/{stored['number']}",
             language=language,
+            contacts=service.catalog.get(found.service, found.version).contacts,
         )
         return Response(
             content,
@@ -390,11 +419,28 @@ def build_router(
     # --- point 5 ---------------------------------------------------------------------------
 
     @router.get("/survey")
-    async def survey_form(request: Request) -> dict[str, Any]:
+    async def survey_form(
+        request: Request,
+        service_code: Annotated[str | None, Query(alias="service")] = None,
+        version: Annotated[str | None, Query()] = None,
+    ) -> dict[str, Any]:
+        """The survey form of a service's regulation (003 appendix 3, 004 appendix 6): of
+        ``version`` when given, else of the version in force today; without ``service``, the
+        portal's default form."""
         language = negotiate(request.headers.get("accept-language"))
+        definition: Definition | None = None
+        if service_code is not None and version is not None:
+            try:
+                definition = service.catalog.get(service_code, version)
+            except RegulationError as exc:
+                raise NotFound("unknown_service", str(exc)) from None
+        elif service_code is not None:
+            definition = service.definition_for(service_code, Channel.PORTAL)
+        questions, answers = survey_of(definition)
         return {
-            "questions": {q: t[language] for q, t in QUESTIONS.items()},
-            "answers": {str(a): t[language] for a, t in ANSWERS.items()},
+            "service": None if definition is None else definition.key,
+            "questions": {q: t[language] for q, t in questions.items()},
+            "answers": {str(a): t[language] for a, t in answers.items()},
         }
 
     @router.post("/requests/{request_id}/survey", status_code=201)

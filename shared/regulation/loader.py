@@ -81,6 +81,10 @@ def check_references(d: Definition, file: str) -> None:
     results = {r.kind for r in d.results}
     statuses = set(d.statuses)
     systems = {s.id for s in d.systems}
+    _unique(file, "status_names", [n.id for n in d.status_names])
+    for i, named in enumerate(d.status_names):
+        if named.id not in statuses:
+            raise DefinitionError(file, f"status_names[{i}].id", f"status {named.id!r} not listed")
     for i, result in enumerate(d.results):
         if result.signed_by_role not in role_ids:
             raise DefinitionError(

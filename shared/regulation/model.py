@@ -346,6 +346,51 @@ class TraceEntry(_Model):
     source: Source
 
 
+class StatusName(_Model):
+    """What a status is called where the act names it (004 appendix 2: «түскен», «іске
+    алынған», «қалыптастыруда», «аяқталды»); ``id`` is the status code events carry."""
+
+    id: Identifier
+    name: Localized
+    source: Source
+
+
+class Contact(_Model):
+    """A telephone number the act gives the applicant for information on the service (000
+    p.12, 003 p.10: the call centre 1414; 004 p.11: the provider's numbers and 1414)."""
+
+    number: str = Field(min_length=1, max_length=40)
+    label: Localized
+    source: Source
+
+
+class SurveyQuestion(_Model):
+    id: Identifier
+    text: Localized
+    source: Source
+
+
+class SurveyAnswer(_Model):
+    value: int = Field(ge=1)
+    text: Localized
+
+
+class Survey(_Model):
+    """The quality survey form of the act (003 appendix 3, 004 appendix 6), in its own words."""
+
+    questions: tuple[SurveyQuestion, ...] = Field(min_length=1)
+    answers: tuple[SurveyAnswer, ...] = Field(min_length=2)
+    source: Source
+
+    @model_validator(mode="after")
+    def _unique(self) -> Survey:
+        ids = [q.id for q in self.questions]
+        values = [a.value for a in self.answers]
+        if len(set(ids)) != len(ids) or len(set(values)) != len(values):
+            raise ValueError("survey question ids and answer values must be unique")
+        return self
+
+
 class Definition(_Model):
     schema_version: Literal[1] = SCHEMA_VERSION
     code: Identifier
@@ -367,7 +412,10 @@ class Definition(_Model):
     refusal_grounds: tuple[RefusalGround, ...]
     roles: tuple[Role, ...] = Field(min_length=1)
     systems: tuple[System, ...]
-    statuses: tuple[Identifier, ...] = Field(min_length=1)
+    statuses: tuple[Identifier, ...] = Field(min_length=1)  # in the order a request meets them
+    status_names: tuple[StatusName, ...] = ()  # the act's own names, where it gives them
+    contacts: tuple[Contact, ...] = ()
+    survey: Survey | None = None
     entries: tuple[Entry, ...] = Field(min_length=1)
     steps: tuple[Step, ...] = Field(min_length=1)
     term: Term

@@ -59,6 +59,18 @@ def _page(d: Definition) -> str:
             for o in step.outcomes
         )
         rows.append(f"| {step.id} | {step.role} | {norm} | {outcomes} | {step.source.clause} |")
+    names = {n.id: n for n in d.status_names}
+    rows += ["", "## Statuses", "", "| status | kk | ru | en | clause |", "|" + "---|" * 5]
+    for status in d.statuses:
+        named = names.get(status)
+        if named is None:
+            rows.append(f"| {status} | — | — | — | — |")
+        else:
+            n = named.name
+            rows.append(f"| {status} | {n.kk} | {n.ru} | {n.en} | {named.source.clause} |")
+    if d.contacts:
+        rows += ["", "## Contacts", ""]
+        rows += [f"- {c.number}: {c.label.en} ({c.source.clause})" for c in d.contacts]
     rows += ["", "## Trace of the act's processes and conditions", ""]
     rows += ["| ref | recorded by |", "|---|---|"]
     for entry in d.trace:

@@ -147,7 +147,7 @@ async def test_portal_request_to_permit_through_the_app(
     assert [r["number"] for r in listing.json()] == ["ALA-CUL-2014-000001"]
     base = "/staff/requests/web-1"
     for signer, step, outcome in [
-        (clerk, "register", "registered"),
+        (executor, "register_portal", "registered"),  # 000 p.5.1: a portal request
         (head, "assign_executor", "assigned"),
         (executor, "check_documents", "complete"),
         (executor, "prepare_result", "result_drafted"),

@@ -11,7 +11,13 @@ from elicense_svc.handlers import ElicenseService
 from shared.clock import SimulatedClock
 from shared.eventlog.sqlite import SqliteEventStore
 from shared.regulation.engine import DEADLINE_APPROACHING, REQUEST_OVERDUE, STEP_OVERDUE
-from tests.elicense.conftest import ALMATY_CULTURE_BIN, CLERK_IIN, UNKNOWN_IIN, Pki, staff_actor
+from tests.elicense.conftest import (
+    ALMATY_CULTURE_BIN,
+    EXECUTOR_IIN,
+    UNKNOWN_IIN,
+    Pki,
+    staff_actor,
+)
 from tests.elicense.test_paths import portal_submit, sent, statuses
 
 
@@ -30,15 +36,17 @@ async def test_timers_fire_on_the_service_clock(
     kinds = [e.type for e in await store.read_stream(ev.request_stream("late-1"))]
     assert kinds.count(REQUEST_OVERDUE) == 1
     assert "overdue" in statuses(await sent(store), "late-1")
-    clerk = staff_actor(service.directory, CLERK_IIN, pki.staff(CLERK_IIN, ALMATY_CULTURE_BIN))
-    state = await service.act(clerk, "late-1", step="register", outcome="registered")
+    executor = staff_actor(
+        service.directory, EXECUTOR_IIN, pki.staff(EXECUTOR_IIN, ALMATY_CULTURE_BIN)
+    )
+    state = await service.act(executor, "late-1", step="register_portal", outcome="registered")
     run = state.steps(service.engine_of(state)).runs[0]
     assert run.outcome == "registered"
     # The next step has its own timers; nothing fires twice for the first.
     await clock.advance(timedelta(days=1))
     kinds = [e.type for e in await store.read_stream(ev.request_stream("late-1"))]
     assert kinds.count(REQUEST_OVERDUE) == 1
-    assert kinds.count(STEP_OVERDUE) == 2  # register, then assign_executor
+    assert kinds.count(STEP_OVERDUE) == 2  # register_portal, then assign_executor
 
 
 async def test_a_finished_request_has_no_timers(

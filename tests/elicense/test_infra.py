@@ -116,7 +116,7 @@ async def test_registry_outage_and_restart_lose_nothing(
             executor = pki.staff(EXECUTOR_IIN, ALMATY_CULTURE_BIN)
             base = "/staff/requests/pg-1"
             for signer, step, outcome in [
-                (clerk, "register", "registered"),
+                (executor, "register_portal", "registered"),
                 (head, "assign_executor", "assigned"),
                 (executor, "check_documents", "complete"),
                 (executor, "prepare_result", "result_drafted"),

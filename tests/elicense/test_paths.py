@@ -109,7 +109,12 @@ async def test_000_portal_path_issues_a_signed_permit(
     directory = service.directory
     clerk = staff_actor(directory, CLERK_IIN, pki.staff(CLERK_IIN, ALMATY_CULTURE_BIN))
     executor = staff_actor(directory, EXECUTOR_IIN, pki.staff(EXECUTOR_IIN, ALMATY_CULTURE_BIN))
-    await service.act(clerk, "r-1", step="register", outcome="registered")
+    # 000 p.5.1: the executor registers a request that came through the portal; the office
+    # clerk registers only paper ones (p.7.1).
+    with pytest.raises(Forbidden) as clerk_refused:
+        await service.act(clerk, "r-1", step="register_portal", outcome="registered")
+    assert clerk_refused.value.code == "ROLE_REQUIRED"
+    await service.act(executor, "r-1", step="register_portal", outcome="registered")
     head = staff_actor(directory, HEAD_IIN, pki.staff(HEAD_IIN, ALMATY_CULTURE_BIN))
     with pytest.raises(Forbidden) as wrong_role:
         await service.act(clerk, "r-1", step="assign_executor", outcome="assigned")
@@ -155,10 +160,9 @@ async def test_000_condition_3_refusal_with_grounds(
 ) -> None:
     await portal_submit(service, pki, request_id="r-2")
     d = service.directory
-    clerk = staff_actor(d, CLERK_IIN, pki.staff(CLERK_IIN, ALMATY_CULTURE_BIN))
     head = staff_actor(d, HEAD_IIN, pki.staff(HEAD_IIN, ALMATY_CULTURE_BIN))
     executor = staff_actor(d, EXECUTOR_IIN, pki.staff(EXECUTOR_IIN, ALMATY_CULTURE_BIN))
-    await service.act(clerk, "r-2", step="register", outcome="registered")
+    await service.act(executor, "r-2", step="register_portal", outcome="registered")
     await service.act(head, "r-2", step="assign_executor", outcome="assigned")
     state = await service.act(
         executor, "r-2", step="check_documents", outcome="documents_non_compliant"
@@ -204,7 +208,7 @@ async def test_registry_down_waits_and_completes_when_it_returns(
     assert state.retry_at == clock.now() + timedelta(seconds=30)
     clerk = staff_actor(service.directory, CLERK_IIN, pki.staff(CLERK_IIN, ALMATY_CULTURE_BIN))
     with pytest.raises(ElicenseError) as waiting:
-        await service.act(clerk, "r-4", step="register", outcome="registered")
+        await service.act(clerk, "r-4", step="register_portal", outcome="registered")
     assert waiting.value.code == "REGISTRY_CHECK_PENDING"
     await clock.advance(timedelta(seconds=30))  # second attempt, still down: backoff doubles
     state = await service.load("r-4")
@@ -218,7 +222,10 @@ async def test_registry_down_waits_and_completes_when_it_returns(
     assert registry.calls == [("registry.legal_entity", COMPANY_BIN)] * 3
     # The status said so while waiting, once, and the request moved on afterwards.
     assert statuses(await sent(store), "r-4") == ["registered", "awaiting_registry", "registered"]
-    await service.act(clerk, "r-4", step="register", outcome="registered")
+    executor = staff_actor(
+        service.directory, EXECUTOR_IIN, pki.staff(EXECUTOR_IIN, ALMATY_CULTURE_BIN)
+    )
+    await service.act(executor, "r-4", step="register_portal", outcome="registered")
     events = await store.read_stream(ev.request_stream("r-4"))
     assert sum(e.type == ev.REGISTRY_RECORD_FOUND for e in events) == 1
 
@@ -309,10 +316,12 @@ async def test_two_staff_acting_at_once_record_the_step_once(
     service: ElicenseService, pki: Pki, store: SqliteEventStore
 ) -> None:
     await portal_submit(service, pki, request_id="r-8")
-    clerk = staff_actor(service.directory, CLERK_IIN, pki.staff(CLERK_IIN, ALMATY_CULTURE_BIN))
+    executor = staff_actor(
+        service.directory, EXECUTOR_IIN, pki.staff(EXECUTOR_IIN, ALMATY_CULTURE_BIN)
+    )
     outcomes = await asyncio.gather(
-        service.act(clerk, "r-8", step="register", outcome="registered"),
-        service.act(clerk, "r-8", step="register", outcome="registered"),
+        service.act(executor, "r-8", step="register_portal", outcome="registered"),
+        service.act(executor, "r-8", step="register_portal", outcome="registered"),
         return_exceptions=True,
     )
     failures = [o for o in outcomes if isinstance(o, BaseException)]
@@ -320,7 +329,8 @@ async def test_two_staff_acting_at_once_record_the_step_once(
     assert isinstance(failures[0], ElicenseError)
     assert failures[0].code in {"CONCURRENT_CHANGE", "WRONG_ORDER"}
     events = await store.read_stream(ev.request_stream("r-8"))
-    assert sum(e.type == "StepCompleted.v1" and e.data["step"] == "register" for e in events) == 1
+    steps = [e.data["step"] for e in events if e.type == "StepCompleted.v1"]
+    assert steps.count("register_portal") == 1
 
 
 async def test_status_names_the_step_and_the_deadline_for_the_cabinet(
@@ -329,7 +339,7 @@ async def test_status_names_the_step_and_the_deadline_for_the_cabinet(
     await portal_submit(service, pki, request_id="r-9")
     first = next(e for e in await sent(store) if e.type == msg.STATUS_TYPE)
     state = await service.load("r-9")
-    assert first.body["step"] == "register"
+    assert first.body["step"] == "register_portal"
     assert (
         first.body["request_deadline"] == state.steps(service.engine_of(state)).deadline.isoformat()
     )

@@ -37,7 +37,7 @@ async def issued_permit(service: ElicenseService, pki: Pki) -> tuple[str, Actor,
     executor = staff_actor(d, EXECUTOR_IIN, pki.staff(EXECUTOR_IIN, ALMATY_CULTURE_BIN))
     head_signer = pki.staff(HEAD_IIN, ALMATY_CULTURE_BIN)
     head = staff_actor(d, HEAD_IIN, head_signer)
-    await service.act(clerk, "p-1", step="register", outcome="registered")
+    await service.act(executor, "p-1", step="register_portal", outcome="registered")
     await service.act(head, "p-1", step="assign_executor", outcome="assigned")
     await service.act(executor, "p-1", step="check_documents", outcome="complete")
     await service.act(executor, "p-1", step="prepare_result", outcome="result_drafted")

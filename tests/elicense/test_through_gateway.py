@@ -274,7 +274,7 @@ async def test_portal_path_end_to_end_through_gateway_and_registry(world: World)
     executor = await world.staff(EXECUTOR_IIN)
     base = "/staff/requests/gw-1"
     for signer, step, outcome in [
-        (clerk, "register", "registered"),
+        (executor, "register_portal", "registered"),  # 000 p.5.1: a portal request
         (head, "assign_executor", "assigned"),
         (executor, "check_documents", "complete"),
         (executor, "prepare_result", "result_drafted"),

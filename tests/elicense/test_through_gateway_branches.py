@@ -76,8 +76,12 @@ class Era:
     bin: str
     staff: dict[str, str]  # role -> the IIN of the staff member holding it
     office_intake: tuple[Act, ...]  # steps only the provider path has before the common ones
+    portal_intake: tuple[Act, ...]  # steps only the portal paths have before the common ones
     to_permit: tuple[Act, ...]
     refusals: dict[str, tuple[Act, ...]]  # refusal ground -> the steps leading to it
+    # Office intake steps done before the registry is asked: 003 asks at its own step, after
+    # the applicant is entered; 000 asks as a gate right after registration (none).
+    before_registry: int = 0
 
     @property
     def signer_role(self) -> str:
@@ -85,10 +89,9 @@ class Era:
 
 
 _ALMATY_STAFF = {"office_clerk": CLERK_IIN, "executor": EXECUTOR_IIN, "head": HEAD_IIN}
-_ALMATY_OPENING = (
-    Act("office_clerk", "register", "registered"),
-    Act("head", "assign_executor", "assigned"),
-)
+# 000 p.5.1, p.7: the executor registers what came through the portal, the office clerk what
+# was handed in on paper; then the head assigns the executor.
+_ALMATY_OPENING = (Act("head", "assign_executor", "assigned"),)
 
 
 def _almaty(service: str) -> Era:
@@ -100,7 +103,8 @@ def _almaty(service: str) -> Era:
         provider="provider.almaty.culture",
         bin=ALMATY_CULTURE_BIN,
         staff=_ALMATY_STAFF,
-        office_intake=(),
+        office_intake=(Act("office_clerk", "register", "registered"),),
+        portal_intake=(Act("executor", "register_portal", "registered"),),
         to_permit=(
             *_ALMATY_OPENING,
             Act("executor", "check_documents", "complete"),
@@ -137,10 +141,12 @@ A_2013 = Era(
         Act("provider_employee", "enter_applicant_data", "entered"),
         Act("provider_employee", "attach_documents", "attached"),
     ),
+    portal_intake=(),
     to_permit=(Act("provider_employee", "decide", "certificate_issued", signs=True),),
     refusals={
         "APPLICANT_NON_COMPLIANT": (Act("provider_employee", "decide", "applicant_non_compliant"),),
     },
+    before_registry=1,
 )
 ERAS = [A_2014, B_2014, A_2013]
 OFFICE = "office"
@@ -277,7 +283,7 @@ async def start(
     """File the request on ``path``; returns the steps the path adds before the common ones."""
     if path != OFFICE:
         await file_at_portal(world, request_id, desk.era, channel=path, **applicant)
-        return ()
+        return desk.era.portal_intake
     await desk.file(request_id, **applicant)
     return desk.era.office_intake
 
@@ -391,7 +397,8 @@ async def test_registry_down_then_back_completes_once(world: World, era: Era, pa
         # The portal sends the same request again (a retry after a lost acknowledgement).
         await file_at_portal(world, request_id, era, iin=APPLICANT_IIN)
     # 003's office path asks the registry at its own step, after the applicant is entered.
-    before_registry, after_registry = intake[:1], intake[1:]
+    split = era.before_registry if path == OFFICE else 0
+    before_registry, after_registry = intake[:split], intake[split:]
     await desk.walk(request_id, before_registry)
 
     async def deferred(n: int) -> list[dict[str, Any]]:
@@ -467,7 +474,7 @@ async def test_channel_not_offered_is_parked_at_once_with_its_reason(world: Worl
     # The next request offered through egov.kz takes the provider's first number of the year.
     await file_at_portal(world, "chan-2", A_2014, iin=APPLICANT_IIN)
     desk = await Desk.open(world, A_2014)
-    await desk.offered("chan-2", "register")
+    await desk.offered("chan-2", "register_portal")
     assert (await desk.view("chan-2"))["number"].endswith("000001")
 
 
@@ -516,7 +523,8 @@ async def test_legal_entity_not_found_data_cannot_be_obtained(
     desk = await Desk.open(world, era)
     request_id = f"nobin-{path}"
     intake = await start(world, desk, path, request_id, bin=UNKNOWN_BIN)
-    await desk.walk(request_id, intake[:1])  # 003's office path: up to its registry step
+    # 003's office path: up to its registry step; 000 asks the registry before any step.
+    await desk.walk(request_id, intake[: era.before_registry if path == OFFICE else 0])
     await until(
         lambda: "registry_not_found" in received(world, desk, path, request_id), "process 5"
     )
@@ -562,7 +570,7 @@ async def test_staff_authorization_refused_records_nothing(
     desk = await Desk.open(world, A_2014)
     await file_at_portal(world, "auth-1", A_2014, iin=APPLICANT_IIN)
 
-    await desk.offered("auth-1", "register")  # the registry check done: nothing else moves
+    await desk.offered("auth-1", "register_portal")  # the registry check done: nothing moves
     stranger: JwsSigner = await holder(world)
     before = await world.elicense_store.read_all(after=0, limit=10_000)
     answers: list[httpx.Response] = [
@@ -576,7 +584,7 @@ async def test_staff_authorization_refused_records_nothing(
             stranger,
             "POST",
             "/staff/requests/auth-1/actions",
-            {"step": "register", "outcome": "registered"},
+            {"step": "register_portal", "outcome": "registered"},
         ),
         await desk.call(stranger, "GET", "/staff/requests/auth-1"),
     ]
@@ -586,21 +594,24 @@ async def test_staff_authorization_refused_records_nothing(
         assert reason in answer.text
     after = await world.elicense_store.read_all(after=0, limit=10_000)
     assert [e.event_id for e in after] == [e.event_id for e in before]
-    # The rightful clerk is still served: the refusal was the stranger's, not the request's.
-    assert (await desk.take("auth-1", A_2014.to_permit[0]))["steps"][0]["actor"] == CLERK_IIN
+    # The rightful executor is still served: the refusal was the stranger's, not the request's.
+    taken = await desk.take("auth-1", A_2014.portal_intake[0])
+    assert taken["steps"][0]["actor"] == EXECUTOR_IIN
 
 
 async def test_staff_without_the_steps_role_is_refused(world: World) -> None:
     desk = await Desk.open(world, A_2014)
     await file_at_portal(world, "role-1", A_2014, iin=APPLICANT_IIN)
 
-    await desk.offered("role-1", "register")
+    # 000 p.7.1: the office clerk registers paper applications only; a portal one is the
+    # executor's (p.5.1), so the clerk is refused it.
+    await desk.offered("role-1", "register_portal")
     before = await world.elicense_store.stream_version(ev.request_stream("role-1"))
     answer = await desk.call(
-        desk.signers["executor"],
+        desk.signers["office_clerk"],
         "POST",
         "/staff/requests/role-1/actions",
-        {"step": "register", "outcome": "registered"},
+        {"step": "register_portal", "outcome": "registered"},
     )
     assert answer.status_code == 403, answer.text
     assert answer.json()["code"] == "ROLE_REQUIRED"

@@ -204,6 +204,15 @@ STEPS: list[tuple[str, str, str, int, str, str, str]] = [
     (A14, "register", "office_clerk", 10, "minutes", "000", "Реестр бойынша құжаттарды қабылдау"),
     (
         A14,
+        "register_portal",
+        "executor",
+        10,
+        "minutes",
+        "000",
+        "орындаушы) қызметті пайдаланушылардан портал арқылы түскен мемлекеттік қызмет көрсету жөніндегі өтінішін тіркейді",
+    ),
+    (
+        A14,
         "assign_executor",
         "head",
         10,
@@ -240,6 +249,15 @@ STEPS: list[tuple[str, str, str, int, str, str, str]] = [
     ),
     (A14, "hand_out", "office_clerk", 10, "minutes", "000", "Дайын құжаттарды беру"),
     (B14, "register", "office_clerk", 10, "minutes", "000", "Реестр бойынша құжаттарды қабылдау"),
+    (
+        B14,
+        "register_portal",
+        "executor",
+        10,
+        "minutes",
+        "000",
+        "орындаушы) қызметті пайдаланушылардан портал арқылы түскен мемлекеттік қызмет көрсету жөніндегі өтінішін тіркейді",
+    ),
     (
         B14,
         "check_documents",

@@ -13,10 +13,10 @@ from shared.regulation.errors import ServiceNotProvided, UnknownService
     ("submitted", "version"),
     [
         (datetime(2013, 5, 2, 5, 0, tzinfo=UTC), "akmola-2013"),
-        (datetime(2014, 6, 8, 3, 0, tzinfo=UTC), "almaty-2014"),
-        (datetime(2015, 9, 18, 17, 59, tzinfo=UTC), "almaty-2014"),  # 23:59 local, last day
-        (datetime(2018, 7, 9, 4, 0, tzinfo=UTC), "almaty-2018"),
-        (datetime(2020, 9, 25, 10, 0, tzinfo=UTC), "almaty-2018"),
+        (datetime(2014, 6, 9, 3, 0, tzinfo=UTC), "almaty-2014"),
+        (datetime(2015, 9, 19, 17, 59, tzinfo=UTC), "almaty-2014"),  # 23:59 local, last day
+        (datetime(2018, 7, 10, 4, 0, tzinfo=UTC), "almaty-2018"),
+        (datetime(2020, 9, 26, 10, 0, tzinfo=UTC), "almaty-2018"),
     ],
 )
 def test_request_follows_the_version_in_force_on_submission(
@@ -26,9 +26,9 @@ def test_request_follows_the_version_in_force_on_submission(
 
 
 def test_local_date_decides_not_utc_date(catalog: Catalog) -> None:
-    # 2015-09-18 18:30 UTC is already 2015-09-19 in Almaty (UTC+6): the 2014 version is repealed.
+    # 2015-09-19 18:30 UTC is already 2015-09-20 in Almaty (UTC+6): the 2014 version is repealed.
     with pytest.raises(ServiceNotProvided):
-        catalog.in_force("A", datetime(2015, 9, 18, 18, 30, tzinfo=UTC))
+        catalog.in_force("A", datetime(2015, 9, 19, 18, 30, tzinfo=UTC))
 
 
 @pytest.mark.parametrize(
@@ -43,7 +43,7 @@ def test_date_without_a_version_is_not_provided(catalog: Catalog, submitted: dat
     with pytest.raises(ServiceNotProvided, match="not provided on") as info:
         catalog.in_force("cultural_values_export", submitted)
     assert info.value.code == "cultural_values_export"
-    assert "almaty-2018: 2018-07-09..2020-09-26" in str(info.value)
+    assert "almaty-2018: 2018-07-10..2020-09-27" in str(info.value)
 
 
 def test_letter_and_code_both_resolve(catalog: Catalog) -> None:
@@ -59,9 +59,9 @@ def test_naive_datetime_is_refused(catalog: Catalog) -> None:
 
 
 async def test_version_follows_the_simulated_clock_across_a_repeal(catalog: Catalog) -> None:
-    # 000 is applied until 2015-09-19 (Almaty); the next day nothing is in force for A.
-    clock = SimulatedClock(datetime(2015, 9, 18, 12, 0, tzinfo=UTC))
+    # 000 is applied until 2015-09-20 (Almaty); that day nothing is in force for A.
+    clock = SimulatedClock(datetime(2015, 9, 19, 12, 0, tzinfo=UTC))
     assert catalog.in_force("A", clock.now()).version == "almaty-2014"
-    await clock.advance(timedelta(hours=6))  # 2015-09-19 00:00 Almaty
+    await clock.advance(timedelta(hours=6))  # 2015-09-20 00:00 Almaty
     with pytest.raises(ServiceNotProvided):
         catalog.in_force("A", clock.now())

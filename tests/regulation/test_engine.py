@@ -86,7 +86,7 @@ HAPPY: list[tuple[str, Channel, list[tuple[str, str]], str]] = [
         "restoration_approval@almaty-2014",
         Channel.PORTAL,
         [
-            ("register", "registered"),
+            ("register_portal", "registered"),  # 000 p.5.1: the executor registers it
             ("assign_executor", "assigned"),
             ("check_documents", "complete"),
             ("prepare_result", "result_drafted"),
