@@ -280,8 +280,10 @@ async def test_e_portal_register_runs_automatically_then_reference(astana: Harne
     rid = await h.deliver(
         sender="portal", recipient=ARCHIVES, service_code="archive_reference", body=applicant_body()
     )
-    # The LEB IS registers within its minute with no one's decision (004 p.8 process 6).
-    assert await h.statuses(rid) == ["registered", "in_progress"]
+    # The LEB IS registers within its minute with no one's decision (004 p.8 process 6); the
+    # request stays «түскен» while the archive searches: «іске алынған» is sent only after the
+    # decision (004 appendix 2 table 3 actions 6-8).
+    assert await h.statuses(rid) == ["registered", "registered"]
     registered = [e for e in await h.stream(rid) if e.type == "StepCompleted.v1"]
     assert registered[0].data["actor"] == ARCHIVES
     # 004 p.8: the statuses of a portal request go to the PSC IS as well.

@@ -114,10 +114,20 @@ async def test_e_from_the_psc_desk_to_a_refusal_handed_out_there(
             body=applicant_body(),
         )
 
-        async def in_work() -> bool:
-            return "in_progress" in s.statuses(desk, rid)
+        # 004 appendix 2: the request is «түскен» (registered) while the archive searches; the
+        # desk hears of the search step by its notification.
+        def at_search() -> list[str]:
+            return [
+                str(e.body.get("step"))
+                for e in s.received.get(desk, [])
+                if e.type == "status.changed.v2" and e.correlation_id == rid
+            ]
 
-        await s.wait_for(in_work, "in_progress at the desk")
+        async def in_work() -> bool:
+            return "search_and_decide" in at_search()
+
+        await s.wait_for(in_work, "the archive search offered, reported at the desk")
+        assert set(s.statuses(desk, rid)) == {"registered"}
         await s.act(
             ARCHIVES,
             rid,
