@@ -40,18 +40,20 @@ def test_provision_writes_env_files_without_passwords_and_is_idempotent(
 ) -> None:
     first = provision(env)
     assert first.returncode == 0, first.stderr
-    assert "10 issued, 0 reused" in first.stdout
+    # 10 systems and E-licensing's 4 staff (almaty: clerk, executor, head; akmola: employee).
+    assert "14 issued, 0 reused" in first.stdout
+    assert "E-licensing staff" in first.stdout
     data = tmp_path / "var"
     files = {service: data / "env" / f"{service}.env" for service in SERVICES}
     texts = {service: path.read_text() for service, path in files.items()}
 
     second = provision(env)
     assert second.returncode == 0, second.stderr
-    assert "0 issued, 10 reused" in second.stdout
+    assert "0 issued, 14 reused" in second.stdout
     assert {service: path.read_text() for service, path in files.items()} == texts
 
     passwords = [p.read_text().strip() for p in (data / "keys").glob("*/password")]
-    assert len(passwords) == 5  # portal, gateway, elicense, provider, registry
+    assert len(passwords) == 6  # portal, gateway, elicense, provider, registry, elicense-staff
     output = first.stdout + first.stderr + second.stdout + second.stderr
     for password in passwords:
         assert password not in output
