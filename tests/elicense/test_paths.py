@@ -271,6 +271,17 @@ async def test_000_provider_path_staff_intake_documents_and_numbers(
     assert all(e.metadata["actor"]["subject"] for e in events)
     attached = next(e for e in events if e.type == ev.DOCUMENTS_ATTACHED)
     assert attached.metadata["actor"]["iin"] == CLERK_IIN
+    # 000 p.7.1: «кеңсе қызметкері (өтінішті жазбаша түрде берген жағдайда)» registers a paper
+    # application; the executor (who registers portal ones, p.5.1) and the head are refused it.
+    directory = service.directory
+    for other in (EXECUTOR_IIN, HEAD_IIN):
+        someone = staff_actor(directory, other, pki.staff(other, ALMATY_CULTURE_BIN))
+        with pytest.raises(Forbidden) as refused:
+            await service.act(someone, "office-2", step="register", outcome="registered")
+        assert refused.value.code == "ROLE_REQUIRED"
+    state = await service.act(clerk, "office-2", step="register", outcome="registered")
+    runs = state.steps(service.engine_of(state)).runs
+    assert (runs[0].step, runs[0].actor) == ("register", CLERK_IIN)
 
 
 async def test_other_providers_staff_see_nothing(service: ElicenseService, pki: Pki) -> None:
