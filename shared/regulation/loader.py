@@ -145,14 +145,14 @@ def check_references(d: Definition, file: str) -> None:
                     f"steps[{i}].norm",
                     "a term counted from the steps needs every step's norm",
                 )
-    edges = {s.id: [o.next for o in s.outcomes if o.next is not None] for s in d.steps}
-    seen: set[str] = set()
-    todo = [e.step for e in d.entries]
-    while todo:
     _check_graph(d, file)
 
 
 def _check_graph(d: Definition, file: str) -> None:
+    edges = {s.id: [o.next for o in s.outcomes if o.next is not None] for s in d.steps}
+    seen: set[str] = set()
+    todo = [e.step for e in d.entries]
+    while todo:
         current = todo.pop()
         if current not in seen:
             seen.add(current)

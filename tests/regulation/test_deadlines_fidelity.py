@@ -284,7 +284,8 @@ def test_a_step_started_after_the_term_keeps_its_own_norm() -> None:
     start = _local(date(2013, 5, 6), time(10, 0))
     past_term = start - timedelta(days=3)
     own = engine.step_deadline(step, start)
-    assert own is not None and own > start
+    assert own is not None
+    assert own > start
     assert engine.step_deadline(step, start, past_term) == own
     ahead = start + timedelta(seconds=1)
     assert engine.step_deadline(step, start, ahead) == min(own, ahead)
