@@ -14,7 +14,7 @@ from portal_svc.blobs import BlobStore
 from portal_svc.domain.accounts import LoginPolicy
 from portal_svc.entrypoints.api import build_router
 from portal_svc.entrypoints.consumer import Inbound
-from portal_svc.handlers import ApplicantLookup, Limits, PortalService, WorkingDays
+from portal_svc.handlers import ApplicantLookup, Limits, PortalService
 from portal_svc.passwords import Passwords
 from portal_svc.projections import Cabinet
 from shared.bus.port import Binding, Bus, Consumer, QueueSpec
@@ -24,6 +24,7 @@ from shared.eventlog.port import EventStore
 from shared.inbox import InboxConsumer
 from shared.outbox import OutboxRelay
 from shared.regulation.catalog import Catalog
+from shared.regulation.engine import WorkingCalendar
 from shared.signing import Signer, Verifier
 
 PORTAL_QUEUE: Final = "to.portal"  # gateway_svc.topology.recipient_queue("portal")
@@ -76,7 +77,7 @@ def build_portal(
     bus: Bus,
     clock: Clock,
     catalog: Catalog,
-    calendar: WorkingDays,
+    calendar: WorkingCalendar,
     signer: Signer,
     verifier: Verifier,
     auth_verifier: Verifier,

@@ -41,21 +41,16 @@ from shared.canonical import canonical_json
 from shared.clock import Clock
 from shared.eventlog.port import ConcurrencyConflict, EventStore, NewEvent, OutboxMessage
 from shared.regulation.catalog import Catalog
+from shared.regulation.engine import StepEngine, WorkingCalendar
 from shared.regulation.errors import RegulationError
 from shared.regulation.forms import FieldProblem, validate_form
-from shared.regulation.model import Channel, Definition, NormUnit
+from shared.regulation.model import Channel, Definition
 from shared.signing import Signer, SignerIdentity, VerificationResult, Verifier
 
 _T = TypeVar("_T")
 
 REGISTER_KIND = "egov.portal.register.v1"
 CHALLENGE_KIND = "egov.portal.login.v1"
-
-
-class WorkingDays(Protocol):
-    def add_working_days(self, start: datetime, days: int) -> datetime: ...
-
-    def add_calendar_days(self, start: datetime, days: int) -> datetime: ...
 
 
 class ApplicantLookup(Protocol):
@@ -107,7 +102,7 @@ class PortalService:
         store: EventStore,
         clock: Clock,
         catalog: Catalog,
-        calendar: WorkingDays,
+        calendar: WorkingCalendar,
         *,
         signer: Signer,
         verifier: Verifier,
@@ -490,15 +485,11 @@ class PortalService:
         if missing:
             raise InvalidInput("documents_missing", f"attach {', '.join(missing)}", missing=missing)
 
-    def deadline(self, definition: Definition, submitted: datetime) -> datetime:
-        norm = definition.term.norm
-        if norm.unit is NormUnit.WORKING_DAYS:
-            return self.calendar.add_working_days(submitted, norm.amount)
-        if norm.unit is NormUnit.CALENDAR_DAYS:
-            return self.calendar.add_calendar_days(submitted, norm.amount)
-        return submitted + timedelta(
-            **{norm.unit.value: norm.amount}  # seconds, minutes, hours
-        )
+    def deadline(self, definition: Definition, submitted: datetime, channel: Channel) -> datetime:
+        """The term the cabinet shows until the provider's first status arrives: the step
+        engine's, so it is the provider's own (a term counted from the steps, 004, depends on
+        the channel)."""
+        return StepEngine(definition, self.calendar).request_deadline(submitted, channel)
 
     async def submit(
         self,
@@ -541,7 +532,7 @@ class PortalService:
                 expected=request.version_no,
             )
             raise SignatureRefused(ground, result.detail or ground, verification=result.code.value)
-        deadline = self.deadline(definition, now)
+        deadline = self.deadline(definition, now, Channel.PSC if request.desk else Channel.PORTAL)
         sender = request.desk or PORTAL
         body = self._body(request, definition, signature, now)
         submitted = {

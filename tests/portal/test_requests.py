@@ -4,12 +4,16 @@ content-addressed attachments within limits, and condition 2 before anything is 
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography import x509
 
 from portal_svc.domain import events
+from shared.calendar import KzCalendar
+from shared.regulation.catalog import Catalog
+from shared.regulation.engine import StepEngine
+from shared.regulation.model import Channel
 from tests.portal.conftest import ALMATY_2014, ORG_BIN, World, iin, person_holder
 
 EXPORT_FORM = {
@@ -269,3 +273,19 @@ async def test_an_applicant_sees_only_their_own_requests(world: World) -> None:
         assert response.status_code == 403, url
         assert response.json()["code"] == "not_yours"
     assert (await world.client.get("/cabinet/requests", headers=bob)).json() == {"requests": []}
+
+
+async def test_cabinet_term_is_the_providers_for_a_term_counted_from_steps(
+    world: World, catalog: Catalog, calendar: KzCalendar
+) -> None:
+    # 004 sets no term for the whole service, only each action's time, and the archive
+    # search alone may take 30 calendar days: the term the cabinet shows before the
+    # provider's first status must leave the actions after a full search their time, as the
+    # provider's own term does, and depend on the channel.
+    definition = catalog.get("archive_reference", "astana-2012")
+    at = datetime(2013, 3, 4, 5, 0, tzinfo=UTC)
+    full_search = calendar.add_calendar_days(at, 30)
+    for channel in (Channel.PORTAL, Channel.PSC):
+        shown = world.portal.service.deadline(definition, at, channel)
+        assert shown == StepEngine(definition, calendar).request_deadline(at, channel)
+        assert shown > full_search
