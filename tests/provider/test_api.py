@@ -17,7 +17,7 @@ from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
 from shared.pki.jws import JwsSigner
 from shared.web import create_service_app
 from tests.provider.conftest import APPLICANT, Harness, applicant_body
-from tests.provider.test_flows import CULTURE
+from tests.provider.test_flows import ARCHIVES, CULTURE
 
 
 class _Up:
@@ -25,14 +25,25 @@ class _Up:
         return None
 
 
-@pytest.fixture
-async def client(almaty: Harness) -> AsyncIterator[httpx.AsyncClient]:
+async def _client(h: Harness) -> AsyncIterator[httpx.AsyncClient]:
     app = create_service_app(
-        "provider", store=almaty.store, bus=_Up(), version="test", title="t", description="t"
+        "provider", store=h.store, bus=_Up(), version="test", title="t", description="t"
     )
-    app.include_router(build_router(almaty.service, ProviderProjection()))
+    app.include_router(build_router(h.service, ProviderProjection()))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://provider.test") as http:
+        yield http
+
+
+@pytest.fixture
+async def client(almaty: Harness) -> AsyncIterator[httpx.AsyncClient]:
+    async for http in _client(almaty):
+        yield http
+
+
+@pytest.fixture
+async def astana_client(astana: Harness) -> AsyncIterator[httpx.AsyncClient]:
+    async for http in _client(astana):
         yield http
 
 
@@ -168,3 +179,41 @@ async def test_a_forged_result_signature_is_refused(
     )
     assert answer.status_code == 422
     assert answer.json()["code"] == "signature_subject_mismatch"
+
+
+async def test_staff_extend_the_archive_search_over_http(
+    astana: Harness, astana_client: httpx.AsyncClient
+) -> None:
+    # 004 table 3 action 6: the search takes 15 to 30 calendar days, «жекелеген жағдайларда 6
+    # айға дейін»; the step's role extends it with a reason, and a refusal names its reason.
+    h = astana
+    rid = await h.deliver(
+        sender="portal", recipient=ARCHIVES, service_code="archive_reference", body=applicant_body()
+    )
+    _, employee = await h.hire(ARCHIVES, "provider_employee")
+    path = f"/provider/workstations/{ARCHIVES}/requests/{rid}/extensions"
+    body = {"step": "search_and_decide", "until": "2013-05-20", "reason": "kept at a branch"}
+
+    before = (
+        await call(
+            astana_client, employee, "GET", f"/provider/workstations/{ARCHIVES}/requests/{rid}"
+        )
+    ).json()
+    unsigned = await call(astana_client, None, "POST", path, body)
+    assert unsigned.status_code == 401
+    too_far = await call(astana_client, employee, "POST", path, {**body, "until": "2013-12-20"})
+    assert too_far.status_code == 409
+    assert too_far.json()["code"] == "BEYOND_MAXIMUM"
+    no_reason = await call(astana_client, employee, "POST", path, {**body, "reason": ""})
+    assert no_reason.status_code == 422
+    assert "StepExtended.v1" not in [e.type for e in await h.stream(rid)]
+
+    done = await call(astana_client, employee, "POST", path, body)
+    assert done.status_code == 200, done.text
+    after = done.json()
+    assert after["step_deadline"] > before["step_deadline"]
+    assert after["step_deadline"].startswith("2013-05-20")
+    assert after["request_deadline"] > before["request_deadline"]
+    extended = [e for e in await h.stream(rid) if e.type == "StepExtended.v1"]
+    assert len(extended) == 1
+    assert extended[0].data["reason"] == "kept at a branch"
