@@ -29,15 +29,16 @@ class StaffPost:
 async def appoint_provider_staff(event_store_url: str, posts: Iterable[StaffPost]) -> int:
     """Appoint every post not yet on its workstation's roster with those roles, in the
     provider's event log at ``event_store_url``; the number appointed."""
-    from egov.commands.provider import _service  # the command side without keys or network
-    from shared.clock import SystemClock
+    # The command side without keys or network, stamping with the workstations' business
+    # clock (their simulated day, from the same settings), as the service stamps its records.
+    from egov.commands.provider import _clock, _service
     from shared.eventlog.factory import open_event_store
     from shared.runtime import sqlite_dir
 
     directory = sqlite_dir(event_store_url)
     if directory is not None:
         directory.mkdir(parents=True, exist_ok=True)
-    store = await open_event_store(event_store_url, clock=SystemClock())
+    store = await open_event_store(event_store_url, clock=_clock())
     appointed = 0
     try:
         service = _service(store)

@@ -20,6 +20,7 @@ from provider_svc.bootstrap import bootstrap as bootstrap_provider
 from provider_svc.settings import ProviderSettings
 from shared.clock import SystemClock
 from shared.config import load_settings
+from shared.eventlog.factory import open_event_store
 from shared.eventlog.port import NewEvent
 from shared.simclock import SimulationClock
 
@@ -53,3 +54,23 @@ async def test_the_event_log_stamps_records_with_the_business_clock(
         await service.store.close()
     assert event.recorded_at.date() == SIMULATED_DAY
     assert event.recorded_at <= today.now()
+
+
+async def test_staff_appointed_by_the_tools_are_stamped_on_the_workstations_day(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The scenario runner and the load generator put staff on a workstation's roster by
+    # writing to the provider's log: those records carry the workstations' simulated day too.
+    from egov.client import StaffPost, appoint_provider_staff
+
+    monkeypatch.setenv("EGOV_PROVIDER_SIMULATED_DATE", SIMULATED_DAY.isoformat())
+    url = f"sqlite:///{tmp_path / 'provider.sqlite3'}"
+    post = StaffPost("provider.almaty.culture", "880612400411", "Seitkalieva Aigerim", ("head",))
+    assert await appoint_provider_staff(url, [post]) == 1
+    store = await open_event_store(url)
+    try:
+        records = await store.read_all()
+    finally:
+        await store.close()
+    assert records
+    assert {r.recorded_at.date() for r in records} == {SIMULATED_DAY}
