@@ -1,9 +1,10 @@
 """Putting staff where a topology looks for them. Neither roster has an HTTP door: the provider
 workstations read theirs from the provider's event log (``egov provider staff appoint`` writes
-it), and E-licensing reads its directory file at start-up (``EGOV_ELICENSE_DIRECTORY_FILE``).
-So a tool that brings its own staff appoints them in the provider's log (before or while the
-provider runs: the roster is read on every call) and writes a directory file for E-licensing
-before it starts."""
+it), and E-licensing reads its directory file (``EGOV_ELICENSE_DIRECTORY_FILE``) with the
+appointments of its own log applied (``egov elicense staff appoint`` writes those). So a tool
+that brings its own staff appoints them in the provider's log (before or while the provider
+runs: the roster is read on every call) and writes a directory file for E-licensing before it
+starts."""
 
 from __future__ import annotations
 
