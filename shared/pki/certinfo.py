@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
 from shared.signing import SignerIdentity
@@ -32,3 +34,16 @@ def identity_of(certificate: x509.Certificate) -> SignerIdentity:
         bin=_prefixed(_single(subject, NameOID.ORGANIZATIONAL_UNIT_NAME), "BIN"),
         serial=serial_hex(certificate),
     )
+
+
+def public_key_bits(certificate: x509.Certificate) -> bytes:
+    """The subjectPublicKey BIT STRING's value: for EC the uncompressed point, for RSA the
+    PKCS#1 DER (what OCSP's CertID issuerKeyHash and ResponderID byKey hash, RFC 6960)."""
+    public = certificate.public_key()
+    if isinstance(public, ec.EllipticCurvePublicKey):
+        return public.public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+    if isinstance(public, rsa.RSAPublicKey):
+        return public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
+    raise TypeError(f"unsupported key type {type(public).__name__}")

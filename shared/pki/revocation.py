@@ -15,10 +15,11 @@ from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding
 from cryptography.x509 import ocsp
 
 from shared.pki.ca import CaCredentials
+from shared.pki.certinfo import public_key_bits
 from shared.pki.keys import PrivateKey
 
 CRL_VALIDITY = timedelta(hours=24)
@@ -96,25 +97,12 @@ def _issuer_hashes(
 ) -> tuple[bytes, bytes]:
     """RFC 6960 CertID: hash of the issuer's DER name and of its public key's BIT STRING value
     (without the algorithm identifier: for EC the uncompressed point, for RSA the PKCS#1 DER)."""
-    key_bits = _public_key_bits(issuer)
+    key_bits = public_key_bits(issuer)
     name_digest = hashes.Hash(algorithm)
     name_digest.update(issuer.subject.public_bytes())
     key_digest = hashes.Hash(algorithm)
     key_digest.update(key_bits)
     return name_digest.finalize(), key_digest.finalize()
-
-
-def _public_key_bits(certificate: x509.Certificate) -> bytes:
-    """The subjectPublicKey BIT STRING's value: for EC the uncompressed point, for RSA the
-    PKCS#1 DER (what CertID's issuerKeyHash and ResponderID byKey hash)."""
-    public = certificate.public_key()
-    if isinstance(public, ec.EllipticCurvePublicKey):
-        return public.public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-        )
-    if isinstance(public, rsa.RSAPublicKey):
-        return public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
-    raise TypeError(f"unsupported key type {type(public).__name__}")
 
 
 # One request may ask about several certificates (RFC 6960 4.1.1); more than this many in one
@@ -248,7 +236,7 @@ def answer_ocsp(
         for question in questions
     ]
     key_digest = hashes.Hash(hashes.SHA1())  # noqa: S303 - RFC 6960 ResponderID byKey is SHA-1
-    key_digest.update(_public_key_bits(responder.certificate))
+    key_digest.update(public_key_bits(responder.certificate))
     data: dict[str, object] = {
         "responder_id": asn1_ocsp.ResponderId(name="by_key", value=key_digest.finalize()),
         "produced_at": this_update,

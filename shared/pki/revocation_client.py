@@ -24,6 +24,7 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
 
 from shared.clock import Clock
+from shared.pki.certinfo import public_key_bits
 from shared.pki.http_signing import signed_request_headers
 from shared.signing import Signer
 
@@ -314,8 +315,12 @@ class RevocationChecker:
     def _responder_is(certificate: x509.Certificate, response: ocsp.OCSPResponse) -> bool:
         if response.responder_name is not None:
             return response.responder_name == certificate.subject
+        try:
+            bits = public_key_bits(certificate)
+        except TypeError as exc:
+            raise RevocationError(str(exc)) from None
         digest = hashes.Hash(hashes.SHA1())  # noqa: S303 - RFC 6960 ResponderID byKey is SHA-1
-        digest.update(_public_key_bits(certificate))
+        digest.update(bits)
         return digest.finalize() == response.responder_key_hash
 
     @staticmethod
@@ -376,14 +381,3 @@ class RevocationChecker:
             crl.signature_hash_algorithm,
         )
         return crl
-
-
-def _public_key_bits(certificate: x509.Certificate) -> bytes:
-    public = certificate.public_key()
-    if isinstance(public, ec.EllipticCurvePublicKey):
-        return public.public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-        )
-    if isinstance(public, rsa.RSAPublicKey):
-        return public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
-    raise RevocationError(f"unsupported key type {type(public).__name__}")

@@ -158,6 +158,22 @@ def _opt_time(value: Any) -> datetime | None:
     return None if value is None else _time(value)
 
 
+def _current_run(state: RequestState, step: str) -> StepRun:
+    """The run of ``step`` now in work; refused if the request has finished or is elsewhere."""
+    current = state.current
+    if current is None:
+        raise ActionRefused(
+            "REQUEST_FINISHED",
+            f"request {state.request_id} is already {state.finished}; nothing is pending",
+        )
+    if step != current.step:
+        raise ActionRefused(
+            "WRONG_ORDER",
+            f"step {step!r} is not the current step; the request is at {current.step!r}",
+        )
+    return current
+
+
 class StepEngine:
     """Runs requests of one definition.
 
@@ -452,17 +468,7 @@ class StepEngine:
         """Record that ``role`` finished ``step`` with ``outcome``; refuse anything the
         definition does not allow at this point, with the reason."""
         at = as_utc(at, "at")
-        current = state.current
-        if current is None:
-            raise ActionRefused(
-                "REQUEST_FINISHED",
-                f"request {state.request_id} is already {state.finished}; nothing is pending",
-            )
-        if step != current.step:
-            raise ActionRefused(
-                "WRONG_ORDER",
-                f"step {step!r} is not the current step; the request is at {current.step!r}",
-            )
+        current = _current_run(state, step)
         definition_step = self.definition.step(current.step)
         if role != definition_step.role:
             raise ActionRefused(
@@ -556,17 +562,7 @@ class StepEngine:
         new deadline would end later. Refused with the reason when the step cannot be extended
         that far."""
         at = as_utc(at, "at")
-        current = state.current
-        if current is None:
-            raise ActionRefused(
-                "REQUEST_FINISHED",
-                f"request {state.request_id} is already {state.finished}; nothing is pending",
-            )
-        if step != current.step:
-            raise ActionRefused(
-                "WRONG_ORDER",
-                f"step {step!r} is not the current step; the request is at {current.step!r}",
-            )
+        current = _current_run(state, step)
         definition_step = self.definition.step(step)
         norm = definition_step.norm
         if norm is None or norm.extension is None or current.deadline is None:
