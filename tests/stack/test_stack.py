@@ -39,7 +39,7 @@ async def test_a_service_that_cannot_start_fails_the_start_and_the_namespace_dro
         amqp_url=amqp_url,
         namespace=namespace,
         env={
-            "EGOV_ELICENSE_DIRECTORY_FILE": str(tmp_path / "no-such-directory.yaml"),
+            "EGOV_ELICENSE_TRUST_ANCHORS": str(tmp_path / "no-such-anchors.pem"),
             "EGOV_SHUTDOWN_TIMEOUT_S": "5",
         },
     )
@@ -47,7 +47,7 @@ async def test_a_service_that_cannot_start_fails_the_start_and_the_namespace_dro
     try:
         with pytest.raises(StackError, match="elicense is not running") as failed:
             await stack.start(timeout_s=60)
-        assert "no-such-directory.yaml" in str(failed.value)  # the end of elicense's log
+        assert "no-such-anchors.pem" in str(failed.value)  # the end of elicense's log
         assert all(stack.pid(service) is None for service in SERVICES)  # the others stopped
         queues, exchanges = journalled_names(options)
         assert queues  # the gateway declared its queues before the start failed
