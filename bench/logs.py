@@ -157,7 +157,8 @@ async def fill_elicense(directory: Path, requests: int, _amqp: str | None = None
         for i in range(requests):
             rid = f"p-{i}"
             await portal_submit(service, pki, request_id=rid)
-            await service.act(clerk, rid, step="register", outcome="registered")
+            # 000 p.5.1: the executor registers a request that came through the portal.
+            await service.act(executor, rid, step="register_portal", outcome="registered")
             await service.act(head, rid, step="assign_executor", outcome="assigned")
             await service.act(executor, rid, step="check_documents", outcome="complete")
             await service.act(executor, rid, step="prepare_result", outcome="result_drafted")

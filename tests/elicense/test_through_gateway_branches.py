@@ -444,6 +444,8 @@ async def test_registry_down_then_back_completes_once(world: World, era: Era, pa
     ids = [e.message_id for e in inbox if e.correlation_id == request_id]
     assert len(ids) == len(set(ids))
     if path != OFFICE:
+        # The result and the final status travel as separate messages, in either order.
+        await until(lambda: bool(results(world, request_id)), "the permit in the cabinet")
         assert [r.type for r in results(world, request_id)] == [msg.RESULT_ISSUED_TYPE]
     permits = [
         e
