@@ -186,6 +186,12 @@ class EventStore(Protocol):
 
     async def is_processed(self, consumer: str, message_id: str) -> bool: ...
 
+    async def claim_nonce(self, nonce: str, seen_at: datetime, *, forget_before: datetime) -> bool:
+        """Record a signed HTTP call's nonce (shared.pki.http_signing): True if it is new, False
+        if it is already held (a replay). Insert-or-conflict on the unique nonce decides, so two
+        replicas racing on one nonce cannot both win. Nonces seen before ``forget_before`` are
+        deleted first, which keeps the table bounded by the calls of one window."""
+
     async def verify_chain(self) -> ChainReport: ...
 
     def subscribe(self, name: str, *, batch_size: int = 500) -> AsyncIterator[RecordedEvent]:

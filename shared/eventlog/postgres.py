@@ -39,6 +39,7 @@ import json
 import re
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Sequence
+from datetime import datetime
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped, unused-ignore]
@@ -516,6 +517,19 @@ class PostgresEventStore:
                 message_id,
             )
         )
+
+    async def claim_nonce(self, nonce: str, seen_at: datetime, *, forget_before: datetime) -> bool:
+        if not nonce:
+            raise ValueError("the nonce is empty")
+        async with self._db.acquire() as conn, conn.transaction():
+            await conn.execute("DELETE FROM request_nonces WHERE seen_at < $1", forget_before)
+            inserted = await conn.fetchval(
+                "INSERT INTO request_nonces (nonce, seen_at) VALUES ($1, $2)"
+                " ON CONFLICT (nonce) DO NOTHING RETURNING true",
+                nonce,
+                seen_at,
+            )
+        return inserted is not None
 
     # -- audit --------------------------------------------------------------------------------
 

@@ -436,6 +436,29 @@ class SqliteEventStore:
             )
         return row is not None
 
+    async def claim_nonce(self, nonce: str, seen_at: datetime, *, forget_before: datetime) -> bool:
+        if not nonce:
+            raise ValueError("the nonce is empty")
+        db = self._db
+        async with self._lock:
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                await db.execute(
+                    "DELETE FROM request_nonces WHERE seen_at < ?",
+                    (format_recorded_at(forget_before),),
+                )
+                cursor = await db.execute(
+                    "INSERT INTO request_nonces (nonce, seen_at) VALUES (?, ?)"
+                    " ON CONFLICT (nonce) DO NOTHING",
+                    (nonce, format_recorded_at(seen_at)),
+                )
+                claimed = cursor.rowcount == 1
+                await db.execute("COMMIT")
+            except BaseException:
+                await db.execute("ROLLBACK")
+                raise
+        return claimed
+
     # -- audit --------------------------------------------------------------------------------
 
     async def verify_chain(self) -> ChainReport:

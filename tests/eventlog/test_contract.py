@@ -326,6 +326,54 @@ async def test_outbox_and_inbox_without_events_are_allowed(store: EventStore) ->
     assert await store.head_position() == (await store.read_stream("a"))[0].position
 
 
+# -- nonces of signed HTTP calls ---------------------------------------------------------------
+
+
+async def test_a_nonce_is_claimed_once(store: EventStore) -> None:
+    before = START - timedelta(minutes=10)
+    assert await store.claim_nonce("n-1", START, forget_before=before)
+    assert not await store.claim_nonce("n-1", START + timedelta(seconds=1), forget_before=before)
+    assert await store.claim_nonce("n-2", START, forget_before=before)
+
+
+async def test_a_claimed_nonce_survives_reopening_the_store(backend: Backend) -> None:
+    before = START - timedelta(minutes=10)
+    first = backend.make()
+    await first.open()
+    try:
+        assert await first.claim_nonce("n-1", START, forget_before=before)
+    finally:
+        await first.close()
+    again = backend.make()
+    await again.open()
+    try:
+        assert not await again.claim_nonce("n-1", START, forget_before=before)
+    finally:
+        await again.close()
+
+
+async def test_nonces_older_than_the_window_are_pruned(store: EventStore, backend: Backend) -> None:
+    await store.claim_nonce("old", START, forget_before=START - timedelta(minutes=10))
+    await store.claim_nonce("recent", START + timedelta(minutes=9), forget_before=START)
+    later = START + timedelta(minutes=10)
+    assert await store.claim_nonce("new", later, forget_before=later - timedelta(minutes=5))
+    assert await backend.fetchval("SELECT count(*) FROM request_nonces") == 2  # recent, new
+    assert not await store.claim_nonce("recent", later, forget_before=later - timedelta(minutes=5))
+
+
+async def test_concurrent_claims_of_one_nonce_admit_exactly_one(store: EventStore) -> None:
+    before = START - timedelta(minutes=10)
+    won = await asyncio.gather(
+        *(store.claim_nonce("same", START, forget_before=before) for _ in range(8))
+    )
+    assert sorted(won) == [False] * 7 + [True]
+
+
+async def test_an_empty_nonce_is_refused(store: EventStore) -> None:
+    with pytest.raises(ValueError, match="nonce is empty"):
+        await store.claim_nonce("", START, forget_before=START)
+
+
 # -- migrations and health ---------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
+from shared.eventlog.migrations import load_migrations
 from shared.eventlog.port import NewEvent
 from shared.eventlog.postgres import PostgresEventStore
 
@@ -164,7 +165,9 @@ async def test_concurrent_start_ups_apply_the_migrations_once(pg_dsn: str, pg_sc
             await store.ping()
         conn = await asyncpg.connect(pg_dsn, server_settings={"search_path": pg_schema})
         try:
-            assert await conn.fetchval("SELECT count(*) FROM schema_migrations") == 1
+            assert await conn.fetchval("SELECT count(*) FROM schema_migrations") == len(
+                load_migrations("postgres")
+            )
         finally:
             await conn.close()
     finally:
