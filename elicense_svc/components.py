@@ -112,7 +112,12 @@ class ElicenseComponents:
         if verifier is None:
             assert s.trust_anchors is not None  # noqa: S101 - checked by configured
             self._pki_http = httpx.Client(timeout=5.0)
-            verifier = http_verifier(s.trust_anchors.read_bytes(), self._clock, self._pki_http)
+            verifier = http_verifier(
+                s.trust_anchors.read_bytes(),
+                self._clock,
+                self._pki_http,
+                ocsp_max_age=timedelta(seconds=s.ocsp_max_age_s),
+            )
         self._http = httpx.AsyncClient(base_url=s.gateway_url, timeout=s.sync_timeout_s)
         engines = Engines(Catalog.from_directory(definitions_dir()), KzCalendar())
         service = ElicenseService(

@@ -109,7 +109,11 @@ def bootstrap(
     verifier: JwsVerifier | NoTrustAnchors = NoTrustAnchors()
     if settings.trust_anchors is not None:
         roots = x509.load_pem_x509_certificates(settings.trust_anchors.read_bytes())
-        checker = RevocationChecker(HttpRevocationSource(revocation_http), clock)
+        checker = RevocationChecker(
+            HttpRevocationSource(revocation_http),
+            clock,
+            ocsp_max_age=timedelta(seconds=settings.ocsp_max_age_s),
+        )
         verifier = JwsVerifier(roots, clock, checker)
         if settings.key_file is not None:
             own = _load_key(settings)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import timedelta
 
 import httpx
 import structlog
@@ -75,7 +76,13 @@ def bootstrap(
     if settings.trust_anchors is not None:
         roots = x509.load_pem_x509_certificates(settings.trust_anchors.read_bytes())
         verifier = JwsVerifier(
-            roots, clock, RevocationChecker(HttpRevocationSource(revocation_http), clock)
+            roots,
+            clock,
+            RevocationChecker(
+                HttpRevocationSource(revocation_http),
+                clock,
+                ocsp_max_age=timedelta(seconds=settings.ocsp_max_age_s),
+            ),
         )
     password = settings.key_password.get_secret_value() if settings.key_password else ""
     signers = load_signers(settings.keys_dir, password)
@@ -142,7 +149,9 @@ def bootstrap(
         startup=startup,
         shutdown=shutdown,
     )
-    app.include_router(build_router(service, projection))
+    app.include_router(
+        build_router(service, projection, signed_call_window_s=settings.signed_call_window_s)
+    )
     mount_clock_control(app, settings, today)
     return Service(settings.service, settings, store, bus, app)
 

@@ -109,6 +109,17 @@ class RuntimeSettings(BaseSettings):
         "<EGOV_DATA_DIR>/bus/ so that egov.stack can delete them afterwards",
         pattern=r"^([A-Za-z0-9_-]+\.)?$",
     )
+    ocsp_max_age_s: int = _shared(
+        300,
+        "OCSP_MAX_AGE_S",
+        "seconds a cached OCSP answer may be reused (measured from the responder's thisUpdate); "
+        "the НУЦ's pki.revoked event drops a revoked certificate's answer at once, so this bounds "
+        "how long a revoked certificate can pass only when that event is missed (bus down); "
+        "stricter than X-Road's 3,600 s; a stale answer with the responder unreachable fails "
+        "closed (REVOCATION_UNKNOWN)",
+        ge=10,
+        le=3600,
+    )
     simulation_control: bool = _shared(
         False,
         "SIMULATION_CONTROL",

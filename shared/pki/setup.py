@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -13,6 +14,7 @@ from shared.clock import Clock
 from shared.pki.jws import JwsSigner, JwsVerifier
 from shared.pki.pkcs12 import load_pkcs12
 from shared.pki.revocation_client import (
+    DEFAULT_OCSP_MAX_AGE,
     GatewayRevocationSource,
     HttpRevocationSource,
     RevocationChecker,
@@ -40,6 +42,7 @@ def http_verifier(
     client: httpx.Client,
     *,
     via_gateway: ViaGateway | None = None,
+    ocsp_max_age: timedelta = DEFAULT_OCSP_MAX_AGE,
 ) -> JwsVerifier:
     """A verifier trusting the PEM roots, asking revocation over ``client`` (whose lifetime the
     caller owns): of the OCSP responder and CRL each certificate names, or, with
@@ -51,4 +54,4 @@ def http_verifier(
         if via_gateway is None
         else GatewayRevocationSource(client, via_gateway.url, via_gateway.signer)
     )
-    return JwsVerifier(roots, clock, RevocationChecker(source, clock))
+    return JwsVerifier(roots, clock, RevocationChecker(source, clock, ocsp_max_age=ocsp_max_age))
