@@ -286,7 +286,7 @@ def plan(definition: Definition, channel: Channel, submitted: datetime) -> Plan:
         definition=definition,
         channel=channel,
         submitted=submitted,
-        term=definition.term.norm.label(),
+        term=definition.term.label(),
         term_deadline=state.deadline,
         steps=tuple(steps),
         result=result,
