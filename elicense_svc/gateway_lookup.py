@@ -16,6 +16,7 @@ import json
 import httpx
 
 from elicense_svc.registry_port import Found, LookupOutcome, NotFound, Unavailable
+from shared.ids import path_key
 from shared.logging import get_logger
 from shared.pki.http_signing import signed_request_headers
 from shared.signing import Signer
@@ -36,6 +37,7 @@ class GatewayRegistryLookup:
     async def lookup(self, registry: str, key: str) -> LookupOutcome:
         if registry not in _KEY_FIELD:
             raise ValueError(f"unknown registry {registry!r}; known: {', '.join(_KEY_FIELD)}")
+        path_key(key)  # the gateway puts it in the registry's path: an IIN/BIN's shape only
         target = f"/sync/{registry}"
         body = json.dumps({_KEY_FIELD[registry]: key}, separators=(",", ":")).encode()
         try:

@@ -23,6 +23,7 @@ from elicense_svc.domain.numbers import permit_number, request_number, year_of
 from elicense_svc.domain.statuses import Status
 from elicense_svc.engines import Engines, routes_through_elicensing, signing_step
 from elicense_svc.registry_port import Found, RegistryLookup, Unavailable
+from shared.canonical import unfit_number
 from shared.clock import Clock, TimerHandle
 from shared.contract.status import STATUS_TYPE, PermitRef, StatusChanged, mask_iin
 from shared.envelope import Envelope
@@ -207,6 +208,11 @@ class ElicenseService:
     ) -> req.ElicenseRequest:
         """Processes 3 and 7 of the provider path: staff enter the applicant who came to the
         office; the request is registered under its number."""
+        # Checked before a number is drawn: a value the log cannot store would fail the append
+        # after the counter moved, leaving a gap in the gap-free sequence.
+        unfit = unfit_number(dict(form), "form")
+        if unfit is not None:
+            raise Invalid("NOT_A_JSON_NUMBER", unfit)
         stream = ev.request_stream(request_id)
         if await self.store.stream_version(stream) > 0:
             raise ElicenseError("DUPLICATE_REQUEST", f"request {request_id} already exists")

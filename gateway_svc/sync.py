@@ -46,10 +46,12 @@ from gateway_svc.messagelog import Record, sha256_hex
 from gateway_svc.rules import JSON_TYPE, Answer, SyncService
 from shared import correlation
 from shared.eventlog.port import AlreadyProcessed
+from shared.ids import IdError, path_key
 from shared.pki.http_signing import SENDER_HEADER, SIGNATURE_HEADER, request_signing_bytes
 from shared.signing import Signer
 
 _FIELD_VALUE = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
+_ID_PLACEHOLDERS = frozenset({"iin", "bin"})  # filled only with an ID's shape (twelve digits)
 
 _STATUS: dict[ErrorCode, int] = {
     ErrorCode.MESSAGE_TOO_LARGE: 413,
@@ -432,7 +434,16 @@ def _target(service: SyncService, fields: dict[str, Any]) -> str:
     url = service.url
     for name in service.placeholders:
         value = fields.get(name)
-        if not isinstance(value, str) or not _FIELD_VALUE.fullmatch(value):
+        if name in _ID_PLACEHOLDERS:
+            try:
+                path_key(value)
+            except IdError as exc:
+                raise Rejected(
+                    ErrorCode.INVALID_REQUEST,
+                    f"the field {name!r} is no {name.upper()}: {exc.message}",
+                ) from None
+        # "." and ".." are path steps, not names: the filled URL would name another resource.
+        if not isinstance(value, str) or not _FIELD_VALUE.fullmatch(value) or not value.strip("."):
             raise Rejected(
                 ErrorCode.INVALID_REQUEST,
                 f"the request needs a field {name!r}: letters, digits, '_', '.', '-'",

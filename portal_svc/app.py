@@ -28,11 +28,14 @@ async def _portal_error(request: Request, exc: Exception) -> JSONResponse:
         raise exc
     language = negotiate(request.headers.get("accept-language"))
     readable = text(exc.code, language) or exc.message
-    details = {k: v for k, v in exc.details.items() if k != "until"}
+    details = {k: v for k, v in exc.details.items() if k not in {"until", "retry_after"}}
     if "until" in exc.details:
         details["until"] = exc.details["until"].isoformat()
+    headers: dict[str, str] = {"Content-Language": language}
+    if "retry_after" in exc.details:  # 429 and 423: when to come back (RFC 9110 10.2.3)
+        headers["Retry-After"] = str(exc.details["retry_after"])
     body = error_body(exc.code, readable, detail=exc.message, language=language, **details)
-    return JSONResponse(body, status_code=exc.status, headers={"Content-Language": language})
+    return JSONResponse(body, status_code=exc.status, headers=headers)
 
 
 def create_app(

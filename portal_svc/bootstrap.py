@@ -82,6 +82,10 @@ def _portal(
         limits=Limits(
             max_attachment_bytes=settings.max_attachment_bytes,
             session_ttl=timedelta(minutes=settings.session_minutes),
+            anonymous_per_address=settings.anonymous_per_address,
+            anonymous_per_iin=settings.anonymous_per_iin,
+            address_free_failures=settings.address_free_failures,
+            memory_keys=settings.auth_memory_keys,
         ),
     )
     return portal, close_clients

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import secrets
-import unicodedata
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -40,6 +39,8 @@ from portal_svc.verification import REFUSAL_GROUND
 from shared.canonical import canonical_json
 from shared.clock import Clock
 from shared.eventlog.port import ConcurrencyConflict, EventStore, NewEvent, OutboxMessage
+from shared.file_names import unfit_file_name
+from shared.ratelimit import Backoff, BackoffPolicy, RateLimiter, retry_after_s
 from shared.regulation.catalog import Catalog
 from shared.regulation.engine import StepEngine, WorkingCalendar
 from shared.regulation.errors import RegulationError
@@ -66,6 +67,13 @@ class Limits:
     media_types: frozenset[str] = frozenset({"application/pdf", "image/jpeg", "image/png"})
     session_ttl: timedelta = timedelta(minutes=30)
     challenge_ttl: timedelta = timedelta(minutes=2)
+    # Anonymous routes (registration, challenge, logins): calls per minute per client address
+    # and per IIN, failed logins from one address before its delays grow, and how many
+    # addresses, IINs and open challenges the in-memory counters hold.
+    anonymous_per_address: int = 60
+    anonymous_per_iin: int = 10
+    address_free_failures: int = 10
+    memory_keys: int = 10_000
 
 
 @dataclass(frozen=True)
@@ -129,6 +137,31 @@ class PortalService:
         self._desk_signers = dict(desk_signers or {})
         self._lookup = lookup
         self._on_commit = on_commit
+        keys = self.limits.memory_keys
+        minute = timedelta(minutes=1)
+        self._per_address = RateLimiter(self.limits.anonymous_per_address, minute, max_keys=keys)
+        self._per_iin = RateLimiter(self.limits.anonymous_per_iin, minute, max_keys=keys)
+        p = self.policy
+        # Failures per account, registered or not (the same answers either way), and per
+        # client address (a guesser trying many IINs from one place).
+        self._account_failures = Backoff(
+            BackoffPolicy(
+                free=p.free_failures,
+                base=p.delay_base,
+                longest=p.lock_for,
+                lock_after=p.lock_after,
+                lock_for=p.lock_for,
+            ),
+            max_keys=keys,
+        )
+        self._address_failures = Backoff(
+            BackoffPolicy(
+                free=self.limits.address_free_failures, base=p.delay_base, longest=p.lock_for
+            ),
+            max_keys=keys,
+        )
+        self._challenges = _Challenges(keys)
+        self._dummy_hash: str | None = None
 
     async def _verify(
         self,
@@ -164,8 +197,9 @@ class PortalService:
     # --- point 1: accounts -----------------------------------------------------------------
 
     async def register(
-        self, *, iin: str, bin_: str | None, password: str, signature: str
+        self, *, iin: str, bin_: str | None, password: str, signature: str, source: str = "local"
     ) -> accounts.Account:
+        self.admit(source, iin)
         check_identifiers(iin, bin_)
         weak = weak_reason(password, PasswordRules())
         if weak is not None:
@@ -199,32 +233,72 @@ class PortalService:
     async def _account(self, account_id: str) -> accounts.Account | None:
         return accounts.fold(await self.store.read_stream(events.account_stream(account_id)))
 
-    async def _refuse(
-        self, account: accounts.Account | None, account_id: str, reason: str, *, counts: bool
-    ) -> None:
+    def admit(self, source: str, iin: str | None = None) -> None:
+        """The rate limits of an anonymous route: calls per client address and per IIN. Kept
+        in memory, bounded: a refused call leaves nothing in the log."""
         now = self.clock.now()
-        data = {"account": account_id, "reason": reason, "counts": counts, "at": now.isoformat()}
-        new = [_new(events.AUTHORIZATION_REFUSED, data, account_id)]
-        if account is None:
-            await self.store.append(events.UNKNOWN_ACCOUNTS_STREAM, new)
-            return
-        if counts and account.failures + 1 >= self.policy.lock_after:
-            until = now + self.policy.lock_for
-            lock = {"account": account_id, "until": until.isoformat(), "at": now.isoformat()}
-            new.append(_new(events.ACCOUNT_LOCKED, lock, account_id))
-        await self.store.append(events.account_stream(account_id), new)
+        until = self._per_address.hit(f"address:{source}", now)
+        if until is None and iin is not None:
+            until = self._per_iin.hit(f"iin:{iin}", now)
+        if until is not None:
+            raise Throttled(
+                "too_many_requests",
+                f"too many calls; next at {until.isoformat()}",
+                retry_after=retry_after_s(now, until),
+            )
 
-    async def _gate(self, account: accounts.Account | None, account_id: str) -> None:
-        if account is None:
-            return
-        waiting = account.wait_until(self.policy, self.clock.now())
+    def _wait(self, backoff: Backoff, key: str) -> None:
+        now = self.clock.now()
+        waiting = backoff.wait(key, now)
         if waiting is None:
             return
         reason, until = waiting
-        await self._refuse(account, account_id, reason, counts=False)
+        retry = retry_after_s(now, until)
         if reason == "LOCKED":
-            raise Locked("account_locked", f"locked until {until.isoformat()}", until=until)
-        raise Throttled("login_throttled", f"next attempt at {until.isoformat()}", until=until)
+            raise Locked(
+                "account_locked",
+                f"locked until {until.isoformat()}",
+                until=until,
+                retry_after=retry,
+            )
+        raise Throttled(
+            "login_throttled",
+            f"next attempt at {until.isoformat()}",
+            until=until,
+            retry_after=retry,
+        )
+
+    async def _failed_password(
+        self, account: accounts.Account | None, account_id: str, source: str
+    ) -> None:
+        """Count a wrong password for the account (registered or not: the same counter, the same
+        answers) and the address. Only a lock of a registered account is an event: a failure
+        changes no state worth keeping, and an anonymous caller must not grow the log."""
+        now = self.clock.now()
+        self._address_failures.failed(f"address:{source}", now)
+        failures = self._account_failures.failed(f"account:{account_id}", now)
+        if account is None or failures.locked_until is None:
+            return
+        lock = {
+            "account": account_id,
+            "until": failures.locked_until.isoformat(),
+            "failures": failures.count,
+            "at": now.isoformat(),
+        }
+        await self.store.append(
+            events.account_stream(account_id), [_new(events.ACCOUNT_LOCKED, lock, account_id)]
+        )
+
+    async def _verify_password(self, account: accounts.Account | None, password: str) -> bool:
+        # An unknown account costs the same hash as a known one: the time of the answer does
+        # not tell a registered IIN from an unregistered one.
+        if self._dummy_hash is None:
+            self._dummy_hash = await asyncio.to_thread(
+                self._passwords.hash, secrets.token_urlsafe(16)
+            )
+        stored = self._dummy_hash if account is None else account.password_hash
+        ok = await asyncio.to_thread(self._passwords.verify, stored, password)
+        return ok and account is not None
 
     async def _open_session(self, account_id: str, method: str) -> Session:
         token = secrets.token_urlsafe(32)
@@ -239,6 +313,8 @@ class PortalService:
         await self.store.append(
             events.account_stream(account_id), [_new(events.SESSION_OPENED, data, account_id)]
         )
+        # A session resets the count (and ends a lock: the fold does the same with the log).
+        self._account_failures.clear(f"account:{account_id}")
         return Session(account_id, token, expires)
 
     async def logout(self, account_id: str, token: str) -> None:
@@ -251,67 +327,75 @@ class PortalService:
             events.account_stream(account_id), [_new(events.SESSION_CLOSED, data, account_id)]
         )
 
-    async def login(self, *, iin: str, bin_: str | None, password: str) -> Session:
+    async def login(
+        self, *, iin: str, bin_: str | None, password: str, source: str = "local"
+    ) -> Session:
+        """Password login. Throttled per address and per account with growing delays, the
+        account locked after ``lock_after`` failures; all of it answered alike for an IIN that
+        is not registered (same codes, messages and password-hash time)."""
+        self.admit(source, iin)
         account_id = accounts.account_id(iin, bin_)
+        self._wait(self._account_failures, f"account:{account_id}")
+        self._wait(self._address_failures, f"address:{source}")
         account = await self._account(account_id)
-        await self._gate(account, account_id)
-        ok = account is not None and await asyncio.to_thread(
-            self._passwords.verify, account.password_hash, password
-        )
-        if not ok:
-            reason = "UNKNOWN_ACCOUNT" if account is None else "WRONG_PASSWORD"
-            await self._refuse(account, account_id, reason, counts=True)
+        now = self.clock.now()
+        if account is not None and account.locked_until is not None and now < account.locked_until:
+            # A lock recorded in the log (by another replica, or before a restart).
+            retry = retry_after_s(now, account.locked_until)
+            raise Locked(
+                "account_locked",
+                f"locked until {account.locked_until.isoformat()}",
+                until=account.locked_until,
+                retry_after=retry,
+            )
+        if not await self._verify_password(account, password):
+            await self._failed_password(account, account_id, source)
             # One answer for both: the portal does not tell who is registered.
             raise Unauthorized("wrong_credentials", "wrong IIN/BIN or password")
+        self._address_failures.clear(f"address:{source}")
         return await self._open_session(account_id, "password")
 
-    async def challenge(self) -> tuple[str, datetime]:
-        """A one-time login nonce. Kept in the log (its own stream), so any replica can accept
-        the answer and a second use is refused everywhere."""
-        nonce = secrets.token_urlsafe(24)
+    async def challenge(self, source: str = "local") -> tuple[str, datetime]:
+        """A one-time login nonce, held in memory until it is used or expires (bounded: an
+        unused challenge leaves nothing in the log). The answer goes to the replica that
+        issued it."""
+        self.admit(source)
         now = self.clock.now()
         expires = now + self.limits.challenge_ttl
-        data = {"expires_at": expires.isoformat(), "at": now.isoformat()}
-        await self.store.append(
-            events.challenge_stream(nonce),
-            [_new(events.CHALLENGE_ISSUED, data, "anonymous")],
-            expected_version=0,
-        )
+        nonce = secrets.token_urlsafe(24)
+        if not self._challenges.issue(nonce, expires, now):
+            raise Throttled(
+                "too_many_requests",
+                "too many open login challenges; try again shortly",
+                retry_after=retry_after_s(now, now + self.limits.challenge_ttl),
+            )
         return nonce, expires
 
-    async def _use_challenge(self, nonce: str, account_id: str) -> bool:
-        stream = events.challenge_stream(nonce)
-        history = await self.store.read_stream(stream)
-        if len(history) != 1 or history[0].type != events.CHALLENGE_ISSUED:
-            return False  # unknown, or already used
-        expired = datetime.fromisoformat(history[0].data["expires_at"]) <= self.clock.now()
-        try:
-            # Used even when the signature then fails: one answer per challenge.
-            await self.store.append(
-                stream,
-                [_new(events.CHALLENGE_USED, {"at": self.clock.now().isoformat()}, account_id)],
-                expected_version=1,
-            )
-        except ConcurrencyConflict:
-            return False  # another replica took it first
-        return not expired
-
     async def login_signed(
-        self, *, iin: str, bin_: str | None, challenge: str, signature: str
+        self, *, iin: str, bin_: str | None, challenge: str, signature: str, source: str = "local"
     ) -> Session:
-        account_id = accounts.account_id(iin, bin_)
-        account = await self._account(account_id)
-        await self._gate(account, account_id)
-        if not await self._use_challenge(challenge, account_id):
-            await self._refuse(account, account_id, "BAD_CHALLENGE", counts=account is not None)
+        """Login by signing a challenge with the НУЦ authentication key. The password lock does
+        not stop it: the holder proves possession of the key, which a password guesser does
+        not have. Failures slow the address down, not the account."""
+        self.admit(source, iin)
+        self._wait(self._address_failures, f"address:{source}")
+        now = self.clock.now()
+        if not self._challenges.use(challenge, now):
+            self._address_failures.failed(f"address:{source}", now)
             raise Unauthorized("bad_challenge", "unknown, used or expired challenge")
+        account_id = accounts.account_id(iin, bin_)
         result = await self._verify(
             self._auth_verifier, challenge_bytes(challenge), signature, iin=iin, bin_=bin_
         )
-        if account is None or not result.ok:
-            reason = "UNKNOWN_ACCOUNT" if account is None else result.code.value
-            await self._refuse(account, account_id, reason, counts=True)
-            raise Unauthorized("wrong_credentials", result.detail or reason)
+        if not result.ok:
+            self._address_failures.failed(f"address:{source}", now)
+            detail = f"{result.code.value}: {result.detail}" if result.detail else result.code.value
+            raise Unauthorized("wrong_credentials", detail)
+        account = await self._account(account_id)
+        if account is None:
+            # Only the key's holder gets here: telling them they are not registered is no leak.
+            raise Unauthorized("wrong_credentials", "no account for this IIN/BIN")
+        self._address_failures.clear(f"address:{source}")
         return await self._open_session(account_id, "auth_key")
 
     # --- point 2: catalog ------------------------------------------------------------------
@@ -459,9 +543,7 @@ class PortalService:
             raise UnsupportedMedia(
                 "attachment_type", f"{base_type} is not one of {sorted(self.limits.media_types)}"
             )
-        if not name.strip() or len(name) > 200:
-            raise InvalidInput("invalid_name", "a file name of 1-200 characters is required")
-        unfit = _unfit_file_name(name)
+        unfit = unfit_file_name(name)
         if unfit is not None:
             raise InvalidInput("invalid_name", f"the file name {unfit}")
         digest = await asyncio.to_thread(self.blobs.put, content)
@@ -601,7 +683,7 @@ class PortalService:
     # --- point 5: the survey ---------------------------------------------------------------
 
     async def answer_survey(
-        self, request_id: str, *, owner: str, actor: str, answers: Mapping[str, int]
+        self, request_id: str, *, owner: str, actor: str, answers: Mapping[str, object]
     ) -> None:
         request = await self.owned(request_id, owner)
         # The service is over once its result (the document or the reasoned refusal) is in,
@@ -612,7 +694,11 @@ class PortalService:
             raise Conflict("survey_answered", f"request {request_id} was already rated")
         # 003 appendix 3 / 004 appendix 6: the form of the request's own regulation version.
         questions, choices = survey_of(self.catalog.get(request.service, request.version))
-        if set(answers) != set(questions) or any(a not in choices for a in answers.values()):
+        # The answer is one of the form's values, an integer: JSON ``true`` equals 1 in Python
+        # and would count as "not satisfied" (003 appendix 3).
+        if set(answers) != set(questions) or any(
+            type(a) is not int or a not in choices for a in answers.values()
+        ):
             raise InvalidInput(
                 "invalid_answer", f"answer {sorted(questions)} each with one of {sorted(choices)}"
             )
@@ -712,19 +798,6 @@ def _form_error(problems: Sequence[FieldProblem]) -> InvalidInput:
     )
 
 
-def _unfit_file_name(name: str) -> str | None:
-    """Why ``name`` cannot be an attachment's file name, or None. The name travels to the
-    provider's workstation with the document, which may save it under that name: no path
-    (separators, "." or ".."), and no control or invisible format characters (CR/LF would
-    split a header, U+202E shows "fdp.exe" as "exe.pdf")."""
-    if "/" in name or "\\" in name or name.strip() in {".", ".."}:
-        return "is a path, not a name"
-    for char in name:
-        if unicodedata.category(char) in {"Cc", "Cf"}:
-            return f"holds the control or format character U+{ord(char):04X}"
-    return None
-
-
 def _ground(result: VerificationResult) -> str:
     return REFUSAL_GROUND.get(result.code, "SIGNATURE_NOT_CONFIRMED")
 
@@ -738,3 +811,24 @@ def _identity(identity: SignerIdentity | None) -> dict[str, Any] | None:
         "bin": identity.bin,
         "serial": identity.serial,
     }
+
+
+class _Challenges:
+    """Open login challenges: at most ``max_open`` at a time, each until it expires or is used
+    (used once: it is removed when answered, whatever the answer)."""
+
+    def __init__(self, max_open: int) -> None:
+        self._max = max_open
+        self._open: dict[str, datetime] = {}
+
+    def issue(self, nonce: str, expires: datetime, now: datetime) -> bool:
+        if len(self._open) >= self._max:
+            self._open = {n: e for n, e in self._open.items() if e > now}
+        if len(self._open) >= self._max:
+            return False
+        self._open[nonce] = expires
+        return True
+
+    def use(self, nonce: str, now: datetime) -> bool:
+        expires = self._open.pop(nonce, None)
+        return expires is not None and now < expires

@@ -15,6 +15,7 @@ from typing import Any, Final
 import httpx
 
 from portal_svc.errors import Unavailable
+from portal_svc.identifiers import check_identifiers
 from shared.pki.http_signing import signed_request_headers
 from shared.signing import Signer
 
@@ -29,6 +30,8 @@ class GatewayPersonLookup:
         self._sender = sender
 
     async def person(self, iin: str) -> Mapping[str, Any] | None:
+        # The gateway fills the registry's path with it: only an IIN's shape goes out.
+        check_identifiers(iin, None)
         body = json.dumps({"iin": iin}, separators=(",", ":")).encode()
         try:
             response = await self._client.post(

@@ -68,6 +68,34 @@ class PortalSettings(ServiceSettings):
         "unset = the real date",
     )
     session_minutes: int = Field(30, ge=1, le=24 * 60, description="session lifetime")
+    anonymous_per_address: int = Field(
+        60,
+        ge=1,
+        le=100_000,
+        description="calls per minute one client address may make to the anonymous routes "
+        "together (registration, GET /auth/challenge, the two logins); beyond: 429 with "
+        "Retry-After",
+    )
+    anonymous_per_iin: int = Field(
+        10,
+        ge=1,
+        le=100_000,
+        description="registration and login calls per minute naming one IIN, from anywhere",
+    )
+    address_free_failures: int = Field(
+        10,
+        ge=1,
+        le=1000,
+        description="failed logins from one client address before each further attempt waits "
+        "1 s x 2^(n - this), at most 15 minutes (429 login_throttled)",
+    )
+    auth_memory_keys: int = Field(
+        10_000,
+        ge=100,
+        le=1_000_000,
+        description="how many client addresses, IINs and open login challenges the portal's "
+        "in-memory counters hold (the least recently used are forgotten first)",
+    )
     stream_heartbeat_s: float = Field(
         15.0,
         gt=0,

@@ -33,6 +33,7 @@ from provider_svc.notifications import document_sha256
 from provider_svc.ports import ApplicantLookup
 from provider_svc.status_changes import notify_changes
 from shared.bus.port import Delivery, Reject
+from shared.canonical import unfit_number
 from shared.clock import Clock, as_utc
 from shared.envelope import Envelope
 from shared.eventlog.port import (
@@ -42,6 +43,7 @@ from shared.eventlog.port import (
     OutboxMessage,
     RecordedEvent,
 )
+from shared.file_names import unfit_file_name
 from shared.inbox import Effects
 from shared.regulation.catalog import Catalog
 from shared.regulation.engine import (
@@ -342,6 +344,19 @@ class ProviderService:
         """000 appendix 1, 004 diagram 1: the office takes the paper application, checks the
         applicant in the registry through the gateway, attaches the scans, and the request
         follows the same steps as an electronic one."""
+        # Checked before anything is asked, numbered or stored: a value the log cannot store
+        # would fail the append after the registry look-up and the request's numbering.
+        unfit = unfit_number(dict(form), "form")
+        if unfit is not None:
+            raise InvalidInput(unfit, code="not_a_json_number")
+        for document in documents_:
+            name = document.get("name")
+            problem = None if name is None else unfit_file_name(str(name))
+            if problem is not None:
+                raise InvalidInput(
+                    f"document {document.get('code')!r}: the file name {problem}",
+                    code="invalid_file_name",
+                )
         ws = self.workstation(system_id)
         definition = self.definition_for(ws, service)
         if Channel.PROVIDER_OFFICE not in definition.channels:

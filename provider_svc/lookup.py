@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from provider_svc.ports import ApplicantRecord
+from shared.ids import path_key
 from shared.pki.http_signing import signed_request_headers
 from shared.signing import Signer
 
@@ -24,6 +25,7 @@ class GatewayPersonLookup:
         self._signer_for = signer_for
 
     async def person(self, iin: str, *, workstation: str) -> ApplicantRecord:
+        path_key(iin)  # the gateway puts it in the registry's path: an IIN's shape only
         path = "/sync/registry.person"
         body = json.dumps({"iin": iin}).encode()
         try:

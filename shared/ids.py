@@ -99,6 +99,17 @@ def _require_digits(s: str, length: int) -> None:
         raise IdError(IdErrorCode.NOT_DIGITS, f"only the digits 0-9 are allowed: {s!r}")
 
 
+def path_key(value: object) -> str:
+    """An IIN or BIN about to become a URL path segment (``/persons/{iin}``): twelve ASCII
+    digits, checked before any call. Only the shape: whether such a number was ever issued is
+    the registry's answer. A value like ``..`` would otherwise be a path step and reach
+    another resource (``/persons/..`` is ``/``)."""
+    if not isinstance(value, str):
+        raise IdError(IdErrorCode.NOT_DIGITS, f"expected {ID_LENGTH} digits, got {value!r}")
+    _require_digits(value, ID_LENGTH)
+    return value
+
+
 def _weighted_mod11(digits: str, weights: tuple[int, ...]) -> int:
     return sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11
 

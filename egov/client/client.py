@@ -33,7 +33,7 @@ from egov.client.http import ServiceHttp
 from egov.client.keys import IssuedKey, signer_from_pkcs12
 from egov.client.topology import SERVICES, TopologyUrls
 from shared.clock import as_utc
-from shared.ids import parse_iin
+from shared.ids import parse_iin, path_key
 from shared.signing import Signer
 
 T = TypeVar("T")
@@ -281,9 +281,8 @@ class TopologyClient:
             return await self.person(iin)
 
     async def person(self, iin: str) -> dict[str, Any]:
-        return dict(
-            await self._http["registry"].call("GET", f"/persons/{iin}", signer=self._admin())
-        )
+        path = f"/persons/{path_key(iin)}"  # a path step ("..") would name another resource
+        return dict(await self._http["registry"].call("GET", path, signer=self._admin()))
 
     async def register_entity(
         self,
@@ -310,7 +309,8 @@ class TopologyClient:
         except ClientError as exc:
             if exc.status != 409:
                 raise
-            return dict(await registry.call("GET", f"/legal-entities/{bin_}", signer=self._admin()))
+            path = f"/legal-entities/{path_key(bin_)}"
+            return dict(await registry.call("GET", path, signer=self._admin()))
 
     # --- the gateway's message log -------------------------------------------------------------
 

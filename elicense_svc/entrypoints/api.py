@@ -23,6 +23,7 @@ from elicense_svc.entrypoints.auth import authenticate
 from elicense_svc.handlers import ElicenseService
 from elicense_svc.projections import Projections
 from elicense_svc.staff import current_directory
+from shared.file_names import unfit_file_name
 from shared.web import error_body
 
 MAX_SCAN_BYTES = 5 * 1024 * 1024  # one scanned document
@@ -37,6 +38,9 @@ class ScanIn(BaseModel):
     media_type: str = "application/pdf"
 
     def document(self) -> req.Document:
+        unfit = unfit_file_name(self.name)
+        if unfit is not None:
+            raise Invalid("INVALID_FILE_NAME", f"document {self.code!r}: the file name {unfit}")
         try:
             content = base64.b64decode(self.content_base64, validate=True)
         except (binascii.Error, ValueError) as exc:

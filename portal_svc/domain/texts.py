@@ -37,6 +37,11 @@ TEXTS: dict[str, dict[Language, str]] = {
         "ru": "Неверный ИИН или пароль.",
         "en": "Wrong IIN or password.",
     },
+    "too_many_requests": {
+        "kk": "Сұраулар тым көп. Біраз күтіп, қайталаңыз.",
+        "ru": "Слишком много запросов. Подождите и повторите.",
+        "en": "Too many requests. Wait a moment and try again.",
+    },
     "login_throttled": {
         "kk": "Тым көп сәтсіз әрекет. Біраз күтіп, қайталаңыз.",
         "ru": "Слишком много неудачных попыток. Подождите и повторите.",

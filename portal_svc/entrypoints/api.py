@@ -64,7 +64,9 @@ class SignIn(_In):
 
 
 class SurveyIn(_In):
-    answers: dict[str, int]
+    # Any JSON value, judged by the handler against the form's answers (a lax ``int`` would
+    # take JSON ``true`` as 1 and ``2.0`` as 2).
+    answers: dict[str, Any] = Field(max_length=16)
 
 
 class DeskDraftIn(_In):
@@ -75,6 +77,12 @@ class DeskDraftIn(_In):
 class HandOutIn(_In):
     how: str
     email: str | None = Field(default=None, max_length=254)
+
+
+def client_address(request: Request) -> str:
+    """The caller's address as the server saw it: what the anonymous routes' limits count. A
+    proxy in front would have to pass its own, trusted, header; none is read here."""
+    return request.client.host if request.client is not None else "unknown"
 
 
 def _definition(d: Definition) -> dict[str, Any]:
@@ -185,20 +193,27 @@ def build_router(
         return found, result.identity.iin
 
     Account = Annotated[str, Depends(account)]
+    Source = Annotated[str, Depends(client_address)]
     Operator = Annotated[tuple[Center, str], Depends(operator)]
 
     # --- point 1 ---------------------------------------------------------------------------
 
     @router.post("/auth/register", status_code=201)
-    async def register(body: RegisterIn) -> dict[str, Any]:
+    async def register(body: RegisterIn, source: Source) -> dict[str, Any]:
         found = await service.register(
-            iin=body.iin, bin_=body.bin, password=body.password, signature=body.signature
+            iin=body.iin,
+            bin_=body.bin,
+            password=body.password,
+            signature=body.signature,
+            source=source,
         )
         return {"account": found.account_id, "name": found.name, "kind": found.kind}
 
     @router.post("/auth/login")
-    async def login(body: LoginIn) -> dict[str, Any]:
-        session = await service.login(iin=body.iin, bin_=body.bin, password=body.password)
+    async def login(body: LoginIn, source: Source) -> dict[str, Any]:
+        session = await service.login(
+            iin=body.iin, bin_=body.bin, password=body.password, source=source
+        )
         return {"token": session.token, "expires_at": session.expires_at.isoformat()}
 
     @router.post("/auth/logout", status_code=204)
@@ -206,8 +221,8 @@ def build_router(
         await service.logout(who, authorization[7:].strip())
 
     @router.get("/auth/challenge")
-    async def challenge() -> dict[str, Any]:
-        nonce, expires = await service.challenge()
+    async def challenge(source: Source) -> dict[str, Any]:
+        nonce, expires = await service.challenge(source)
         return {
             "challenge": nonce,
             "expires_at": expires.isoformat(),
@@ -215,9 +230,13 @@ def build_router(
         }
 
     @router.post("/auth/login/signed")
-    async def login_signed(body: SignedLoginIn) -> dict[str, Any]:
+    async def login_signed(body: SignedLoginIn, source: Source) -> dict[str, Any]:
         session = await service.login_signed(
-            iin=body.iin, bin_=body.bin, challenge=body.challenge, signature=body.signature
+            iin=body.iin,
+            bin_=body.bin,
+            challenge=body.challenge,
+            signature=body.signature,
+            source=source,
         )
         return {"token": session.token, "expires_at": session.expires_at.isoformat()}
 

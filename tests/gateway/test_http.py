@@ -351,6 +351,11 @@ async def test_signed_request_lookup_passes_the_record_and_its_404_through(
         ("other_signer", 401, "SENDER_MISMATCH"),
         ("no_iin", 400, "INVALID_REQUEST"),
         ("odd_iin", 400, "INVALID_REQUEST"),
+        # A path step would reach the registry's "/" (``/persons/..``): refused before the call.
+        ("dotdot_iin", 400, "INVALID_REQUEST"),
+        ("dot_iin", 400, "INVALID_REQUEST"),
+        ("short_iin", 400, "INVALID_REQUEST"),
+        ("number_iin", 400, "INVALID_REQUEST"),
     ],
 )
 async def test_signed_request_refusals(
@@ -359,6 +364,10 @@ async def test_signed_request_refusals(
     body = {
         "no_iin": b'{"bin": "123"}',
         "odd_iin": b'{"iin": "../admin"}',
+        "dotdot_iin": b'{"iin": ".."}',
+        "dot_iin": b'{"iin": "."}',
+        "short_iin": b'{"iin": "9001013001"}',
+        "number_iin": b'{"iin": 900101300126}',
     }.get(case, b'{"iin": "900101300126"}')
     signer = "portal" if case == "other_signer" else "elicense"
     headers = signed_request(systems, "registry.person_record", body, signer=signer)

@@ -32,6 +32,11 @@ async def test_survey_after_completion_and_indicators(world: World) -> None:
             url, json={"answers": {"process": 4, "information": 1}}, headers=headers
         )
         assert bad.json()["code"] == "invalid_answer"
+        for typed in (True, 3.0, "3", None, [3]):
+            wrong = await world.client.post(
+                url, json={"answers": {"process": typed, "information": 1}}, headers=headers
+            )
+            assert (wrong.status_code, wrong.json()["code"]) == (422, "invalid_answer"), typed
         ok = await world.client.post(url, json={"answers": given}, headers=headers)
         assert ok.status_code == 201
         twice = await world.client.post(url, json={"answers": given}, headers=headers)
