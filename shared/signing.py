@@ -37,6 +37,9 @@ class SignerIdentity:
     iin: str | None = None
     bin: str | None = None
     serial: str | None = None
+    # The certificate's EKU and policy OIDs (dotted), which say what kind of holder this is
+    # and which roles it has (shared.authz reads them); empty for a test signer's claim.
+    oids: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

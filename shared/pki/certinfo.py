@@ -26,6 +26,22 @@ def serial_hex(certificate: x509.Certificate) -> str:
     return format(certificate.serial_number, "x")
 
 
+def certificate_oids(certificate: x509.Certificate) -> frozenset[str]:
+    """The EKU OIDs (purposes, НУЦ's holder types, the simulator's roles) and the policy OIDs."""
+    found: set[str] = set()
+    try:
+        usages = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+        found.update(oid.dotted_string for oid in usages)
+    except x509.ExtensionNotFound:
+        pass
+    try:
+        policies = certificate.extensions.get_extension_for_class(x509.CertificatePolicies).value
+        found.update(p.policy_identifier.dotted_string for p in policies)
+    except x509.ExtensionNotFound:
+        pass
+    return frozenset(found)
+
+
 def identity_of(certificate: x509.Certificate) -> SignerIdentity:
     subject = certificate.subject
     return SignerIdentity(
@@ -33,6 +49,7 @@ def identity_of(certificate: x509.Certificate) -> SignerIdentity:
         iin=_prefixed(_single(subject, NameOID.SERIAL_NUMBER), "IIN"),
         bin=_prefixed(_single(subject, NameOID.ORGANIZATIONAL_UNIT_NAME), "BIN"),
         serial=serial_hex(certificate),
+        oids=certificate_oids(certificate),
     )
 
 

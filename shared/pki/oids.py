@@ -32,3 +32,14 @@ POLICY_INDIVIDUAL_AUTH = ObjectIdentifier("1.2.398.3.3.2.4")
 # The delegated OCSP responder (RFC 6960 4.2.2.2): id-kp-OCSPSigning in its EKU, and
 # id-pkix-ocsp-nocheck (4.2.2.2.1) so clients do not ask about the responder's own status.
 EKU_OCSP_SIGNING = ExtendedKeyUsageOID.OCSP_SIGNING  # 1.3.6.1.5.5.7.3.9
+
+# The simulator's own roles (not НУЦ's): a UUID-derived arc (ITU-T X.667, 2.25.<uuid>), which
+# needs no registration and cannot collide with a real one. A role OID sits in the EKU next to
+# the holder OIDs, as НУЦ carries a legal entity's roles, on the certificate of a person
+# employed by the simulator's operator (SIMULATOR_OPERATOR_BIN). shared.authz reads them.
+SIMULATOR_ARC = "2.25.30403022610901746162976610496096449587"
+ROLE_ARC = f"{SIMULATOR_ARC}.1"
+ROLE_RA_OPERATOR = ObjectIdentifier(f"{ROLE_ARC}.1")  # registration authority at the НУЦ
+ROLE_REGISTRAR = ObjectIdentifier(f"{ROLE_ARC}.2")  # writes ГБД ФЛ / ГБД ЮЛ
+ROLE_GATEWAY_OPERATOR = ObjectIdentifier(f"{ROLE_ARC}.3")  # the gateway's operator routes
+ROLE_SIMULATION_OPERATOR = ObjectIdentifier(f"{ROLE_ARC}.4")  # moves the simulated clock

@@ -82,6 +82,9 @@ class LegalEntitySigner:
     bin: str
     organization: str
     role: EntityRole
+    # The simulator's operator roles (shared.pki.oids ROLE_*), carried next to the holder OIDs;
+    # given only by provisioning, never through the CA's HTTP API.
+    operator_roles: tuple[ObjectIdentifier, ...] = ()
 
     def __post_init__(self) -> None:
         _check_twelve_digits("BIN", self.bin)
@@ -104,6 +107,24 @@ class InformationSystem:
 
 
 Holder = Individual | LegalEntitySigner | InformationSystem
+
+SIMULATOR_OPERATOR_ORGANIZATION = "Electronic Government of the Republic of Kazakhstan (simulated)"
+
+
+def simulator_operator(
+    person: Individual, roles: tuple[ObjectIdentifier, ...]
+) -> LegalEntitySigner:
+    """A person employed by the simulator's operator with operator ``roles`` (``oids.ROLE_*``):
+    the registration authority, a registrar, the gateway's or the simulation's operator."""
+    if not roles:
+        raise ValueError("an operator's certificate names at least one role")
+    return LegalEntitySigner(
+        person,
+        SIMULATOR_OPERATOR_BIN,
+        SIMULATOR_OPERATOR_ORGANIZATION,
+        EntityRole.EMPLOYEE,
+        operator_roles=roles,
+    )
 
 
 def _person_attributes(person: Individual) -> list[x509.NameAttribute[str]]:
@@ -162,7 +183,7 @@ def _holder_oids(holder: Holder) -> list[ObjectIdentifier]:
     if isinstance(holder, Individual):
         return [oids.HOLDER_INDIVIDUAL]
     if isinstance(holder, LegalEntitySigner):
-        return [oids.HOLDER_LEGAL_ENTITY, holder.role.holder_oid]
+        return [oids.HOLDER_LEGAL_ENTITY, holder.role.holder_oid, *holder.operator_roles]
     return [oids.HOLDER_LEGAL_ENTITY, oids.HOLDER_INFORMATION_SYSTEM]
 
 
