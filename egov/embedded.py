@@ -143,6 +143,7 @@ def configure(
     portal_keys, provider_keys = keys.group("portal"), keys.group("provider")
     gateway_keys, elicense_keys = keys.group("gateway"), keys.group("elicense")
     data_dir = loaded[PortalSettings].data_dir
+    registry_keys = keys.groups.get("registry")
     defaults: dict[type[ServiceSettings], dict[str, Any]] = {
         PortalSettings: {
             "trust_anchors": anchors,
@@ -167,7 +168,12 @@ def configure(
             "gateway_url": gateway_url,
             "simulated_date": simulated_date,
         },
-        RegistrySettings: {},
+        # The registry's system key signs the pki.revoked events.
+        RegistrySettings: (
+            {"key_file": registry_keys.key_file("registry"), "key_password": registry_keys.password}
+            if registry_keys is not None
+            else {}
+        ),
         ProviderSettings: {
             "trust_anchors": anchors,
             "keys_dir": provider_keys.directory,

@@ -514,14 +514,19 @@ def _service_env(
         "port": settings.port,
         "event_store_url": settings.resolved_event_store_url(),
     }
-    own_key = {"portal": "portal", "gateway": "gateway", "elicense": "elicense"}
+    own_key = {
+        "portal": "portal",
+        "gateway": "gateway",
+        "elicense": "elicense",
+        "registry": "registry",
+    }
     if service in own_key:
         fields["key_file"] = keys.group(service).key_file(own_key[service])
     if service == "provider":
         fields["keys_dir"] = keys.group("provider").directory
+    fields["key_password_file"] = keys.group(service).directory / PASSWORD_FILE
     if service != "registry":
         fields["trust_anchors"] = keys.trust_anchors
-        fields["key_password_file"] = keys.group(service).directory / PASSWORD_FILE
     if service in ("portal", "elicense", "provider"):
         fields["gateway_url"] = gateway_url
     if service == "portal":

@@ -18,9 +18,11 @@ from shared.bus.port import Bus
 from shared.clock import Clock, SystemClock
 from shared.config import load_settings
 from shared.eventlog.port import EventStore
+from shared.pki.revocation_events import watch_revocations
 from shared.runtime import Service, mount_clock_control, service_app, service_resources
 from shared.signing import Signer, Verifier
 from shared.simclock import business_clock
+from shared.web import Hook
 
 
 def bootstrap(
@@ -67,14 +69,19 @@ def bootstrap(
         topology=topology,
         today=today,
     )
+    startup: list[Hook] = [*lifecycle.startup, components.start]
+    shutdown: list[Hook] = [*lifecycle.shutdown, components.stop]  # run in reverse: last first
+    watch_revocations(
+        bus, components.running_verifier, service="elicense", startup=startup, shutdown=shutdown
+    )
     app = service_app(
         settings,
         title=TITLE,
         description=DESCRIPTION,
         store=store,
         bus=bus,
-        startup=[*lifecycle.startup, components.start],
-        shutdown=[*lifecycle.shutdown, components.stop],  # run in reverse: components first
+        startup=startup,
+        shutdown=shutdown,
     )
 
     def parts() -> tuple[ElicenseService, Projections]:

@@ -95,6 +95,10 @@ class ElicenseComponents:
     def parts(self) -> Parts | None:
         return self._parts
 
+    def running_verifier(self) -> Verifier | None:
+        """The verifier in use once started (None before, or without keys)."""
+        return self._parts.service.verifier if self._parts is not None else None
+
     async def start(self) -> None:
         if not self.configured:
             self._log.warning(

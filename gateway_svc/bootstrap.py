@@ -28,6 +28,7 @@ from shared.pki.revocation_client import (
     RevocationChecker,
     RevocationState,
 )
+from shared.pki.revocation_events import watch_revocations
 from shared.runtime import Service, mount_clock_control, service_resources
 from shared.signing import VerificationCode, VerificationResult
 from shared.web import Hook
@@ -136,6 +137,7 @@ def bootstrap(
 
     startup: list[Hook] = [*lifecycle.startup, start_gateway]
     shutdown: list[Hook] = [close_clients, *lifecycle.shutdown, stop_gateway]
+    watch_revocations(bus, lambda: verifier, service="gateway", startup=startup, shutdown=shutdown)
     app = create_app(settings, store=store, bus=bus, startup=startup, shutdown=shutdown)
     gateway = build_gateway(
         store=store,

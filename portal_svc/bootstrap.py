@@ -27,6 +27,7 @@ from shared.config import load_settings
 from shared.eventlog.port import EventStore
 from shared.pki.jws import JwsVerifier
 from shared.pki.revocation_client import HttpRevocationSource, RevocationChecker
+from shared.pki.revocation_events import watch_revocations
 from shared.pki.setup import signer_from_key_file
 from shared.regulation.catalog import Catalog
 from shared.runtime import Service, mount_clock_control, service_resources
@@ -125,9 +126,13 @@ def bootstrap(
     portal = None
     if built is not None:
         portal, close_clients = built
+        verifier = portal.service.verifier
         # Started after the store and bus are open, stopped before they close.
         startup.append(portal.start)
         shutdown[:0] = [portal.stop, close_clients]
+        watch_revocations(
+            bus, lambda: verifier, service="portal", startup=startup, shutdown=shutdown
+        )
     app = create_app(
         settings,
         store=store,

@@ -31,6 +31,7 @@ from shared.eventlog.port import EventStore
 from shared.outbox import OutboxRelay
 from shared.pki.jws import JwsVerifier
 from shared.pki.revocation_client import HttpRevocationSource, RevocationChecker
+from shared.pki.revocation_events import watch_revocations
 from shared.regulation.catalog import Catalog
 from shared.runtime import Service, mount_clock_control, service_app, service_resources
 from shared.signing import Verifier
@@ -140,6 +141,7 @@ def bootstrap(
 
     startup: list[Hook] = [*lifecycle.startup, start_workstations]
     shutdown: list[Hook] = [stop_workstations, *lifecycle.shutdown]
+    watch_revocations(bus, lambda: verifier, service="provider", startup=startup, shutdown=shutdown)
     app = service_app(
         settings,
         title=TITLE,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from registry_svc.announce import RevocationEvents
 from registry_svc.app import DESCRIPTION, TITLE
 from registry_svc.components import RegistryComponents
 from registry_svc.entrypoints.api import build_router
@@ -37,14 +38,24 @@ def bootstrap(
         data_dir=settings.data_dir,
         public_url=f"http://{settings.host}:{settings.port}",
     )
+    revocations = RevocationEvents(  # pki.revoked: signed, committed with the revocation, relayed
+        components.ca,
+        store,
+        bus,
+        lambda: components.verifier,
+        data_dir=settings.data_dir,
+        clock=clock,
+        key_file=settings.key_file,
+        password=settings.key_password.get_secret_value() if settings.key_password else "",
+    )
     app = service_app(
         settings,
         title=TITLE,
         description=DESCRIPTION,
         store=store,
         bus=bus,
-        startup=[*lifecycle.startup, components.start],
-        shutdown=lifecycle.shutdown,
+        startup=[*lifecycle.startup, components.start, revocations.start],
+        shutdown=[*lifecycle.shutdown, revocations.stop],  # run in reverse: events first
     )
     app.include_router(build_router(components))
     mount_clock_control(app, settings, clock)  # real time: the НУЦ's clock is not moved

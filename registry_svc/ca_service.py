@@ -42,7 +42,7 @@ from registry_svc.domain.ca import (
 from registry_svc.errors import Conflict, NotFound, RegistryError
 from registry_svc.keystore import CaKeys, CaKeyStore
 from shared.clock import Clock
-from shared.eventlog.port import ConcurrencyConflict, EventStore, NewEvent
+from shared.eventlog.port import ConcurrencyConflict, EventStore, NewEvent, OutboxMessage
 from shared.pki.ca import (
     END_ENTITY_VALIDITY,
     CaCredentials,
@@ -107,6 +107,12 @@ class CaService:
         # after three lost races, fail with a 500; they queue here instead (the version check
         # still guards against other processes).
         self._write_lock = asyncio.Lock()
+        # Set by the composition root: the outbox rows (the signed pki.revoked) committed with
+        # each revocation, and what to call once they are (wake the outbox relay).
+        self.announce_revocation: Callable[[Mapping[str, object]], Sequence[OutboxMessage]] = (
+            lambda _data: ()
+        )
+        self.announced: Callable[[], None] = lambda: None
 
     @property
     def keys(self) -> CaKeys:
@@ -227,9 +233,14 @@ class CaService:
         while True:
             await self.refresh()
             event_type, data = decide()
+            # A revocation and its pki.revoked event are one append: a crash loses neither.
+            outbox = self.announce_revocation(data) if event_type == CERTIFICATE_REVOKED else ()
             try:
                 await self._store.append(
-                    CA_STREAM, [NewEvent(event_type, data)], expected_version=self.state.version
+                    CA_STREAM,
+                    [NewEvent(event_type, data)],
+                    expected_version=self.state.version,
+                    outbox=outbox,
                 )
             except ConcurrencyConflict:
                 # Another process wrote first: catch up and decide again.
@@ -245,6 +256,8 @@ class CaService:
                 await asyncio.sleep(random.uniform(0, pause))
                 pause = min(pause * 2, _MAX_PAUSE_S)
                 continue
+            if outbox:
+                self.announced()
             await self.refresh()
             return
 

@@ -4,12 +4,13 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from pathlib import Path
+from typing import ClassVar, Self
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.config import ServiceSettings
+from shared.config import ServiceSettings, password_from_file
 
 
 class RegistrySettings(ServiceSettings):
@@ -18,3 +19,19 @@ class RegistrySettings(ServiceSettings):
     service: ClassVar[str] = "registry"
 
     port: int = Field(8084, ge=1, le=65535, description="HTTP port of registry (ЖТ/ЗТ МДБ + ҰКО)")
+    key_file: Path | None = Field(
+        None,
+        description="the registry's PKCS#12 system key file (signs the pki.revoked events); "
+        "unset = the registry issues itself one, kept in <EGOV_DATA_DIR>/ca/",
+    )
+    key_password: SecretStr | None = Field(None, description="password of the key file")
+    key_password_file: Path | None = Field(
+        None,
+        description="file holding that password instead (egov provision writes one); set "
+        "this or EGOV_REGISTRY_KEY_PASSWORD, not both",
+    )
+
+    @model_validator(mode="after")
+    def _key_password_from_file(self) -> Self:
+        password_from_file(self)
+        return self

@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 from cryptography import x509
 
-from egov.commands._registry_store import registry_components
+from egov.commands._registry_store import registry_components, registry_settings
+from registry_svc.announce import announce_revocations
 from registry_svc.errors import RegistryError
 from registry_svc.holders import build_holder
 from shared.pki.certinfo import identity_of
@@ -167,6 +168,16 @@ def revoke(
 
     async def run() -> None:
         async with registry_components() as parts:
+            # The revocation carries its signed pki.revoked; the running registry relays it.
+            settings = registry_settings()
+            password = settings.key_password.get_secret_value() if settings.key_password else ""
+            await announce_revocations(
+                parts.ca,
+                settings.data_dir,
+                parts.clock,
+                key_file=settings.key_file,
+                password=password,
+            )
             revocation = await parts.ca.revoke(number, flag)
         typer.echo(
             f"revoked {serial} at {revocation.revoked_at.isoformat()} ({revocation.reason.value})"

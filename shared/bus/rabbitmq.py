@@ -68,6 +68,17 @@ EXCHANGE_KINDS = ("topic", "direct", "fanout")
 # Quorum queues (RabbitMQ >= 3.8; TTL and at-least-once dead-lettering from 3.10): replicated,
 # fsynced before confirm, and they keep a delivery count; the broker here is 3.10.8.
 QUORUM: dict[str, Any] = {"x-queue-type": "quorum"}
+
+
+def _queue_arguments(spec: QueueSpec) -> dict[str, Any]:
+    """A spec's queue arguments, the same at every declaration (the broker refuses a
+    redeclaration with other arguments)."""
+    arguments = dict(QUORUM)
+    if spec.expires_ms is not None:
+        arguments["x-expires"] = spec.expires_ms
+    return arguments
+
+
 # Exceptions that mean "the connection or channel went away": the robust connection is
 # reconnecting, so an operation may be retried once it is back.
 TRANSIENT = (AMQPError, ConnectionError, OSError, RuntimeError)
@@ -152,8 +163,9 @@ class RabbitMqBus:
 
     async def declare_queue(self, spec: QueueSpec) -> None:
         main = self._ns + spec.name
+        quorum = _queue_arguments(spec)
         async with self._admin_channel() as channel:
-            queue = await channel.declare_queue(main, durable=True, arguments=QUORUM, robust=False)
+            queue = await channel.declare_queue(main, durable=True, arguments=quorum, robust=False)
             self._declared_queues.add(main)
             for binding in spec.bindings:
                 await queue.bind(self._ns + binding.exchange, binding.routing_key, robust=False)
@@ -164,7 +176,7 @@ class RabbitMqBus:
                     durable=True,
                     robust=False,
                     arguments={
-                        **QUORUM,
+                        **quorum,
                         "x-message-ttl": delay_ms,
                         # Expired messages go back to the main queue by name.
                         "x-dead-letter-exchange": "",
@@ -176,7 +188,7 @@ class RabbitMqBus:
                     },
                 )
                 self._declared_queues.add(name)
-            await channel.declare_queue(_dlq(main), durable=True, arguments=QUORUM, robust=False)
+            await channel.declare_queue(_dlq(main), durable=True, arguments=quorum, robust=False)
             self._declared_queues.add(_dlq(main))
         self._specs[spec.name] = spec
 
@@ -453,7 +465,9 @@ class _RabbitConsumer:
             await channel.set_qos(prefetch_count=self._prefetch)
             # Declared through the robust channel so a reconnect re-declares it and re-consumes.
             self._queue = await channel.declare_queue(
-                self._bus.namespace + self._spec.name, durable=True, arguments=QUORUM
+                self._bus.namespace + self._spec.name,
+                durable=True,
+                arguments=_queue_arguments(self._spec),
             )
             self._tag = await self._queue.consume(self._on_message)
         except TRANSIENT as exc:

@@ -25,6 +25,7 @@ from egov.stack import CLOCK_FILE
 from gateway_svc import topology
 from shared.clock import SystemClock
 from shared.config import env_var, load_settings
+from shared.pki.revocation_events import PKI_EXCHANGE
 from shared.simclock import ClockBackwards, SimulationClock, business_clock
 from tests.deploy.support import (
     COMPOSE,
@@ -201,6 +202,7 @@ def test_rabbitmq_definitions_hold_the_user_and_the_gateways_exchanges() -> None
         topology.REGIONAL_EXCHANGE,
         topology.DELIVER_EXCHANGE,
         topology.STATUS_EXCHANGE,
+        PKI_EXCHANGE,  # the НУЦ's pki.revoked events (shared.pki.revocation_events)
     }
     for exchange in definitions["exchanges"]:
         assert (exchange["type"], exchange["durable"], exchange["auto_delete"]) == (
