@@ -95,7 +95,7 @@ def bootstrap(
         return running.service, running.projections
 
     install_error_handler(app)
-    app.include_router(build_router(parts))
+    app.include_router(build_router(parts, signed_call_window_s=settings.signed_call_window_s))
     mount_clock_control(app, settings, today)
     return Service(settings.service, settings, store, bus, app)
 

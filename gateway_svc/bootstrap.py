@@ -157,7 +157,9 @@ def bootstrap(
     )
     holder.append(gateway)
     signer = JwsSigner.from_key_file(_load_key(settings)) if settings.key_file else None
-    sync = SyncChannel(gateway, sync_http, signer=signer)
+    sync = SyncChannel(
+        gateway, sync_http, signer=signer, signed_call_window_s=settings.signed_call_window_s
+    )
     mount_gateway(app, gateway, sync, service=settings.service)
     mount_clock_control(app, settings, clock)  # real time: the gateway's clock is not moved
     return Service(settings.service, settings, store, bus, app)

@@ -24,6 +24,9 @@ class ErrorCode(StrEnum):
     REVOCATION_UNKNOWN = "REVOCATION_UNKNOWN"
     WRONG_KEY_USAGE = "WRONG_KEY_USAGE"
     SENDER_MISMATCH = "SENDER_MISMATCH"
+    # A signed-HTTP-request call's freshness (shared.pki.http_signing)
+    REQUEST_EXPIRED = "REQUEST_EXPIRED"
+    REQUEST_REPLAYED = "REQUEST_REPLAYED"
     # Who may send what to whom
     UNKNOWN_SENDER = "UNKNOWN_SENDER"
     UNKNOWN_RECIPIENT = "UNKNOWN_RECIPIENT"

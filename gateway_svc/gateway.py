@@ -216,13 +216,20 @@ class Gateway:
 
     async def _is_own_retry(self, delivery: Delivery, raw: bytes, message_id: str) -> bool:
         # The broker redelivering (our crash, or our own retry after a failed forward) the very
-        # bytes we accepted is not a replay: resume. Anything else with a used id is.
+        # bytes we accepted, while a forward is still to be done, is not a replay: resume.
+        # Anything else with a used id is. The attempt header and the redelivered flag are only
+        # a precondition: anybody who can publish to the inbound exchange can set the header,
+        # so a copy of a message whose forwards are all done is refused whatever it carries
+        # (otherwise a replay with x-egov-attempt: 2 would re-publish a status fan-out).
         if not (delivery.redelivered or delivery.attempt > 1):
             return False
         for _ in range(ACCEPTED_VISIBLE_TRIES):
             accepted = await self.log.accepted(message_id)
             if accepted is not None:
-                return accepted.data.get("body_sha256") == sha256_hex(raw)
+                if accepted.data.get("body_sha256") != sha256_hex(raw):
+                    return False
+                deliveries = await self.log.deliveries(message_id)
+                return any(d.state is DeliveryState.ON_DELIVERY for d in deliveries)
             # The claim exists, so the acceptance is committed; the gap-safe log read is only
             # not past it yet (an earlier position's transaction is still open). Wait a little.
             await asyncio.sleep(0.1)

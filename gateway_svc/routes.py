@@ -14,7 +14,12 @@ from gateway_svc.gateway import Gateway
 from gateway_svc.messagelog import Query as LogQuery
 from gateway_svc.rules import RulesError
 from gateway_svc.sync import SyncChannel, SyncFault, fault
-from shared.pki.http_signing import SENDER_HEADER, SIGNATURE_HEADER
+from shared.pki.http_signing import (
+    NONCE_HEADER,
+    SENDER_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+)
 from shared.web import ServiceError
 
 
@@ -69,6 +74,8 @@ def gateway_router(gateway: Gateway, sync: SyncChannel, *, service: str) -> APIR
                 signature=request.headers.get(SIGNATURE_HEADER),
                 sender=request.headers.get(SENDER_HEADER),
                 content_type=request.headers.get("content-type"),
+                timestamp=request.headers.get(TIMESTAMP_HEADER),
+                nonce=request.headers.get(NONCE_HEADER),
             )
         except SyncFault as exc:
             return JSONResponse(exc.fault.body(), status_code=exc.fault.http_status)

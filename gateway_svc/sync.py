@@ -47,7 +47,16 @@ from gateway_svc.rules import JSON_TYPE, Answer, SyncService
 from shared import correlation
 from shared.eventlog.port import AlreadyProcessed
 from shared.ids import IdError, path_key
-from shared.pki.http_signing import SENDER_HEADER, SIGNATURE_HEADER, request_signing_bytes
+from shared.pki.http_signing import (
+    DEFAULT_WINDOW_S,
+    NONCE_HEADER,
+    SENDER_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    SignedCallRefused,
+    SignedCalls,
+    sign_request,
+)
 from shared.signing import Signer
 
 _FIELD_VALUE = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
@@ -116,11 +125,21 @@ class _Caller:
 
 class SyncChannel:
     def __init__(
-        self, gateway: Gateway, client: httpx.AsyncClient, *, signer: Signer | None = None
+        self,
+        gateway: Gateway,
+        client: httpx.AsyncClient,
+        *,
+        signer: Signer | None = None,
+        signed_call_window_s: float = DEFAULT_WINDOW_S,
     ) -> None:
         self._gateway = gateway
         self._client = client
         self._signer = signer
+        # Signed-HTTP-request calls: fresh, and each nonce accepted once, remembered in the
+        # gateway's own store (shared by its replicas, kept across restarts).
+        self._signed_calls = SignedCalls(
+            gateway.admission.verify_detached, gateway.log.store, window_s=signed_call_window_s
+        )
 
     async def call(
         self,
@@ -130,10 +149,13 @@ class SyncChannel:
         signature: str | None = None,
         sender: str | None = None,
         content_type: str | None = None,
+        timestamp: str | None = None,
+        nonce: str | None = None,
     ) -> SyncAnswer:
-        """The provider's answer, or :class:`SyncFault`. ``signature`` (and ``sender``) are the
-        signed-HTTP-request headers; without them ``raw`` must be a signed envelope.
-        ``content_type`` is the caller's declared media type, if any."""
+        """The provider's answer, or :class:`SyncFault`. ``signature``, ``timestamp``,
+        ``nonce`` (and ``sender``) are the signed-HTTP-request headers; without a signature
+        ``raw`` must be a signed envelope. ``content_type`` is the caller's declared media type,
+        if any."""
         gateway = self._gateway
         began = time.perf_counter()
         outcome = "ok"
@@ -143,7 +165,8 @@ class SyncChannel:
                     ErrorCode.GATEWAY_UNAVAILABLE,
                     f"gateway unhealthy: {', '.join(gateway.health.failing)}",
                 )
-            return await self._call(service_id, raw, signature, sender, content_type)
+            freshness = {TIMESTAMP_HEADER: timestamp or "", NONCE_HEADER: nonce or ""}
+            return await self._call(service_id, raw, signature, sender, content_type, freshness)
         except SyncFault as exc:
             outcome = exc.fault.code.value
             gateway.metrics.rejections.labels(exc.fault.code.value).inc()
@@ -160,6 +183,7 @@ class SyncChannel:
         signature: str | None,
         sender: str | None,
         content_type: str | None,
+        freshness: dict[str, str],
     ) -> SyncAnswer:
         gateway = self._gateway
         request_hash = sha256_hex(raw)
@@ -172,7 +196,7 @@ class SyncChannel:
                     f"a {_media_type(content_type)} body needs the {SIGNATURE_HEADER} header",
                 )
             caller = await (
-                self._authenticate_request(service_id, raw, signature, sender)
+                self._authenticate_request(service_id, raw, signature, sender, freshness)
                 if signature is not None
                 else self._authenticate_envelope(raw)
             )
@@ -216,16 +240,28 @@ class SyncChannel:
         )
 
     async def _authenticate_request(
-        self, service_id: str, raw: bytes, signature: str, sender: str | None
+        self,
+        service_id: str,
+        raw: bytes,
+        signature: str,
+        sender: str | None,
+        freshness: dict[str, str],
     ) -> _Caller:
         admission = self._gateway.admission
         if len(raw) > admission.max_bytes:
             raise _refused(ErrorCode.MESSAGE_TOO_LARGE, f"{len(raw)} bytes")
-        payload = request_signing_bytes("POST", f"/sync/{service_id}", raw)
-        result = await admission.verify_detached(payload, signature)
-        if not result.ok or result.identity is None:
-            raise _refused(from_verification(result.code), result.detail)
-        subject = result.identity.subject
+        try:
+            identity = await self._signed_calls.check(
+                "POST", f"/sync/{service_id}", raw, {SIGNATURE_HEADER: signature, **freshness}
+            )
+        except SignedCallRefused as refused:
+            found = refused.verification
+            if found is not None:
+                raise _refused(from_verification(found.code), found.detail) from None
+            # An empty signature header (SIGNATURE_MISSING) is an unsigned call: BAD_SIGNATURE.
+            code = ErrorCode.__members__.get(refused.code, ErrorCode.BAD_SIGNATURE)
+            raise _refused(code, refused.detail) from None
+        subject = identity.subject
         if sender is not None and sender != subject:
             raise _refused(
                 ErrorCode.SENDER_MISMATCH,
@@ -244,9 +280,7 @@ class SyncChannel:
             # signature, whose target was /sync/...): sign this request as shared.pki.http_signing
             # describes.
             target = httpx.URL(url).raw_path.decode("ascii")
-            headers[SIGNATURE_HEADER] = self._signer.sign(
-                request_signing_bytes(service.method, target, body)
-            )
+            headers.update(sign_request(self._signer, service.method, target, body))
             headers[SENDER_HEADER] = self._signer.identity.subject
         cid = correlation.current()
         if cid is not None:

@@ -21,8 +21,9 @@ from shared.bus.port import Binding, Bus, Consumer, QueueSpec
 from shared.clock import Clock
 from shared.envelope import GATEWAY_INBOUND_EXCHANGE
 from shared.eventlog.port import EventStore
-from shared.inbox import InboxConsumer
+from shared.inbox import InboxConsumer, envelope_message_id
 from shared.outbox import OutboxRelay
+from shared.pki.http_signing import DEFAULT_WINDOW_S
 from shared.regulation.catalog import Catalog
 from shared.regulation.engine import WorkingCalendar
 from shared.signing import Signer, Verifier
@@ -90,6 +91,7 @@ def build_portal(
     relay_poll_s: float = 0.5,
     stream_heartbeat_s: float = 15.0,
     public_url: str = "http://127.0.0.1:8081",
+    signed_call_window_s: float = DEFAULT_WINDOW_S,
 ) -> Portal:
     relay = OutboxRelay(store, bus, poll_interval=relay_poll_s)
     cabinet = Cabinet(store)
@@ -114,13 +116,18 @@ def build_portal(
         "portal",
         Inbound(store, verifier),
         on_commit=lambda _effects: _committed(relay, cabinet),
+        message_id_of=envelope_message_id,  # the signed id, not the AMQP property
     )
     queues = (PORTAL_QUEUE, *(f"to.{desk}" for desk in sorted(desk_signers or {})))
     return Portal(
         service=service,
         cabinet=cabinet,
         router=build_router(
-            service, cabinet, heartbeat_s=stream_heartbeat_s, public_url=public_url
+            service,
+            cabinet,
+            heartbeat_s=stream_heartbeat_s,
+            public_url=public_url,
+            signed_call_window_s=signed_call_window_s,
         ),
         relay=relay,
         inbound=inbound,

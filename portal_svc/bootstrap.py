@@ -80,6 +80,7 @@ def _portal(
         blobs=BlobStore(settings.attachments_dir),
         public_url=settings.public_url,
         stream_heartbeat_s=settings.stream_heartbeat_s,
+        signed_call_window_s=settings.signed_call_window_s,
         limits=Limits(
             max_attachment_bytes=settings.max_attachment_bytes,
             session_ttl=timedelta(minutes=settings.session_minutes),

@@ -37,6 +37,7 @@ def bootstrap(
         clock,
         data_dir=settings.data_dir,
         public_url=f"http://{settings.host}:{settings.port}",
+        signed_call_window_s=settings.signed_call_window_s,
     )
     revocations = RevocationEvents(  # pki.revoked: signed, committed with the revocation, relayed
         components.ca,

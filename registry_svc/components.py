@@ -10,9 +10,11 @@ from registry_svc.registry_service import RegistryService
 from shared.clock import Clock
 from shared.eventlog.port import EventStore
 from shared.pki.ca import CaUrls
+from shared.pki.http_signing import DEFAULT_WINDOW_S, SignedCalls
 from shared.pki.jws import JwsVerifier
 from shared.pki.keys import KeyAlgorithm
 from shared.pki.revocation_client import RevocationChecker
+from shared.signing import VerificationResult
 
 
 class RegistryComponents:
@@ -25,6 +27,7 @@ class RegistryComponents:
         public_url: str,
         algorithm: KeyAlgorithm = KeyAlgorithm.ES256,
         require_signed_requests: bool = True,
+        signed_call_window_s: float = DEFAULT_WINDOW_S,
     ) -> None:
         base = public_url.rstrip("/")
         self.clock = clock
@@ -38,6 +41,12 @@ class RegistryComponents:
         self.registry = RegistryService(store)
         self.require_signed_requests = require_signed_requests
         self._verifier: JwsVerifier | None = None
+        # Signed calls' nonces are remembered in the registry's own event store.
+        self.signed_calls = SignedCalls(self._verify, store, window_s=signed_call_window_s)
+
+    async def _verify(self, payload: bytes, signature: str) -> VerificationResult:
+        await self.ca.refresh()  # the verifier answers revocation from this state
+        return self.verifier.verify(payload, signature)
 
     async def start(self) -> None:
         await self.ca.start()

@@ -120,6 +120,15 @@ class RuntimeSettings(BaseSettings):
         ge=10,
         le=3600,
     )
+    signed_call_window_s: int = _shared(
+        300,
+        "SIGNED_CALL_WINDOW_S",
+        "seconds a signed HTTP call's X-Egov-Timestamp may lie before or after the service's "
+        "real clock (REQUEST_EXPIRED outside); its X-Egov-Nonce is kept in the service's event "
+        "store for two windows, so a replay that could still pass is REQUEST_REPLAYED",
+        ge=10,
+        le=3600,
+    )
     simulation_control: bool = _shared(
         False,
         "SIMULATION_CONTROL",

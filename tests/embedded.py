@@ -25,7 +25,7 @@ from portal_svc.sdk import Attachment, PortalClient
 from shared.clock import SystemClock
 from shared.config import RuntimeSettings
 from shared.ids import Gender, make_bin, make_iin
-from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
+from shared.pki.http_signing import sign_request
 from shared.runtime import Listener
 from shared.signing import Signer
 
@@ -59,8 +59,7 @@ async def eventually(check: Callable[[], Awaitable[Any]], what: str) -> Any:
 
 
 async def signed_get(http: httpx.AsyncClient, signer: Signer, path: str) -> httpx.Response:
-    signature = signer.sign(request_signing_bytes("GET", path, b""))
-    return await http.get(path, headers={SIGNATURE_HEADER: signature})
+    return await http.get(path, headers=sign_request(signer, "GET", path, b""))
 
 
 async def inbox_row(

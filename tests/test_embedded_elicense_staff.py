@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from shared.ids import Gender, make_iin
-from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
+from shared.pki.http_signing import sign_request
 from shared.pki.setup import signer_from_key_file
 from shared.signing import Signer
 from tests.embedded import APPLICANT, Stack, prepare, running, signed_get
@@ -47,8 +47,7 @@ async def signed_post(
     http: httpx.AsyncClient, signer: Signer, path: str, body: dict[str, object]
 ) -> httpx.Response:
     raw = json.dumps(body).encode()
-    signature = signer.sign(request_signing_bytes("POST", path, raw))
-    headers = {SIGNATURE_HEADER: signature, "content-type": "application/json"}
+    headers = {**sign_request(signer, "POST", path, raw), "content-type": "application/json"}
     return await http.post(path, content=raw, headers=headers)
 
 

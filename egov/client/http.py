@@ -1,6 +1,7 @@
 """One service's HTTP edge as the client sees it: JSON calls, optionally signed with a
-certificate (``X-Egov-Signature`` over ``shared.pki.http_signing.request_signing_bytes``: the
-method, the exact path and query sent, and the SHA-256 of the exact body bytes)."""
+certificate (``shared.pki.http_signing.sign_request``: ``X-Egov-Signature`` over the method, the
+exact path and query sent, the SHA-256 of the exact body bytes, and the ``X-Egov-Timestamp`` and
+``X-Egov-Nonce`` sent with it, new for every call)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from urllib.parse import urlencode
 import httpx
 
 from egov.client.errors import ClientError, error_of
-from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
+from shared.pki.http_signing import sign_request
 from shared.signing import Signer
 
 
@@ -44,9 +45,7 @@ class ServiceHttp:
             body = json.dumps(json_body, ensure_ascii=False).encode()
             sent_headers["Content-Type"] = "application/json"
         if signer is not None:
-            sent_headers[SIGNATURE_HEADER] = signer.sign(
-                request_signing_bytes(method, target, body or b"")
-            )
+            sent_headers.update(sign_request(signer, method, target, body or b""))
         try:
             response = await self.http.request(method, target, content=body, headers=sent_headers)
         except httpx.HTTPError as exc:

@@ -24,6 +24,7 @@ from elicense_svc.handlers import ElicenseService
 from elicense_svc.projections import Projections
 from elicense_svc.staff import current_directory
 from shared.file_names import unfit_file_name
+from shared.pki.http_signing import DEFAULT_WINDOW_S
 from shared.web import error_body
 
 MAX_SCAN_BYTES = 5 * 1024 * 1024  # one scanned document
@@ -149,7 +150,11 @@ def request_view(service: ElicenseService, state: req.ElicenseRequest) -> dict[s
     }
 
 
-def build_router(parts: Callable[[], tuple[ElicenseService, Projections]]) -> APIRouter:
+def build_router(
+    parts: Callable[[], tuple[ElicenseService, Projections]],
+    *,
+    signed_call_window_s: float = DEFAULT_WINDOW_S,
+) -> APIRouter:
     """``parts`` gives the running service and read models (built at start-up); it raises
     while the service is not running or not configured."""
     router = APIRouter()
@@ -164,7 +169,9 @@ def build_router(parts: Callable[[], tuple[ElicenseService, Projections]]) -> AP
         # The roster as it stands now (the log), so an appointment or a dismissal made while
         # the service runs applies to the very next call.
         directory = await current_directory(svc().store, svc().directory)
-        return await authenticate(request, svc().verifier, directory)
+        return await authenticate(
+            request, svc().verifier, directory, svc().store, window_s=signed_call_window_s
+        )
 
     Staff = Annotated[Actor, Depends(staff)]
 

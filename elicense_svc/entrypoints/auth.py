@@ -1,11 +1,13 @@
 """Staff authentication by certificate (000 appendix 1 process 1, condition 1, process 2).
 
 Each staff request carries a detached JWS over shared.pki.http_signing's request description
-(method, target, body hash) in ``X-Egov-Signature``. The verified certificate names the person
-(IIN); the directory says which provider they work for and which roles they hold. A refusal is
-the named outcome AUTHORIZATION_REFUSED with the reason, in words (``message``) and as a code
-(``reason``: SIGNATURE_MISSING, the verification code such as BAD_SIGNATURE or CERT_REVOKED,
-NOT_STAFF, WRONG_BIN), so a client can tell a broken signature from a signer who is not staff.
+(method, target, body hash, timestamp, nonce) in ``X-Egov-Signature``, with ``X-Egov-Timestamp``
+and ``X-Egov-Nonce``. The verified certificate names the person (IIN); the directory says which
+provider they work for and which roles they hold. A refusal is the named outcome
+AUTHORIZATION_REFUSED with the reason, in words (``message``) and as a code (``reason``:
+SIGNATURE_MISSING; REQUEST_EXPIRED for a missing or stale timestamp; REQUEST_REPLAYED for a nonce
+already used; the verification code such as BAD_SIGNATURE or CERT_REVOKED; NOT_STAFF; WRONG_BIN),
+so a client can tell a broken signature from a signer who is not staff.
 """
 
 from __future__ import annotations
@@ -15,7 +17,12 @@ from fastapi import Request
 from elicense_svc.domain.actors import Actor
 from elicense_svc.domain.directory import Directory
 from elicense_svc.domain.errors import ElicenseError
-from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
+from shared.pki.http_signing import (
+    DEFAULT_WINDOW_S,
+    NonceMemory,
+    SignedCallRefused,
+    SignedCalls,
+)
 from shared.signing import Verifier, verify_off_loop
 
 
@@ -25,20 +32,28 @@ class AuthorizationRefused(ElicenseError):
         self.reason = reason
 
 
-async def authenticate(request: Request, verifier: Verifier, directory: Directory) -> Actor:
-    signature = request.headers.get(SIGNATURE_HEADER)
-    if not signature:
+async def authenticate(
+    request: Request,
+    verifier: Verifier,
+    directory: Directory,
+    nonces: NonceMemory,
+    *,
+    window_s: float = DEFAULT_WINDOW_S,
+) -> Actor:
+    """The staff member who signed ``request``: a fresh signed call (timestamp inside
+    ``window_s``, nonce not seen before in ``nonces``, the service's store) by a rostered
+    certificate."""
+    signed_calls = SignedCalls(
+        lambda payload, signature: verify_off_loop(verifier, payload, signature),
+        nonces,
+        window_s=window_s,
+    )
+    try:
+        identity = await signed_calls.check_request(request)
+    except SignedCallRefused as refused:
         raise AuthorizationRefused(
-            f"sign the request: no {SIGNATURE_HEADER} header", reason="SIGNATURE_MISSING"
-        )
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    payload = request_signing_bytes(request.method, target, await request.body())
-    result = await verify_off_loop(verifier, payload, signature)
-    if not result.ok or result.identity is None:
-        raise AuthorizationRefused(
-            f"{result.code.value}: {result.detail}".rstrip(": "), reason=result.code.value
-        )
-    identity = result.identity
+            f"{refused.code}: {refused.detail}".rstrip(": "), reason=refused.code
+        ) from None
     try:
         member = directory.member(identity.iin)
     except ElicenseError as exc:

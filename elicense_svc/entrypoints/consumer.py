@@ -14,7 +14,7 @@ from elicense_svc.domain.errors import ElicenseError
 from elicense_svc.handlers import ElicenseService
 from shared.bus.port import Binding, Bus, Consumer, Delivery, QueueSpec, Reject
 from shared.envelope import Envelope
-from shared.inbox import Effects, InboxConsumer
+from shared.inbox import Effects, InboxConsumer, envelope_message_id
 
 CONSUMER = "elicense.intake"
 
@@ -64,12 +64,22 @@ async def start_consumer(bus: Bus, service: ElicenseService, *, prefetch: int = 
     await bus.declare_exchange(topology.deliver_exchange)
     await bus.declare_queue(inbox_queue(topology))
 
+    return await intake_inbox(service).consume(bus, topology.inbox_queue, prefetch=prefetch)
+
+
+def intake_inbox(service: ElicenseService) -> InboxConsumer:
+    """The inbox of E-licensing's queue, keyed on the signed envelope's message id (not the
+    AMQP property, which nobody signs)."""
+
     def committed(effects: Effects) -> None:
         service.notify_outbox()
         if effects.events:
             service.kick(effects.events[0].data["request_id"])
 
-    inbox = InboxConsumer(
-        store=service.store, consumer=CONSUMER, handler=IntakeHandler(service), on_commit=committed
+    return InboxConsumer(
+        store=service.store,
+        consumer=CONSUMER,
+        handler=IntakeHandler(service),
+        on_commit=committed,
+        message_id_of=envelope_message_id,
     )
-    return await inbox.consume(bus, topology.inbox_queue, prefetch=prefetch)

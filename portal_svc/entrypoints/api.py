@@ -22,7 +22,7 @@ from portal_svc.pdf import SignatureCheck, render
 from portal_svc.projections import Cabinet, indicators
 from portal_svc.psc import Center, center_by_bin
 from shared.canonical import canonical_json
-from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
+from shared.pki.http_signing import DEFAULT_WINDOW_S, SignedCallRefused, SignedCalls
 from shared.regulation.errors import RegulationError
 from shared.regulation.model import Channel, Definition
 
@@ -165,6 +165,7 @@ def build_router(
     *,
     heartbeat_s: float = 15.0,
     public_url: str = "http://127.0.0.1:8081",
+    signed_call_window_s: float = DEFAULT_WINDOW_S,
 ) -> APIRouter:
     router = APIRouter()
 
@@ -177,20 +178,29 @@ def build_router(
             raise Unauthorized("session_expired", "the session is unknown or has expired")
         return found
 
+    # Operators' calls: fresh, signed, each nonce accepted once (kept in the portal's store).
+    signed_calls = SignedCalls(
+        lambda payload, signature: asyncio.to_thread(service.verifier.verify, payload, signature),
+        service.store,
+        window_s=signed_call_window_s,
+    )
+
     async def operator(request: Request) -> tuple[Center, str]:
         """A PSC operator: a request signed with a certificate carrying a center's BIN."""
-        signature = request.headers.get(SIGNATURE_HEADER)
-        if not signature:
-            raise Unauthorized("not_authenticated", f"sign the request ({SIGNATURE_HEADER})")
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        payload = request_signing_bytes(request.method, target, await request.body())
-        result = await asyncio.to_thread(service.verifier.verify, payload, signature)
-        if not result.ok or result.identity is None or result.identity.iin is None:
-            raise Unauthorized("not_authenticated", f"{result.code.value}: {result.detail}")
-        found = center_by_bin(result.identity.bin)
+        try:
+            identity = await signed_calls.check_request(request)
+        except SignedCallRefused as refused:
+            # Freshness refusals carry their own code; a missing or bad signature stays
+            # not_authenticated.
+            fresh = refused.code in {"REQUEST_EXPIRED", "REQUEST_REPLAYED"}
+            code = refused.code.lower() if fresh else "not_authenticated"
+            raise Unauthorized(code, f"{refused.code}: {refused.detail}") from None
+        if identity.iin is None:
+            raise Unauthorized("not_authenticated", "the certificate names no IIN")
+        found = center_by_bin(identity.bin)
         if found is None:
-            raise Forbidden("not_an_operator", f"BIN {result.identity.bin} is no PSC")
-        return found, result.identity.iin
+            raise Forbidden("not_an_operator", f"BIN {identity.bin} is no PSC")
+        return found, identity.iin
 
     Account = Annotated[str, Depends(account)]
     Source = Annotated[str, Depends(client_address)]

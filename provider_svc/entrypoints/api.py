@@ -1,7 +1,8 @@
 """Staff HTTP API of the workstations. Every call is signed by the staff member's own
 certificate (``X-Egov-Signature`` over ``shared.pki.http_signing.request_signing_bytes``: method,
-path and query, body hash), verified against the НУЦ (chain, validity, revocation); the IIN it
-names must be on the workstation's staff roster. Staff see only their workstation's requests.
+path and query, body hash, ``X-Egov-Timestamp``, ``X-Egov-Nonce``), fresh and accepted once,
+verified against the НУЦ (chain, validity, revocation); the IIN it names must be on the
+workstation's staff roster. Staff see only their workstation's requests.
 """
 
 # No ``from __future__ import annotations``: FastAPI reads the route annotations at definition.
@@ -17,7 +18,7 @@ from provider_svc.domain.workstations import WORKSTATIONS
 from provider_svc.handlers import ProviderService
 from provider_svc.projections import ProviderProjection
 from provider_svc.views import ActionIn, DraftIn, ExtensionIn, PaperApplicationIn, RequestOut
-from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
+from shared.pki.http_signing import DEFAULT_WINDOW_S, SignedCallRefused, SignedCalls
 from shared.signing import SignerIdentity, verify_off_loop
 from shared.web import ServiceError
 
@@ -35,27 +36,32 @@ async def _edge(call: Awaitable[T]) -> T:
         raise ServiceError(exc.message, code=exc.code, status=exc.status) from None
 
 
-def build_router(service: ProviderService, projection: ProviderProjection) -> APIRouter:
+def build_router(
+    service: ProviderService,
+    projection: ProviderProjection,
+    *,
+    signed_call_window_s: float = DEFAULT_WINDOW_S,
+) -> APIRouter:
     router = APIRouter(prefix="/provider", tags=["provider"])
+    # Staff calls' nonces are remembered in the workstation's own event store.
+    signed_calls = SignedCalls(
+        lambda payload, signature: verify_off_loop(service.verifier, payload, signature),
+        service.store,
+        window_s=signed_call_window_s,
+    )
 
     async def caller(request: Request) -> SignerIdentity:
-        signature = request.headers.get(SIGNATURE_HEADER)
-        if not signature:
+        try:
+            return await signed_calls.check_request(request)
+        except SignedCallRefused as refused:
+            # A broken signature keeps its signature_<code>; a missing header, a stale
+            # timestamp or a replayed nonce carry their own code.
+            code = refused.code.lower()
             raise ServiceError(
-                f"staff sign every request: the {SIGNATURE_HEADER} header is missing",
-                code="signature_missing",
+                f"the request's signature is not accepted: {refused.code} {refused.detail}",
+                code=f"signature_{code}" if refused.verification is not None else code,
                 status=NotAuthenticated.status,
-            )
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        payload = request_signing_bytes(request.method, target, await request.body())
-        result = await verify_off_loop(service.verifier, payload, signature)
-        if not result.ok or result.identity is None:
-            raise ServiceError(
-                f"the request's signature is not accepted: {result.code.value} {result.detail}",
-                code=f"signature_{result.code.value.lower()}",
-                status=NotAuthenticated.status,
-            )
-        return result.identity
+            ) from None
 
     Caller = Annotated[SignerIdentity, Depends(caller)]
 

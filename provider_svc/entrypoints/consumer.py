@@ -10,7 +10,7 @@ from provider_svc.domain.workstations import WORKSTATIONS
 from provider_svc.handlers import ProviderService
 from shared.bus.port import Binding, Bus, Consumer, QueueSpec
 from shared.envelope import GATEWAY_INBOUND_EXCHANGE
-from shared.inbox import Effects, InboxConsumer
+from shared.inbox import Effects, InboxConsumer, envelope_message_id
 
 DELIVER_EXCHANGE = "egov.deliver"  # gateway_svc/topology.py
 
@@ -41,8 +41,23 @@ async def start_consumers(
 
     consumers = []
     for ws in WORKSTATIONS:
-        inbox = InboxConsumer(
-            service.store, f"provider:{ws.system_id}", service.handle_delivery, on_commit=committed
-        )
+        inbox = workstation_inbox(service, ws.system_id, on_commit=committed)
         consumers.append(await inbox.consume(bus, recipient_queue(ws.system_id), prefetch=prefetch))
     return consumers
+
+
+def workstation_inbox(
+    service: ProviderService,
+    system_id: str,
+    *,
+    on_commit: Callable[[Effects], None] | None = None,
+) -> InboxConsumer:
+    """The inbox of one workstation's queue, keyed on the signed envelope's message id (not the
+    AMQP property, which nobody signs)."""
+    return InboxConsumer(
+        service.store,
+        f"provider:{system_id}",
+        service.handle_delivery,
+        on_commit=on_commit,
+        message_id_of=envelope_message_id,
+    )

@@ -24,7 +24,7 @@ from registry_svc.entrypoints.schemas import (
 )
 from registry_svc.errors import CallerRejected, RegistryError
 from registry_svc.holders import build_holder
-from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
+from shared.pki.http_signing import SignedCallRefused
 from shared.pki.messages import message
 from shared.pki.revocation import CertState, parse_reason
 from shared.signing import SignerIdentity
@@ -53,22 +53,16 @@ def build_router(components: RegistryComponents) -> APIRouter:
     async def signed_caller(request: Request) -> SignerIdentity:
         if not components.require_signed_requests:
             return ANONYMOUS
-        signature = request.headers.get(SIGNATURE_HEADER)
-        if not signature:
+        # Headers, timestamp window, signature (revocation from the CA's refreshed state), then
+        # the nonce against this store: shared.pki.http_signing.SignedCalls.
+        try:
+            return await components.signed_calls.check_request(request)
+        except SignedCallRefused as refused:
+            found = refused.verification
+            prefix = message(found.code, "en") if found is not None else ""
             raise CallerRejected(
-                f"the request carries no {SIGNATURE_HEADER} header", code="signature_missing"
-            )
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        payload = request_signing_bytes(request.method, target, await request.body())
-        await components.ca.refresh()  # the verifier answers revocation from this state
-        result = components.verifier.verify(payload, signature)
-        if not result.ok:
-            raise CallerRejected(
-                f"{message(result.code, 'en')} {result.detail}".strip(),
-                code=result.code.value.lower(),
-            )
-        assert result.identity is not None  # noqa: S101 - an OK result always names the signer
-        return result.identity
+                f"{prefix} {refused.detail}".strip(), code=refused.code.lower()
+            ) from None
 
     Caller = Annotated[SignerIdentity, Depends(signed_caller)]
 

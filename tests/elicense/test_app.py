@@ -8,6 +8,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from shared.clock import SimulatedClock
 from shared.config import load_settings
 from shared.envelope import Envelope
 from shared.eventlog.sqlite import SqliteEventStore
-from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
+from shared.pki.http_signing import sign_request
 from shared.pki.jws import JwsSigner
 from shared.pki.profiles import InformationSystem
 from tests.elicense.conftest import (
@@ -74,7 +75,7 @@ def signed_call(client: httpx.AsyncClient) -> Call:
         content = b"" if body is None else json.dumps(body).encode()
         headers = {"content-type": "application/json"}
         if signer is not None:
-            headers[SIGNATURE_HEADER] = signer.sign(request_signing_bytes(method, path, content))
+            headers.update(sign_request(signer, method, path, content))
         return await client.request(method, path, content=content, headers=headers)
 
     return call
@@ -199,12 +200,29 @@ async def test_staff_authentication_and_scope(
     assert refused.status_code == 401
     clerk = pki.staff(CLERK_IIN, ALMATY_CULTURE_BIN)
     # A signature over another target does not authenticate this one.
-    headers = {SIGNATURE_HEADER: clerk.sign(request_signing_bytes("GET", "/staff/requests/x"))}
+    headers = sign_request(clerk, "GET", "/staff/requests/x")
     replayed = await client.get("/staff/requests", headers=headers)
     assert replayed.status_code == 401
     missing = await call(clerk, "GET", "/staff/requests/nope")
     assert missing.status_code == 404
     assert missing.json()["code"] == "REQUEST_NOT_FOUND"
+
+
+async def test_a_captured_staff_call_is_accepted_once(
+    world: tuple[httpx.AsyncClient, InMemoryBus, list[Envelope]], pki: Pki
+) -> None:
+    client, _, _ = world
+    clerk = pki.staff(CLERK_IIN, ALMATY_CULTURE_BIN)
+    captured = sign_request(clerk, "GET", "/staff/requests")
+    assert (await client.get("/staff/requests", headers=captured)).status_code == 200
+    replayed = await client.get("/staff/requests", headers=captured)
+    assert replayed.status_code == 401
+    assert replayed.json()["reason"] == "REQUEST_REPLAYED"
+    stale = sign_request(
+        clerk, "GET", "/staff/requests", now=datetime.now(UTC) - timedelta(minutes=6)
+    )
+    expired = await client.get("/staff/requests", headers=stale)
+    assert (expired.status_code, expired.json()["reason"]) == (401, "REQUEST_EXPIRED")
 
 
 async def test_staff_intake_through_the_api(

@@ -11,7 +11,7 @@ import pytest
 
 from elicense_svc.gateway_lookup import GatewayRegistryLookup
 from elicense_svc.registry_port import Found, NotFound, Unavailable
-from shared.pki.http_signing import SENDER_HEADER, SIGNATURE_HEADER, request_signing_bytes
+from shared.pki.http_signing import SENDER_HEADER, SIGNATURE_HEADER, received_signing_bytes
 from shared.pki.jws import JwsSigner
 from tests.elicense.conftest import APPLICANT_IIN, COMPANY_BIN, Pki
 
@@ -38,7 +38,9 @@ async def test_request_is_signed_for_its_exact_target_and_body(
     assert request.url.path == "/sync/registry.legal_entity"
     assert json.loads(request.content) == {"bin": COMPANY_BIN}
     assert request.headers[SENDER_HEADER] == "elicense"
-    payload = request_signing_bytes("POST", "/sync/registry.legal_entity", request.content)
+    payload = received_signing_bytes(
+        "POST", "/sync/registry.legal_entity", request.content, request.headers
+    )
     check = pki.verifier().verify(payload, request.headers[SIGNATURE_HEADER])
     assert check.ok
     assert check.identity is not None

@@ -26,7 +26,12 @@ from shared.clock import SystemClock
 from shared.config import load_settings
 from shared.envelope import Envelope
 from shared.eventlog.factory import create_event_store
-from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
+from shared.pki.http_signing import (
+    NONCE_HEADER,
+    SIGNATURE_HEADER,
+    received_signing_bytes,
+    sign_request,
+)
 from shared.pki.jws import JwsVerifier
 from shared.pki.revocation_client import RevocationChecker
 from tests.gateway.conftest import SystemCert, envelope
@@ -77,7 +82,7 @@ def provider_app(registry: SystemCert, callers: list[str], verifier: JwsVerifier
     @app.get("/persons/{iin}")
     async def person(iin: str, request: Request) -> Response:
         signature = request.headers.get(SIGNATURE_HEADER, "")
-        payload = request_signing_bytes("GET", request.url.path)
+        payload = received_signing_bytes("GET", request.url.path, b"", request.headers)
         result = verifier.verify(payload, signature)
         if not result.ok or result.identity is None:
             return Response(b'{"code": "bad_signature"}', status_code=401)
@@ -309,8 +314,8 @@ async def test_metrics_count_routes_and_failures(
 def signed_request(
     systems: dict[str, SystemCert], service: str, body: bytes, *, signer: str = "elicense"
 ) -> dict[str, str]:
-    signature = systems[signer].signer.sign(request_signing_bytes("POST", f"/sync/{service}", body))
-    return {SIGNATURE_HEADER: signature, "X-Egov-Sender": "elicense"}
+    headers = sign_request(systems[signer].signer, "POST", f"/sync/{service}", body)
+    return {**headers, "X-Egov-Sender": "elicense"}
 
 
 async def test_signed_request_lookup_passes_the_record_and_its_404_through(
@@ -376,6 +381,39 @@ async def test_signed_request_refusals(
         "/sync/registry.person_record", content=sent, headers=headers
     )
     assert (response.status_code, response.json()["code"]) == (status, code)
+    assert served.provider_callers == []
+
+
+async def test_a_captured_signed_request_is_accepted_once(
+    served: Served, systems: dict[str, SystemCert]
+) -> None:
+    body = b'{"iin": "900101300126"}'
+    captured = signed_request(systems, "registry.person_record", body)
+    first = await served.client.post("/sync/registry.person_record", content=body, headers=captured)
+    assert first.status_code == 200, first.text
+    again = await served.client.post("/sync/registry.person_record", content=body, headers=captured)
+    assert (again.status_code, again.json()["code"]) == (401, "REQUEST_REPLAYED")
+    assert served.provider_callers == ["gateway"]  # the replay never reached the registry
+
+
+async def test_a_signed_request_outside_the_window_or_without_a_nonce_is_refused(
+    served: Served, systems: dict[str, SystemCert]
+) -> None:
+    body = b'{"iin": "900101300126"}'
+    stale = sign_request(
+        systems["elicense"].signer,
+        "POST",
+        "/sync/registry.person_record",
+        body,
+        now=datetime.now(UTC) - timedelta(minutes=6),
+    )
+    expired = await served.client.post("/sync/registry.person_record", content=body, headers=stale)
+    assert (expired.status_code, expired.json()["code"]) == (401, "REQUEST_EXPIRED")
+    fresh = signed_request(systems, "registry.person_record", body)
+    del fresh[NONCE_HEADER]
+    bare = await served.client.post("/sync/registry.person_record", content=body, headers=fresh)
+    assert (bare.status_code, bare.json()["code"]) == (401, "REQUEST_EXPIRED")
+    assert NONCE_HEADER in bare.json()["message"]
     assert served.provider_callers == []
 
 

@@ -1,5 +1,6 @@
 """The gateway's own retry is not a replay: a forward that failed after the acceptance was
-logged is resumed when the broker delivers the message again, and delivered once."""
+logged is resumed when the broker delivers the message again, and delivered once. A copy of a
+message whose forwards are all done is a replay, whatever attempt header it carries."""
 
 from __future__ import annotations
 
@@ -27,17 +28,20 @@ from tests.pki.fakes import FakeCaEndpoint
 
 
 class FlakyBus(InMemoryBus):
-    """Fails the next ``failures`` deliveries to recipients as if the broker never confirmed."""
+    """Fails the next ``failures`` deliveries to recipients as if the broker never confirmed;
+    records what it did publish."""
 
     def __init__(self) -> None:
         super().__init__()
         self.failures = 0
+        self.published: list[Message] = []
 
     async def publish(self, message: Message, *, mandatory: bool = True) -> None:
         if message.exchange == DELIVER_EXCHANGE and self.failures > 0:
             self.failures -= 1
             raise PublishNotConfirmed("broker did not confirm", [message.message_id])
         await super().publish(message, mandatory=mandatory)
+        self.published.append(message)
 
 
 @dataclass
@@ -104,6 +108,30 @@ async def test_a_failed_forward_is_resumed_on_the_next_attempt(
         if e.record == Record.REJECTED
     ]
     assert [e.data["code"] for e in rejected] == ["REPLAYED_MESSAGE"]
+
+
+async def test_an_attempt_header_does_not_make_a_replay_of_a_delivered_message_pass(
+    parts: Parts, systems: dict[str, SystemCert]
+) -> None:
+    gateway = parts.gateway
+    await gateway.health.check()
+    env = envelope("portal", "elicense").signed(systems["portal"].signer)
+    raw = env.model_dump_json().encode()
+    await gateway.handle_inbound(delivery(raw, attempt=1))
+    # The same bytes again, published with x-egov-attempt: 2 (or redelivered) by whoever can
+    # reach the inbound exchange: every forward is done, so this is a replay.
+    await gateway.handle_inbound(delivery(raw, attempt=2))
+    await gateway.handle_inbound(
+        Delivery(Message(INBOUND_EXCHANGE, "portal", raw, "m2"), INBOUND_QUEUE, 1, True)
+    )
+    rejected = [
+        e.data["code"]
+        for e in await gateway.log.query_message(str(env.message_id))
+        if e.record == Record.REJECTED
+    ]
+    assert rejected == ["REPLAYED_MESSAGE", "REPLAYED_MESSAGE"]
+    forwarded = [m for m in parts.bus.published if m.exchange == DELIVER_EXCHANGE]
+    assert [m.routing_key for m in forwarded] == ["elicense"]  # delivered once
 
 
 async def test_an_unhealthy_gateway_leaves_messages_on_the_broker(

@@ -33,7 +33,7 @@ from shared.bus.memory import InMemoryBus
 from shared.clock import SystemClock
 from shared.config import load_settings
 from shared.eventlog.factory import create_event_store
-from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
+from shared.pki.http_signing import sign_request
 from shared.pki.jws import JwsVerifier
 from shared.pki.revocation_client import (
     GatewayRevocationSource,
@@ -157,8 +157,8 @@ def ocsp_request(certificate: x509.Certificate, issuer: x509.Certificate) -> byt
 
 
 def signed(caller: SystemCert, service: str, body: bytes) -> dict[str, str]:
-    signature = caller.signer.sign(request_signing_bytes("POST", f"/sync/{service}", body))
-    return {SIGNATURE_HEADER: signature, "X-Egov-Sender": caller.system_id}
+    headers = sign_request(caller.signer, "POST", f"/sync/{service}", body)
+    return {**headers, "X-Egov-Sender": caller.system_id}
 
 
 async def entries(world: World, correlation_id: str) -> list[LogEntry]:

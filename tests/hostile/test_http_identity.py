@@ -16,7 +16,7 @@ import pytest
 from portal_svc.handlers import registration_bytes
 from shared.ids import Gender, make_iin
 from shared.pki.ca import CaUrls, create_issuing, create_root, issue_certificate
-from shared.pki.http_signing import SENDER_HEADER, SIGNATURE_HEADER, request_signing_bytes
+from shared.pki.http_signing import SENDER_HEADER, SIGNATURE_HEADER, sign_request
 from shared.pki.jws import JwsSigner
 from shared.pki.keys import KeyAlgorithm, generate_private_key
 from shared.pki.profiles import Individual, KeyPurpose
@@ -149,24 +149,24 @@ async def test_registry_refuses_forged_and_replayed_request_signatures(stack: St
     gateway = gateway_signer(stack)
     iin = person_iin(5)
     target = f"/persons/{iin}"
+    # Each case carries a fresh timestamp and nonce: only the signature is wrong.
     cases = {
-        "garbage": "x",
-        "over another path": gateway.sign(
-            request_signing_bytes("GET", "/persons/000000000000", b"")
-        ),
-        "over another method": gateway.sign(request_signing_bytes("DELETE", target, b"")),
-        "another CA": stranger(iin).sign(request_signing_bytes("GET", target, b"")),
+        "garbage": {**sign_request(gateway, "GET", target), SIGNATURE_HEADER: "x"},
+        "over another path": sign_request(gateway, "GET", "/persons/000000000000"),
+        "over another method": sign_request(gateway, "DELETE", target),
+        "another CA": sign_request(stranger(iin), "GET", target),
     }
     async with httpx.AsyncClient(base_url=stack.urls["registry"]) as http:
-        for name, signature in cases.items():
-            response = await http.get(
-                target, headers={SIGNATURE_HEADER: signature, SENDER_HEADER: "gateway"}
-            )
+        for name, headers in cases.items():
+            response = await http.get(target, headers={**headers, SENDER_HEADER: "gateway"})
             assert response.status_code == 401, (name, response.text)
             assert response.json()["code"] in {"bad_signature", "untrusted_chain"}, name
-        honest = gateway.sign(request_signing_bytes("GET", target, b""))
-        found = await http.get(target, headers={SIGNATURE_HEADER: honest})
+        honest = sign_request(gateway, "GET", target)
+        found = await http.get(target, headers=honest)
         assert found.status_code == 404, found.text  # authenticated, and no such person
+        # The same honest call captured and sent again: its nonce is spent.
+        replayed = await http.get(target, headers=honest)
+        assert (replayed.status_code, replayed.json()["code"]) == (401, "request_replayed")
 
 
 def gateway_signer(stack: Stack) -> JwsSigner:
@@ -191,7 +191,7 @@ async def test_injection_strings_in_names_are_stored_as_data(stack: Stack) -> No
             }
             body = httpx.Request("POST", "/", json=person).content
             headers = {
-                SIGNATURE_HEADER: gateway.sign(request_signing_bytes("POST", "/persons", body)),
+                **sign_request(gateway, "POST", "/persons", body),
                 "content-type": "application/json",
             }
             created = await http.post("/persons", content=body, headers=headers)
@@ -204,7 +204,7 @@ async def test_injection_strings_in_names_are_stored_as_data(stack: Stack) -> No
                 continue
             assert created.status_code == 201, (label, created.text)
             target = f"/persons/{iin}"
-            signed = {SIGNATURE_HEADER: gateway.sign(request_signing_bytes("GET", target, b""))}
+            signed = sign_request(gateway, "GET", target)
             stored = (await http.get(target, headers=signed)).json()
             assert stored["surname"]["kk"] == text, label  # byte for byte, not interpreted
             assert stored["address"] == text, label
@@ -222,17 +222,16 @@ async def test_staff_endpoints_refuse_whoever_is_not_staff(
 ) -> None:
     outsider_iin = person_iin(10 if service == "provider" else 11)
     outsider = issued(stack, tmp_path, outsider_iin)  # a real НУЦ certificate, not on a roster
-    honest = request_signing_bytes("GET", target, b"")
     cases = {
-        "garbage": "x",
-        "another CA": stranger(outsider_iin).sign(honest),
-        "replayed from another path": outsider.sign(request_signing_bytes("GET", "/x", b"")),
-        "not staff": outsider.sign(honest),
+        "garbage": {**sign_request(outsider, "GET", target), SIGNATURE_HEADER: "x"},
+        "another CA": sign_request(stranger(outsider_iin), "GET", target),
+        "replayed from another path": sign_request(outsider, "GET", "/x"),
+        "not staff": sign_request(outsider, "GET", target),
     }
     async with httpx.AsyncClient(base_url=stack.urls[service], timeout=30) as http:
         answers = {}
-        for name, signature in cases.items():
-            response = await http.get(target, headers={SIGNATURE_HEADER: signature})
+        for name, headers in cases.items():
+            response = await http.get(target, headers=headers)
             body = response.json()
             assert 400 <= response.status_code < 500, (name, response.text)
             assert isinstance(body.get("code"), str), (name, body)

@@ -33,7 +33,7 @@ from shared.clock import SimulatedClock
 from shared.eventlog.sqlite import SqliteEventStore
 from shared.ids import Gender, make_iin
 from shared.pki.ca import CaUrls, create_issuing, create_root, issue_certificate
-from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
+from shared.pki.http_signing import sign_request
 from shared.pki.jws import JwsSigner, JwsVerifier
 from shared.pki.keys import KeyAlgorithm, generate_private_key
 from shared.pki.profiles import (
@@ -235,10 +235,7 @@ class World:
     def desk_headers(
         self, operator: JwsSigner, method: str, target: str, body: bytes = b""
     ) -> dict[str, str]:
-        return {
-            SIGNATURE_HEADER: operator.sign(request_signing_bytes(method, target, body)),
-            "Content-Type": "application/json",
-        }
+        return {**sign_request(operator, method, target, body), "Content-Type": "application/json"}
 
     async def desk(
         self, operator: JwsSigner, method: str, target: str, body: Any = None

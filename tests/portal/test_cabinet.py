@@ -247,6 +247,37 @@ async def test_a_status_fanned_out_to_the_desk_too_is_recorded_once(world: World
     assert [h["status"] for h in one["history"]] == ["draft", "submitted", "registered"]
 
 
+async def test_a_replayed_status_under_fresh_transport_ids_does_not_grow_the_history(
+    world: World,
+) -> None:
+    from uuid import uuid4
+
+    from shared.bus.port import Delivery, Message
+    from shared.envelope import Envelope
+
+    request_id, headers = await _submitted(world, 54)
+    envelope = Envelope(
+        message_id=uuid4(),
+        correlation_id=request_id,
+        type="status.changed.v1",
+        sender=PROVIDER,
+        recipient="portal",
+        service_code="cultural_values_export",
+        sent_at=world.clock.now(),
+        body={"status": "registered", "step": "register"},
+    ).signed(world.systems[PROVIDER])
+    raw = envelope.model_dump_json().encode()
+    own_id = str(envelope.message_id)
+    # The same signed bytes, and the same id spelled in capitals (the signature still verifies:
+    # the envelope model reads one UUID), each under an AMQP message_id nobody signs.
+    copies = [raw, raw, raw.replace(own_id.encode(), own_id.upper().encode())]
+    for body in [raw, *copies]:
+        message = Message("egov.deliver", "portal", body, str(uuid4()))
+        await world.portal.inbound(Delivery(message, "to.portal", 1, False))
+    one = (await world.client.get(f"/cabinet/requests/{request_id}", headers=headers)).json()
+    assert [h["status"] for h in one["history"]] == ["draft", "submitted", "registered"]
+
+
 async def test_statuses_of_one_instant_are_ordered_by_the_senders_number(world: World) -> None:
     # One staff action causes several statuses with the same sent_at; the gateway may deliver
     # them in any order. The sender numbers them, and the cabinet shows them in that order.

@@ -35,7 +35,7 @@ from shared.envelope import Envelope
 from shared.eventlog.factory import create_event_store
 from shared.eventlog.port import EventStore
 from shared.pki.ca import issue_certificate
-from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
+from shared.pki.http_signing import sign_request
 from shared.pki.jws import JwsSigner, JwsVerifier
 from shared.pki.keys import KeyAlgorithm, generate_private_key
 from shared.pki.profiles import EntityRole, Individual, KeyPurpose, LegalEntitySigner
@@ -403,10 +403,9 @@ async def test_psc_desk_path_through_the_gateway(stack: Stack) -> None:
     async def desk(method: str, target: str, body: Any = None, raw: bytes | None = None,
                    media: str = "application/json") -> httpx.Response:  # fmt: skip
         content = raw if raw is not None else (b"" if body is None else json.dumps(body).encode())
-        signature = operator.sign(request_signing_bytes(method, target, content))
+        signed = sign_request(operator, method, target, content)
         return await stack.client.request(
-            method, target, content=content,
-            headers={SIGNATURE_HEADER: signature, "Content-Type": media},
+            method, target, content=content, headers={**signed, "Content-Type": media},
         )  # fmt: skip
 
     created = await desk(

@@ -4,11 +4,13 @@ registry confirms, sign with their own key, and hand results out in person or by
 
 from __future__ import annotations
 
-from datetime import timedelta
+import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from portal_svc.domain import events
+from shared.pki.http_signing import sign_request
 from tests.portal.conftest import ASTANA_2013, World, iin
 
 pytestmark = pytest.mark.parametrize("start", [ASTANA_2013])
@@ -167,3 +169,22 @@ async def test_results_not_collected_in_time_are_listed(world: World) -> None:
     target = "/psc/requests?uncollected_days=30"
     listed = (await world.desk(operator, "GET", target)).json()["requests"]
     assert [r["request_id"] for r in listed] == [waiting]
+
+
+async def test_a_captured_desk_call_is_accepted_once(world: World) -> None:
+    operator = world.operator(71)
+    raw = json.dumps({"service": "archive_reference", "applicant_iin": iin(61)}).encode()
+    captured = world.desk_headers(operator, "POST", "/psc/requests", raw)
+    created = await world.client.post("/psc/requests", content=raw, headers=captured)
+    assert created.status_code == 201, created.text
+    replayed = await world.client.post("/psc/requests", content=raw, headers=captured)
+    assert (replayed.status_code, replayed.json()["code"]) == (401, "request_replayed")
+    stale = {
+        **world.desk_headers(operator, "GET", "/psc/requests"),
+        **sign_request(
+            operator, "GET", "/psc/requests", now=datetime.now(UTC) - timedelta(minutes=6)
+        ),
+    }
+    expired = await world.client.get("/psc/requests", headers=stale)
+    assert (expired.status_code, expired.json()["code"]) == (401, "request_expired")
+    assert world.registry.asked == [iin(61)]  # the replay filed nothing

@@ -18,7 +18,7 @@ from portal_svc.registry_lookup import GatewayPersonLookup
 from portal_svc.settings import PortalSettings
 from shared.bus.memory import InMemoryBus
 from shared.eventlog.sqlite import SqliteEventStore
-from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
+from shared.pki.http_signing import SIGNATURE_HEADER, received_signing_bytes
 from shared.pki.pkcs12 import dump_pkcs12
 from shared.pki.profiles import InformationSystem
 from tests.pki.conftest import CaPair
@@ -80,7 +80,7 @@ async def test_lookup_signs_the_request_and_reads_the_answers(world: World) -> N
     body = request.content
     assert json.loads(body) == {"iin": iin(1)}
     verified = world.portal.service.verifier.verify(
-        request_signing_bytes("POST", "/sync/registry.person", body),
+        received_signing_bytes("POST", "/sync/registry.person", body, request.headers),
         request.headers[SIGNATURE_HEADER],
     )
     assert verified.ok

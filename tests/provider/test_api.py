@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -13,7 +14,7 @@ import pytest
 from provider_svc.domain.documents import signing_bytes
 from provider_svc.entrypoints.api import build_router
 from provider_svc.projections import ProviderProjection
-from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
+from shared.pki.http_signing import sign_request
 from shared.pki.jws import JwsSigner
 from shared.web import create_service_app
 from tests.provider.conftest import APPLICANT, Harness, applicant_body
@@ -53,7 +54,7 @@ async def call(
     content = b"" if body is None else json.dumps(body).encode()
     headers = {"content-type": "application/json"}
     if signer is not None:
-        headers[SIGNATURE_HEADER] = signer.sign(request_signing_bytes(method, path, content))
+        headers.update(sign_request(signer, method, path, content))
     return await http.request(method, path, content=content, headers=headers)
 
 
@@ -217,3 +218,17 @@ async def test_staff_extend_the_archive_search_over_http(
     extended = [e for e in await h.stream(rid) if e.type == "StepExtended.v1"]
     assert len(extended) == 1
     assert extended[0].data["reason"] == "kept at a branch"
+
+
+async def test_a_captured_staff_call_is_accepted_once(
+    almaty: Harness, client: httpx.AsyncClient
+) -> None:
+    _, clerk = await almaty.hire(CULTURE, "office_clerk")
+    path = f"/provider/workstations/{CULTURE}/inbox"
+    captured = sign_request(clerk, "GET", path)
+    assert (await client.get(path, headers=captured)).status_code == 200
+    replayed = await client.get(path, headers=captured)
+    assert (replayed.status_code, replayed.json()["code"]) == (401, "request_replayed")
+    stale = sign_request(clerk, "GET", path, now=datetime.now(UTC) - timedelta(minutes=6))
+    expired = await client.get(path, headers=stale)
+    assert (expired.status_code, expired.json()["code"]) == (401, "request_expired")

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from provider_svc.lookup import GatewayPersonLookup
-from shared.pki.http_signing import SENDER_HEADER, SIGNATURE_HEADER, request_signing_bytes
+from shared.pki.http_signing import SENDER_HEADER, SIGNATURE_HEADER, received_signing_bytes
 from tests.provider.conftest import APPLICANT, Harness
 
 CULTURE = "provider.almaty.culture"
@@ -27,7 +27,7 @@ async def test_lookup_signs_as_the_workstation_and_maps_answers(almaty: Harness)
 
     def gateway(request: httpx.Request) -> httpx.Response:
         assert request.url.path == "/sync/registry.person"
-        payload = request_signing_bytes("POST", request.url.path, request.content)
+        payload = received_signing_bytes("POST", request.url.path, request.content, request.headers)
         checked = h.verifier.verify(payload, request.headers[SIGNATURE_HEADER])
         assert checked.ok
         assert checked.identity is not None

@@ -15,7 +15,7 @@ from registry_svc.components import RegistryComponents
 from registry_svc.entrypoints.api import build_router
 from shared.clock import SimulatedClock
 from shared.eventlog.sqlite import SqliteEventStore
-from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
+from shared.pki.http_signing import sign_request
 from shared.pki.jws import JwsSigner
 from shared.pki.pkcs12 import load_pkcs12
 from shared.pki.profiles import InformationSystem, KeyPurpose
@@ -86,8 +86,7 @@ async def system_signer(components: RegistryComponents, system_id: str) -> JwsSi
 def signed_headers(
     signer: JwsSigner, method: str, target: str, body: bytes = b""
 ) -> dict[str, str]:
-    signature = signer.sign(request_signing_bytes(method, target, body))
-    return {SIGNATURE_HEADER: signature}
+    return sign_request(signer, method, target, body)
 
 
 @pytest.fixture

@@ -146,7 +146,12 @@ async def test_caller_with_revoked_certificate_is_refused(
     assert response.json()["code"] == "cert_revoked"
 
 
-async def test_malformed_signature_header_is_refused(client: httpx.AsyncClient) -> None:
-    response = await client.get("/persons/900101300126", headers={SIGNATURE_HEADER: "junk"})
+async def test_malformed_signature_header_is_refused(
+    client: httpx.AsyncClient, gateway: JwsSigner
+) -> None:
+    fresh = signed_headers(gateway, "GET", "/persons/900101300126")
+    response = await client.get(
+        "/persons/900101300126", headers={**fresh, SIGNATURE_HEADER: "junk"}
+    )
     assert response.status_code == 401
     assert response.json()["code"] == "bad_signature"

@@ -38,7 +38,7 @@ from shared.clock import SimulatedClock
 from shared.eventlog.export import export_log
 from shared.eventlog.factory import open_event_store
 from shared.ids import Gender, make_iin
-from shared.pki.http_signing import SIGNATURE_HEADER, request_signing_bytes
+from shared.pki.http_signing import sign_request
 from shared.pki.setup import signer_from_key_file
 from shared.signing import Signer
 from tests.embedded import (
@@ -74,10 +74,7 @@ async def _call(
     http: httpx.AsyncClient, signer: Signer, method: str, path: str, body: Any = None
 ) -> httpx.Response:
     content = b"" if body is None else json.dumps(body).encode()
-    headers = {
-        "content-type": "application/json",
-        SIGNATURE_HEADER: signer.sign(request_signing_bytes(method, path, content)),
-    }
+    headers = {"content-type": "application/json", **sign_request(signer, method, path, content)}
     return await http.request(method, path, content=content, headers=headers)
 
 
