@@ -103,7 +103,11 @@ class RevocationFeed:
             QueueSpec(
                 self.queue,
                 bindings=[Binding(PKI_EXCHANGE, REVOKED_ROUTING_KEY)],
-                max_attempts=3,
+                # One attempt: no delay queues (each is a quorum queue, a Raft group of its
+                # own, for every process). An event that cannot be checked now (the
+                # responder restarting past verify_delivered's wait) is parked; the OCSP
+                # maximum age bounds what that costs.
+                max_attempts=1,
                 expires_ms=QUEUE_EXPIRES_MS,
             )
         )
