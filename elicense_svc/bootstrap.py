@@ -95,7 +95,14 @@ def bootstrap(
         return running.service, running.projections
 
     install_error_handler(app)
-    app.include_router(build_router(parts, signed_call_window_s=settings.signed_call_window_s))
+    app.include_router(
+        build_router(
+            parts,
+            signed_call_window_s=settings.signed_call_window_s,
+            public_per_address=settings.public_per_address,
+            public_memory_keys=settings.public_memory_keys,
+        )
+    )
     mount_clock_control(app, settings, today)
     return Service(settings.service, settings, store, bus, app)
 

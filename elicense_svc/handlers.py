@@ -6,6 +6,7 @@ nothing is done twice."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -625,9 +626,39 @@ class ElicenseService:
             return after
         raise ElicenseError("CONTENDED", f"permit {number} kept changing")
 
+    async def public_permit(self, number: str, sha256: str | None = None) -> dict[str, Any]:
+        """What anyone holding a permit number learns: whether the permit stands (valid,
+        suspended, terminated), what it is, who issued it and when, whether its signature
+        verifies today, and the SHA-256 of the signed document, compared with ``sha256`` (the
+        QR code's) when given. Never the holder, the form or the reasons: permit numbers are
+        sequential, so anything personal here would be a list of holders for anyone."""
+        permit = await self.load_permit(number)
+        signed = permits.signing_bytes(permit.document)
+        result = await verify_off_loop(self.verifier, signed, permit.signature)
+        digest = hashlib.sha256(signed).hexdigest()
+        return {
+            "permit_number": permit.number,
+            "state": permit.state.value,
+            "kind": permit.document["kind"],
+            "title": permit.document["title"],
+            "service": permit.document.get("service"),
+            "issuer": permit.document.get("provider", {"id": permit.provider}),
+            "edition": permit.document["edition"],
+            "issued_at": permit.issued_at.isoformat(),
+            "changed_at": permit.history[-1]["at"],
+            "signature": {"valid": result.ok, "code": result.code.value},
+            "document_sha256": digest,
+            "document_matches": None if sha256 is None else sha256.lower() == digest,
+        }
+
+    def holder_of(self, permit: permits.Permit) -> str:
+        """The holder's IIN or BIN as the permit names it (who may read it in full)."""
+        return str(permit.document["holder"]["id"])
+
     async def verify_permit(self, number: str) -> dict[str, Any]:
-        """Public verification by permit number: its state and the signature check (done now,
-        against the signer's certificate as it stands today)."""
+        """The full verification of a permit (its holder's and staff's view): its state and the
+        signature check (done now, against the signer's certificate as it stands today), the
+        holder and the signed document."""
         permit = await self.load_permit(number)
         result = await verify_off_loop(
             self.verifier, permits.signing_bytes(permit.document), permit.signature

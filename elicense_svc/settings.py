@@ -63,6 +63,19 @@ class ElicenseSettings(ServiceSettings):
     sync_timeout_s: float = Field(
         10.0, gt=0, le=120, description="timeout of one registry look-up through the gateway"
     )
+    public_per_address: int = Field(
+        60,
+        ge=1,
+        le=100_000,
+        description="public permit checks (GET /permits/{number}) per minute from one client "
+        "address; beyond: 429 with Retry-After",
+    )
+    public_memory_keys: int = Field(
+        10_000,
+        ge=100,
+        le=1_000_000,
+        description="how many client addresses the public check's in-memory counter holds",
+    )
 
     def resolved_directory_file(self) -> Path:
         return self.directory_file if self.directory_file is not None else DEFAULT_DIRECTORY

@@ -315,6 +315,10 @@ class ElicenseStaff:
         path = f"/staff/requests/{request_id}/actions"
         return await _act(self._call, path, body, sign, signature)
 
+    async def permit(self, number: str) -> dict[str, Any]:
+        """The whole permit, holder and document included (the public check gives validity)."""
+        return dict(await self._call("GET", f"/permits/{number}"))
+
     async def permit_command(
         self, number: str, command: str, reason: str, *, document_signature: str | None = None
     ) -> dict[str, Any]:

@@ -143,7 +143,7 @@ def verify_permit(
     signature = body["signature"]
     typer.echo(
         f"{number}: {body['state']}; signature {signature['code']} "
-        f"(signer {signature['signer'].get('subject')}); edition {body['edition']}"
+        f"(issuer {body['issuer'].get('id')}); edition {body['edition']}"
     )
     if body["state"] != "valid" or not signature["valid"]:
         raise typer.Exit(1)

@@ -8,9 +8,10 @@ import base64
 import binascii
 import hashlib
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -19,12 +20,19 @@ from elicense_svc.domain import request as req
 from elicense_svc.domain.actors import Actor
 from elicense_svc.domain.errors import ElicenseError, Invalid
 from elicense_svc.engines import signing_step
-from elicense_svc.entrypoints.auth import authenticate
+from elicense_svc.entrypoints.auth import AuthorizationRefused, authenticate
 from elicense_svc.handlers import ElicenseService
 from elicense_svc.projections import Projections
 from elicense_svc.staff import current_directory
 from shared.file_names import unfit_file_name
-from shared.pki.http_signing import DEFAULT_WINDOW_S
+from shared.pki.http_signing import (
+    DEFAULT_WINDOW_S,
+    SIGNATURE_HEADER,
+    SignedCallRefused,
+    SignedCalls,
+)
+from shared.ratelimit import RateLimiter, retry_after_s
+from shared.signing import verify_off_loop
 from shared.web import error_body
 
 MAX_SCAN_BYTES = 5 * 1024 * 1024  # one scanned document
@@ -97,12 +105,24 @@ class ReasonIn(BaseModel):
     reason: str = Field(min_length=1, max_length=1000)
 
 
+class TooManyRequests(ElicenseError):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            "TOO_MANY_REQUESTS", f"too many calls; retry in {retry_after} s", status=429
+        )
+        self.retry_after = retry_after
+
+
 def install_error_handler(app: FastAPI) -> None:
     async def domain_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ElicenseError)  # noqa: S101 - registered for this type only
         reason = getattr(exc, "reason", None)  # AuthorizationRefused's machine-readable why
         extra = {"reason": reason} if isinstance(reason, str) else {}
-        return JSONResponse(error_body(exc.code, exc.message, **extra), status_code=exc.status)
+        retry = getattr(exc, "retry_after", None)  # RFC 9110 10.2.3
+        headers = {"Retry-After": str(retry)} if isinstance(retry, int) else None
+        return JSONResponse(
+            error_body(exc.code, exc.message, **extra), status_code=exc.status, headers=headers
+        )
 
     app.add_exception_handler(ElicenseError, domain_error)
 
@@ -154,6 +174,8 @@ def build_router(
     parts: Callable[[], tuple[ElicenseService, Projections]],
     *,
     signed_call_window_s: float = DEFAULT_WINDOW_S,
+    public_per_address: int = 60,
+    public_memory_keys: int = 10_000,
 ) -> APIRouter:
     """``parts`` gives the running service and read models (built at start-up); it raises
     while the service is not running or not configured."""
@@ -249,9 +271,59 @@ def build_router(
         )
         return await svc().verify_permit(number)
 
+    # Per client address, in memory and bounded: an anonymous check must not be a way to
+    # enumerate the sequential permit numbers at speed.
+    public_limit = RateLimiter(
+        public_per_address, timedelta(minutes=1), max_keys=public_memory_keys
+    )
+
+    async def reader(request: Request, number: str) -> bool:
+        """Whether the caller may read the permit in full: a fresh signed call by its holder
+        (the certificate's IIN, or BIN for an entity, is the permit's holder) or by
+        E-licensing staff. Unsigned: the public view. Signed by anyone else: refused."""
+        if SIGNATURE_HEADER not in request.headers:
+            return False
+        signed_calls = SignedCalls(
+            lambda payload, signature: verify_off_loop(svc().verifier, payload, signature),
+            svc().store,
+            window_s=signed_call_window_s,
+        )
+        try:
+            identity = await signed_calls.check_request(request)
+        except SignedCallRefused as refused:
+            raise AuthorizationRefused(
+                f"{refused.code}: {refused.detail}".rstrip(": "), reason=refused.code
+            ) from None
+        holder = svc().holder_of(await svc().load_permit(number))
+        if holder in (identity.iin, identity.bin):
+            return True
+        directory = await current_directory(svc().store, svc().directory)
+        try:
+            directory.member(identity.iin)
+        except ElicenseError:
+            raise AuthorizationRefused(
+                f"permit {number} is read in full by its holder and E-licensing staff only",
+                reason="NOT_HOLDER",
+            ) from None
+        return True
+
     @router.get("/permits/{number}", tags=["public"], summary="Verify a permit by its number")
-    async def verify(number: str) -> dict[str, Any]:
-        return await svc().verify_permit(number)
+    async def verify(
+        request: Request,
+        number: str,
+        sha256: Annotated[str | None, Query(pattern=r"^[0-9a-fA-F]{64}$")] = None,
+    ) -> dict[str, Any]:
+        """Public: validity, kind, issuer, dates, the signature check and whether ``sha256``
+        (the QR code's) is the signed document's hash. Signed by the holder or by staff: the
+        whole permit, holder and document included."""
+        now = svc().clock.now()
+        host = request.client.host if request.client is not None else "unknown"
+        until = public_limit.hit(host, now)
+        if until is not None:
+            raise TooManyRequests(retry_after_s(now, until))
+        if await reader(request, number):
+            return await svc().verify_permit(number)
+        return await svc().public_permit(number, sha256)
 
     return router
 

@@ -18,7 +18,8 @@ def _verification(state: str, valid: bool, code: str = "OK") -> dict[str, Any]:
         "permit_number": "KZ-2014-A-000001",
         "state": state,
         "edition": 1,
-        "signature": {"valid": valid, "code": code, "signer": {"subject": "Head"}},
+        "issuer": {"id": "provider.almaty.culture"},
+        "signature": {"valid": valid, "code": code},
     }
 
 
