@@ -77,6 +77,23 @@ class RuntimeSettings(BaseSettings):
         "PostgreSQL server; when set, a service without its own event-store URL keeps its "
         "log there, in a schema named after the service",
     )
+    pg_pool_max: int = _shared(
+        5,
+        "PG_POOL_MAX",
+        "most PostgreSQL connections one service process holds (its HTTP handlers, outbox "
+        "relay, inbox consumers and projections share them); 5 services x 5 = 25, so four "
+        "stacks fit in PostgreSQL's default max_connections of 100",
+        ge=1,
+        le=100,
+    )
+    pg_pool_min: int = _shared(
+        1,
+        "PG_POOL_MIN",
+        "PostgreSQL connections a service process opens at start and keeps (at most "
+        "EGOV_PG_POOL_MAX)",
+        ge=1,
+        le=100,
+    )
     amqp_url: str | None = _shared(
         None, "AMQP_URL", "RabbitMQ broker; unset = the in-memory bus (embedded mode)"
     )

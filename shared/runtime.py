@@ -179,7 +179,11 @@ def service_resources(
     url = settings.resolved_event_store_url()
     owned_store: EventStore | None = None
     if store is None:
-        store = owned_store = create_event_store(url, clock=clock)
+        store = owned_store = create_event_store(
+            url,
+            clock=clock,
+            pool=(min(settings.pg_pool_min, settings.pg_pool_max), settings.pg_pool_max),
+        )
     owned_bus: Bus | None = None
     if bus is None:
         bus = owned_bus = _bus_from(settings)

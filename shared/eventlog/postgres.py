@@ -147,6 +147,7 @@ class PostgresEventStore:
         clock: Clock | None = None,
         min_pool: int = 1,
         max_pool: int = 10,
+        application_name: str | None = None,
         hole_wait: float = 5.0,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
     ) -> None:
@@ -163,6 +164,7 @@ class PostgresEventStore:
         self._clock = default_clock(clock)
         self._min_pool = min_pool
         self._max_pool = max_pool
+        self._application_name = application_name
         self._hole_wait = hole_wait
         self._poll_interval = poll_interval
         self._pool: asyncpg.Pool | None = None
@@ -180,7 +182,12 @@ class PostgresEventStore:
             self._dsn,
             min_size=self._min_pool,
             max_size=self._max_pool,
-            server_settings={"search_path": self._schema},
+            # The name tells whose connections they are in pg_stat_activity (egov:<schema>
+            # unless given), so a stack's connections can be counted.
+            server_settings={
+                "search_path": self._schema,
+                "application_name": self._application_name or f"egov:{self._schema}"[:63],
+            },
             reset=_keep_session,
         )
         try:
