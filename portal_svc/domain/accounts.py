@@ -15,18 +15,13 @@ from portal_svc.domain import events
 class LoginPolicy:
     """After ``free_failures`` consecutive failures each attempt must wait ``delay_base`` times
     2**(failures - free_failures) since the last failure (slowing a password guesser down);
-    at ``lock_after`` failures the account is locked for ``lock_for``."""
+    at ``lock_after`` failures the account's password login is locked for ``lock_for``. The
+    failures are counted in memory (shared.ratelimit.Backoff); the lock is an event."""
 
     free_failures: int = 3
     delay_base: timedelta = timedelta(seconds=1)
     lock_after: int = 6
     lock_for: timedelta = timedelta(minutes=15)
-
-    def delay(self, failures: int) -> timedelta:
-        if failures < self.free_failures:
-            return timedelta(0)
-        factor: int = 2 ** (failures - self.free_failures)
-        return self.delay_base * factor
 
 
 @dataclass(frozen=True)
@@ -38,20 +33,8 @@ class Account:
     name: str
     password_hash: str
     certificate_serial: str | None
-    failures: int = 0
-    last_failure: datetime | None = None
     locked_until: datetime | None = None
     version: int = 0
-
-    def wait_until(self, policy: LoginPolicy, now: datetime) -> tuple[str, datetime] | None:
-        """Why and until when a login attempt is refused before the password is even checked."""
-        if self.locked_until is not None and now < self.locked_until:
-            return "LOCKED", self.locked_until
-        if self.last_failure is not None:
-            allowed = self.last_failure + policy.delay(self.failures)
-            if now < allowed:
-                return "THROTTLED", allowed
-        return None
 
 
 def account_id(iin: str, bin_: str | None) -> str:
@@ -84,9 +67,7 @@ def fold(history: Iterable[Any]) -> Account | None:
         elif account is None:
             continue
         elif event.type == events.SESSION_OPENED:
-            account = replace(account, failures=0, last_failure=None, locked_until=None)
-        elif event.type == events.AUTHORIZATION_REFUSED and data.get("counts", False):
-            account = replace(account, failures=account.failures + 1, last_failure=_at(data, "at"))
+            account = replace(account, locked_until=None)  # a session ends a lock
         elif event.type == events.ACCOUNT_LOCKED:
             account = replace(account, locked_until=_at(data, "until"))
         if account is not None:
