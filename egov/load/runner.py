@@ -25,7 +25,7 @@ import math
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -450,11 +450,11 @@ class LoadRun:
                 key = await calls.issue(person_holder(person))
                 applicant = calls.applicant(key)
                 try:
-                    await applicant.register(person.password)
+                    await _paced(lambda: applicant.register(person.password))
                 except ClientError as exc:
                     if exc.status != 409:  # drawn in an earlier run: the password is the same
                         raise
-                await applicant.login(person.password)
+                await _paced(lambda: applicant.login(person.password))
             except ClientError as exc:
                 raise LoadError(f"applicant {person.iin}: {exc}") from None
             return person, applicant
@@ -639,3 +639,20 @@ def _cpu(processes: Mapping[str, psutil.Process]) -> dict[str, float]:
             continue
         found[name] = total
     return found
+
+
+async def _paced(call: Callable[[], Awaitable[Any]], *, patience_s: float = 120.0) -> Any:
+    """``call``, waited out and repeated while the portal answers 429: registration and login
+    are anonymous routes, limited per client address (EGOV_PORTAL_ANONYMOUS_PER_ADDRESS), and a
+    population is set up from one address. Gives up after ``patience_s`` of waiting."""
+    waited = 0.0
+    pause = 1.0
+    while True:
+        try:
+            return await call()
+        except ClientError as exc:
+            if exc.status != 429 or waited >= patience_s:
+                raise
+        await asyncio.sleep(pause)
+        waited += pause
+        pause = min(pause * 2, 16.0)
