@@ -9,6 +9,8 @@ Layout under ``<data dir>``::
     keys/trust-anchors.pem   the НУЦ root, every service's trust anchor
     keys/<group>/password    random password of the group's key files (0600, never logged)
     keys/<group>/<id>.p12    one PKCS#12 key file per system (0600)
+    keys/operators/<role>.p12  the operators' personal keys (ra, gateway-operator,
+                             simulation-operator), for the tools: shared.authz's roles
     gateway/rules.yaml       the gateway's rules, sync URLs on this topology's ports
     env/<service>.env        (egov provision) the EGOV_* variables each service process needs:
                              key file, password FILE (never the password), addresses, stores
@@ -52,6 +54,7 @@ from shared.config import ServiceSettings, env_var
 from shared.eventlog.factory import open_event_store
 from shared.ids import Gender, IdError, make_bin, make_iin
 from shared.logging import get_logger
+from shared.pki import oids
 from shared.pki.ca import CaUrls
 from shared.pki.certinfo import identity_of
 from shared.pki.pkcs12 import KeyFileError, load_pkcs12
@@ -61,6 +64,7 @@ from shared.pki.profiles import (
     InformationSystem,
     KeyPurpose,
     LegalEntitySigner,
+    simulator_operator,
 )
 from shared.private_files import write_private as write_private_file
 from shared.regulation.catalog import Catalog
@@ -109,6 +113,7 @@ class Provisioned:
     issued: tuple[str, ...]  # systems (and staff keys) given a new certificate by this run
     reused: tuple[str, ...]
     staff: tuple[StaffKey, ...] = ()  # E-licensing's staff, keys in group STAFF_GROUP
+    operators: tuple[OperatorKey, ...] = ()  # the tools' operators, keys in OPERATORS_GROUP
 
     def group(self, name: str) -> KeyGroup:
         try:
@@ -195,12 +200,15 @@ async def provision(
     systems: Iterable[str],
     clock: Clock,
     staff: Sequence[StaffKey] = (),
+    operators: Sequence[OperatorKey] | None = None,
 ) -> Provisioned:
     """Make sure every system in ``systems`` has a good key file under ``data_dir/keys``, and
     every staff member in ``staff`` (:func:`elicense_staff`) theirs, issuing through
     registry_svc's CA on its own event log (so the running registry serves OCSP and CRL for
     these certificates). Call before the registry starts: SQLite allows one writer at a time,
-    and the CA's stream version guards concurrent issuers anyway."""
+    and the CA's stream version guards concurrent issuers anyway. ``operators`` (default
+    :data:`OPERATORS`) get their personal keys under ``keys/operators``."""
+    operators = OPERATORS if operators is None else tuple(operators)
     log = get_logger("egov.provisioning")
     urls = ca_urls(registry_url)
     keys_dir = data_dir / KEYS_DIR
@@ -223,10 +231,14 @@ async def provision(
             if reason is None:
                 reused.append(system_id)
                 continue
+            # A system's key is handed out again only as an explicit re-issue (recorded in the
+            # CA's event) while its old certificate is still valid.
             key_file = await ca.issue(
                 InformationSystem(system_id),
                 KeyPurpose.SIGNING,
                 password=group.password.get_secret_value(),
+                reissue=ca.valid_system_certificate(system_id, KeyPurpose.SIGNING) is not None,
+                requested_by="egov-provision",
             )
             write_private(path, key_file.pkcs12)
             issued.append(system_id)
@@ -256,6 +268,32 @@ async def provision(
                 serial=f"{key_file.serial:x}",
                 why=reason,
             )
+        for operator in operators:
+            if OPERATORS_GROUP not in groups:
+                directory = keys_dir / OPERATORS_GROUP
+                groups[OPERATORS_GROUP] = KeyGroup(directory, _group_password(directory)[0])
+            group = groups[OPERATORS_GROUP]
+            path = group.key_file(operator.key_name)
+            reason = stale_reason(path, group.password, ca, urls=urls, now=clock.now())
+            if reason is None and not operator.matches(path, group.password):
+                reason = "names another person or other roles"
+            if reason is None:
+                reused.append(operator.key_name)
+                continue
+            key_file = await ca.issue(
+                operator.holder(),
+                KeyPurpose.SIGNING,
+                password=group.password.get_secret_value(),
+                requested_by="egov-provision",
+            )
+            write_private(path, key_file.pkcs12)
+            issued.append(operator.key_name)
+            log.info(
+                "provisioning.issued",
+                operator=operator.key_name,
+                serial=f"{key_file.serial:x}",
+                why=reason,
+            )
         anchors = keys_dir / TRUST_ANCHORS
         root_pem = ca.trust_anchor.public_bytes(serialization.Encoding.PEM)
         if not anchors.exists() or anchors.read_bytes() != root_pem:
@@ -264,7 +302,60 @@ async def provision(
     finally:
         await store.close()
     log.info("provisioning.done", issued=len(issued), reused=len(reused), keys=str(keys_dir))
-    return Provisioned(anchors, groups, tuple(issued), tuple(reused), tuple(staff))
+    return Provisioned(
+        anchors, groups, tuple(issued), tuple(reused), tuple(staff), tuple(operators)
+    )
+
+
+# --- the operators the tools sign as (shared.authz's roles) ---------------------------------
+
+OPERATORS_GROUP = "operators"  # keys/operators/<key name>.p12, one password
+
+
+@dataclass(frozen=True)
+class OperatorKey:
+    """A person employed by the simulator's operator with operator roles (``oids.ROLE_*``),
+    whose key the tools sign with: ``egov pki``-style issuing and revoking over HTTP, the
+    registries' registrations, the gateway's operator routes, the simulated clock."""
+
+    key_name: str
+    iin: str
+    surname: str
+    given_name: str
+    roles: tuple[x509.ObjectIdentifier, ...]
+
+    def holder(self) -> LegalEntitySigner:
+        return simulator_operator(Individual(self.iin, self.surname, self.given_name), self.roles)
+
+    def matches(self, path: Path, password: SecretStr) -> bool:
+        opened = load_pkcs12(path.read_bytes(), password=password.get_secret_value())
+        identity = identity_of(opened.certificate)
+        wanted = {role.dotted_string for role in self.roles}
+        return identity.iin == self.iin and wanted <= identity.oids
+
+
+# Fixed IINs (born 1970-01-01, serials 10, 20 and 30: valid check digits), so a restart finds
+# the same people. The RA's operator is also a registrar: whoever registers a person at the НУЦ
+# puts them in ГБД ФЛ first, and the tools do both with one key.
+OPERATORS: tuple[OperatorKey, ...] = (
+    OperatorKey(
+        "ra",
+        "700101300104",
+        "Tirkeushi",
+        "Ortalyq",
+        (oids.ROLE_RA_OPERATOR, oids.ROLE_REGISTRAR),
+    ),
+    OperatorKey(
+        "gateway-operator", "700101300203", "Shlyuz", "Operator", (oids.ROLE_GATEWAY_OPERATOR,)
+    ),
+    OperatorKey(
+        "simulation-operator",
+        "700101300302",
+        "Simulyatsiya",
+        "Operator",
+        (oids.ROLE_SIMULATION_OPERATOR,),
+    ),
+)
 
 
 # --- E-licensing's staff --------------------------------------------------------------------

@@ -1,11 +1,19 @@
 """The gateway's HTTP routes: the sync channel, the message-log queries and trace, parked
-messages and their re-drive, rules reload, and a /health that also gates traffic."""
+messages and their re-drive, rules reload, and a /health that also gates traffic.
+
+The operator routes (message log, trace, parked messages, re-drive, stop, rules reload) answer
+only a signed call (``shared.pki.http_signing``) from a caller ``shared.authz.ROUTES`` admits:
+the gateway's operator; the simulation operator may also read the log and traces. IINs and
+BINs in what the log shows are masked (``88******0411``, as on ``egov.status``) unless the
+caller's kind is in ``shared.authz.FULL_IDENTIFIERS``.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
@@ -14,13 +22,46 @@ from gateway_svc.gateway import Gateway
 from gateway_svc.messagelog import Query as LogQuery
 from gateway_svc.rules import RulesError
 from gateway_svc.sync import SyncChannel, SyncFault, fault
+from shared.authz import FULL_IDENTIFIERS, ROUTES, Caller, guard
+from shared.contract.status import mask_iin
 from shared.pki.http_signing import (
     NONCE_HEADER,
     SENDER_HEADER,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
+    SignedCallRefused,
+    SignedCalls,
 )
+from shared.signing import SignerIdentity
 from shared.web import ServiceError
+
+SERVICE = "gateway"
+# Twelve digits standing alone, or right after НУЦ's IIN/BIN prefix (SERIALNUMBER=IIN...):
+# an IIN or a BIN. Digits inside a longer word (a hash, a UUID's last group) are left alone.
+_IDENTIFIER = re.compile(r"(?:(?<=IIN)|(?<=BIN)|(?<![0-9A-Za-z-]))\d{12}(?![0-9A-Za-z])")
+# Fields whose text is not about a person: hashes, ids, base64 bodies.
+_UNMASKED_FIELDS = frozenset(
+    {"message_id", "correlation_id", "causation_id", "signer_serial", "raw_base64"}
+)
+
+
+def masked(value: Any) -> Any:
+    """``value`` (a log entry as JSON) with every IIN and BIN masked, in any string at any
+    depth (the raw envelope kept for a re-drive included)."""
+    if isinstance(value, str):
+        return _IDENTIFIER.sub(lambda m: mask_iin(m.group(0)), value)
+    if isinstance(value, list):
+        return [masked(v) for v in value]
+    if isinstance(value, dict):
+        return {
+            k: v if k in _UNMASKED_FIELDS or k.endswith("sha256") else masked(v)
+            for k, v in value.items()
+        }
+    return value
+
+
+def shown(entries: list[dict[str, Any]], caller: Caller) -> list[dict[str, Any]]:
+    return entries if caller.kinds & FULL_IDENTIFIERS else [masked(e) for e in entries]
 
 
 class StopRequest(BaseModel):
@@ -29,6 +70,21 @@ class StopRequest(BaseModel):
 
 def gateway_router(gateway: Gateway, sync: SyncChannel, *, service: str) -> APIRouter:
     router = APIRouter()
+    # The operators' signed calls: fresh, each nonce once, in the gateway's own store.
+    signed_calls = SignedCalls(gateway.admission.verify_detached, gateway.log.store)
+
+    async def signed_caller(request: Request) -> SignerIdentity:
+        try:
+            return await signed_calls.check_request(request)
+        except SignedCallRefused as refused:
+            raise ServiceError(refused.detail, code=refused.code, status=401) from None
+
+    # Each operator route's entry in shared.authz.ROUTES, checked on the verified signer.
+    guards = {
+        (method, path): Depends(guard(SERVICE, method, path, signed_caller))
+        for (svc, method, path) in ROUTES
+        if svc == SERVICE
+    }
 
     @router.get("/health", tags=["operations"], summary="Database, broker, key and revocation")
     async def health() -> JSONResponse:
@@ -82,7 +138,9 @@ def gateway_router(gateway: Gateway, sync: SyncChannel, *, service: str) -> APIR
         return Response(answer.body, status_code=answer.status, media_type=answer.media_type)
 
     @router.get("/trace/{correlation_id}", tags=["message log"], summary="A request's journey")
-    async def trace(correlation_id: str) -> list[dict[str, Any]]:
+    async def trace(
+        correlation_id: str, caller: Caller = guards["GET", "/trace/{correlation_id}"]
+    ) -> list[dict[str, Any]]:
         entries = await gateway.log.trace(correlation_id)
         if not entries:
             raise ServiceError(
@@ -90,10 +148,11 @@ def gateway_router(gateway: Gateway, sync: SyncChannel, *, service: str) -> APIR
                 code="not_found",
                 status=404,
             )
-        return [e.as_json() for e in entries]
+        return shown([e.as_json() for e in entries], caller)
 
     @router.get("/messages", tags=["message log"], summary="Query the message log")
     async def messages(
+        caller: Caller = guards["GET", "/messages"],
         message_id: str | None = None,
         correlation_id: str | None = None,
         sender: str | None = None,
@@ -105,10 +164,12 @@ def gateway_router(gateway: Gateway, sync: SyncChannel, *, service: str) -> APIR
         entries = await gateway.log.query(
             LogQuery(message_id, correlation_id, sender, recipient, since, until, limit)
         )
-        return [e.as_json() for e in entries]
+        return shown([e.as_json() for e in entries], caller)
 
     @router.get("/parked", tags=["delivery"], summary="Messages that could not be delivered")
-    async def parked() -> list[dict[str, Any]]:
+    async def parked(
+        _caller: Caller = guards["GET", "/parked"],
+    ) -> list[dict[str, Any]]:
         return [
             {
                 "message_id": d.message_id,
@@ -124,7 +185,11 @@ def gateway_router(gateway: Gateway, sync: SyncChannel, *, service: str) -> APIR
     @router.post(
         "/parked/{message_id}/{recipient}/redrive", tags=["delivery"], summary="Deliver again"
     )
-    async def redrive(message_id: str, recipient: str) -> dict[str, str]:
+    async def redrive(
+        message_id: str,
+        recipient: str,
+        _caller: Caller = guards["POST", "/parked/{message_id}/{recipient}/redrive"],
+    ) -> dict[str, str]:
         try:
             state = await gateway.redrive(message_id, recipient)
         except LookupError as exc:
@@ -134,7 +199,12 @@ def gateway_router(gateway: Gateway, sync: SyncChannel, *, service: str) -> APIR
     @router.post(
         "/parked/{message_id}/{recipient}/stop", tags=["delivery"], summary="Stop delivery"
     )
-    async def stop(message_id: str, recipient: str, body: StopRequest) -> dict[str, str]:
+    async def stop(
+        message_id: str,
+        recipient: str,
+        body: StopRequest,
+        _caller: Caller = guards["POST", "/parked/{message_id}/{recipient}/stop"],
+    ) -> dict[str, str]:
         try:
             await gateway.stop_delivery(message_id, recipient, body.reason)
         except LookupError as exc:
@@ -142,7 +212,9 @@ def gateway_router(gateway: Gateway, sync: SyncChannel, *, service: str) -> APIR
         return {"message_id": message_id, "recipient": recipient, "state": "DELIVERY_STOPPED"}
 
     @router.post("/admin/rules/reload", tags=["operations"], summary="Reload the access rules")
-    async def reload_rules() -> dict[str, int]:
+    async def reload_rules(
+        _caller: Caller = guards["POST", "/admin/rules/reload"],
+    ) -> dict[str, int]:
         try:
             rules = await gateway.rules.reload()
         except RulesError as exc:

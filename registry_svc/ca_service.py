@@ -55,6 +55,7 @@ from shared.pki.pkcs12 import dump_pkcs12
 from shared.pki.profiles import (
     Holder,
     Individual,
+    InformationSystem,
     KeyPurpose,
     LegalEntitySigner,
 )
@@ -172,7 +173,15 @@ class CaService:
         password: str,
         algorithm: KeyAlgorithm | None = None,
         validity: timedelta = END_ENTITY_VALIDITY,
+        reissue: bool | None = None,
+        requested_by: str | None = None,
     ) -> IssuedKeyFile:
+        """Issue ``holder`` a certificate and its key file. For a request from outside the CA
+        (``reissue`` given: the RA over HTTP, ``egov pki``, provisioning) a system's private
+        key leaves the CA once per valid certificate: while one is good, another is issued
+        only with ``reissue=True`` (recorded in the event, as is ``requested_by``), else
+        ``Conflict`` ``system_certificate_valid``. ``None`` is the CA's own use of its keys
+        (the registry's system key, which never leaves its data directory)."""
         keys = self.keys
         key = generate_private_key(algorithm or self._algorithm)
         certificate = issue_certificate(
@@ -186,12 +195,18 @@ class CaService:
             urls=self._urls,
         )
         kind, role = _holder_kind(holder)
-        data = certificate_issued(certificate, holder_kind=kind, purpose=purpose.value, role=role)
+        data: dict[str, str | bool | None] = {
+            **certificate_issued(certificate, holder_kind=kind, purpose=purpose.value, role=role)
+        }
+        if reissue:
+            data["reissue"] = True
+        if requested_by is not None:
+            data["requested_by"] = requested_by
         key_file = dump_pkcs12(
             key, certificate, self.chain, password=password, friendly_name=str(data["subject"])
         )
 
-        def issuance() -> tuple[str, Mapping[str, str | None]]:
+        def issuance() -> tuple[str, Mapping[str, object]]:
             if certificate.serial_number in self.state.issued:
                 # 159 random bits make this all but impossible; a duplicate would still make
                 # the CRL and OCSP answers ambiguous, so it is refused, never recorded.
@@ -199,13 +214,35 @@ class CaService:
                     f"serial {certificate.serial_number:x} was already issued; issue again",
                     code="serial_taken",
                 )
+            if isinstance(holder, InformationSystem) and reissue is False:
+                valid = self.valid_system_certificate(holder.system_id, purpose)
+                if valid is not None:
+                    raise Conflict(
+                        f"system {holder.system_id!r} has a valid {purpose.value} certificate "
+                        f"({valid:x}); its key is not handed out again unless the request says "
+                        "reissue: true",
+                        code="system_certificate_valid",
+                    )
             return CERTIFICATE_ISSUED, data
 
         await self._record(issuance)
         return IssuedKeyFile(certificate.serial_number, certificate, key_file)
 
+    def valid_system_certificate(self, system_id: str, purpose: KeyPurpose) -> int | None:
+        now = self._clock.now()
+        for serial, record in self.state.issued.items():
+            if (
+                record.holder_kind == "system"
+                and record.subject == system_id
+                and record.purpose == purpose.value
+                and serial not in self.state.revoked
+                and record.not_after > now
+            ):
+                return serial
+        return None
+
     async def revoke(self, serial: int, reason: x509.ReasonFlags) -> Revocation:
-        def revocation() -> tuple[str, Mapping[str, str | None]]:
+        def revocation() -> tuple[str, Mapping[str, object]]:
             if serial not in self.state.issued:
                 raise NotFound(
                     f"no certificate with serial {serial:x} was issued by this CA",
@@ -218,15 +255,13 @@ class CaService:
         await self._record(revocation)
         return self.state.revoked[serial]
 
-    async def _record(self, decide: Callable[[], tuple[str, Mapping[str, str | None]]]) -> None:
+    async def _record(self, decide: Callable[[], tuple[str, Mapping[str, object]]]) -> None:
         """Append the event ``decide`` makes from the current state, at the state's version;
         if another writer got there first, catch up and decide again (it may now refuse)."""
         async with self._write_lock:
             await self._record_locked(decide)
 
-    async def _record_locked(
-        self, decide: Callable[[], tuple[str, Mapping[str, str | None]]]
-    ) -> None:
+    async def _record_locked(self, decide: Callable[[], tuple[str, Mapping[str, object]]]) -> None:
         deadline = time.monotonic() + _WRITE_PATIENCE_S
         pause = _FIRST_PAUSE_S
         lost = 0

@@ -14,6 +14,8 @@ from structlog.testing import capture_logs
 
 from egov.embedded import EmbeddedSettings, configure, run_embedded
 from egov.provisioning import (
+    OPERATORS,
+    OPERATORS_GROUP,
     Provisioned,
     ProvisioningError,
     embedded_rules,
@@ -27,17 +29,22 @@ from gateway_svc.settings import GatewaySettings
 from portal_svc.settings import PortalSettings
 from provider_svc.settings import ProviderSettings
 from registry_svc.ca_service import CaService
+from registry_svc.domain.ca import CA_STREAM, CERTIFICATE_ISSUED
 from registry_svc.settings import RegistrySettings
+from shared.authz import Kind, kinds_of
 from shared.clock import SimulatedClock
 from shared.config import RuntimeSettings, ServiceSettings, SettingsError, load_settings
 from shared.eventlog.sqlite import SqliteEventStore
 from shared.pki.ca import CaUrls
+from shared.pki.certinfo import identity_of
 from shared.pki.pkcs12 import load_pkcs12
 from shared.runtime import StartupFailed
 
 REGISTRY = "http://127.0.0.1:18084"
 START = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 SYSTEMS = system_ids(parse_rules(DEFAULT_RULES.read_text(encoding="utf-8")))
+# Every key provisioning makes: the systems' and the operators' (shared.authz's roles).
+KEYS = (*SYSTEMS, *(o.key_name for o in OPERATORS))
 
 
 async def run(data_dir: Path, clock: SimulatedClock, registry: str = REGISTRY) -> Provisioned:
@@ -79,7 +86,7 @@ def test_every_system_of_the_rules_and_the_gateway_needs_a_key() -> None:
 async def test_first_start_issues_a_key_per_system_owner_only(tmp_path: Path) -> None:
     with capture_logs() as entries:
         provisioned = await run(tmp_path, SimulatedClock(START))
-    assert sorted(provisioned.issued) == sorted(SYSTEMS)
+    assert sorted(provisioned.issued) == sorted(KEYS)
     assert provisioned.reused == ()
     root = x509.load_pem_x509_certificate((tmp_path / "ca" / "root.crt.pem").read_bytes())
     assert x509.load_pem_x509_certificates(provisioned.trust_anchors.read_bytes()) == [root]
@@ -89,7 +96,7 @@ async def test_first_start_issues_a_key_per_system_owner_only(tmp_path: Path) ->
         assert cn.value == system_id
         assert ocsp_url(cert) == f"{REGISTRY}/ocsp"
     private = [*(tmp_path / "keys").rglob("*.p12"), *(tmp_path / "keys").rglob("password")]
-    assert len(private) == len(SYSTEMS) + len(provisioned.groups)
+    assert len(private) == len(KEYS) + len(provisioned.groups)
     for path in private:
         assert path.stat().st_mode & 0o777 == 0o600, path
     logged = repr(entries)
@@ -99,11 +106,43 @@ async def test_first_start_issues_a_key_per_system_owner_only(tmp_path: Path) ->
         assert group.password.get_secret_value() not in logged
 
 
+async def test_operators_get_personal_keys_with_their_roles(tmp_path: Path) -> None:
+    provisioned = await run(tmp_path, SimulatedClock(START))
+    group = provisioned.group(OPERATORS_GROUP)
+    password = group.password.get_secret_value()
+    found = {}
+    for operator in OPERATORS:
+        opened = load_pkcs12(group.key_file(operator.key_name).read_bytes(), password=password)
+        found[operator.key_name] = kinds_of(identity_of(opened.certificate))
+    assert found == {
+        "ra": {Kind.RA_OPERATOR, Kind.REGISTRAR, Kind.STAFF},
+        "gateway-operator": {Kind.GATEWAY_OPERATOR, Kind.STAFF},
+        "simulation-operator": {Kind.SIMULATION_OPERATOR, Kind.STAFF},
+    }
+
+
+async def test_a_system_with_a_valid_certificate_is_reissued_explicitly(tmp_path: Path) -> None:
+    clock = SimulatedClock(START)
+    first = await run(tmp_path, clock)
+    (first.group("gateway").key_file("gateway")).unlink()
+    await run(tmp_path, clock)
+    store = SqliteEventStore(tmp_path / "registry.sqlite3", clock=clock)
+    await store.open()
+    try:
+        issued = [
+            e.data for e in await store.read_stream(CA_STREAM) if e.type == CERTIFICATE_ISSUED
+        ]
+    finally:
+        await store.close()
+    gateway = [d for d in issued if d["subject"] == "gateway"]
+    assert [d.get("reissue", False) for d in gateway] == [False, True]
+
+
 async def test_a_restart_reuses_the_keys(tmp_path: Path) -> None:
     first = await run(tmp_path, SimulatedClock(START))
     again = await run(tmp_path, SimulatedClock(START + timedelta(days=30)))
     assert again.issued == ()
-    assert sorted(again.reused) == sorted(SYSTEMS)
+    assert sorted(again.reused) == sorted(KEYS)
     assert serials(again) == serials(first)
 
 
@@ -130,7 +169,7 @@ async def test_expired_certificates_are_issued_again(tmp_path: Path) -> None:
     first = await run(tmp_path, SimulatedClock(START))
     expiry = certificate(first, "gateway").not_valid_after_utc
     again = await run(tmp_path, SimulatedClock(expiry + timedelta(seconds=1)))
-    assert sorted(again.issued) == sorted(SYSTEMS)
+    assert sorted(again.issued) == sorted(KEYS)
     assert certificate(again, "gateway").not_valid_after_utc > expiry
 
 
@@ -140,7 +179,7 @@ async def test_another_registry_port_or_a_lost_password_means_new_certificates(
     clock = SimulatedClock(START)
     first = await run(tmp_path, clock)
     moved = await run(tmp_path, clock, registry="http://127.0.0.1:28084")
-    assert sorted(moved.issued) == sorted(SYSTEMS)
+    assert sorted(moved.issued) == sorted(KEYS)
     assert ocsp_url(certificate(moved, "portal")) == "http://127.0.0.1:28084/ocsp"
     (first.group("provider").directory / "password").unlink()
     lost = await run(tmp_path, clock, registry="http://127.0.0.1:28084")

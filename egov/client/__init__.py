@@ -3,7 +3,7 @@
 from egov.client.actors import Applicant, ElicenseStaff, ProviderStaff, PscOperator
 from egov.client.client import TopologyClient
 from egov.client.errors import ClientError
-from egov.client.keys import IssuedKey, KeyMaterialError, admin_signer
+from egov.client.keys import IssuedKey, KeyMaterialError, OperatorKeys, admin_signer
 from egov.client.staff import StaffPost, appoint_provider_staff, write_elicense_directory
 from egov.client.topology import (
     DEFAULT_PORTS,
@@ -24,6 +24,7 @@ __all__ = [
     "IssuedKey",
     "KeyMaterialError",
     "ManifestError",
+    "OperatorKeys",
     "ProviderStaff",
     "PscOperator",
     "StaffPost",

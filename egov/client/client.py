@@ -2,7 +2,8 @@
 five services): the scenario runner, the load generator and the fault tests drive a topology
 through it, and nothing else writes these calls again.
 
-    async with TopologyClient(TopologyUrls.defaults(), admin=admin_signer(data_dir)) as topo:
+    operators = OperatorKeys.load(data_dir)
+    async with TopologyClient(TopologyUrls.defaults(), operators=operators) as topo:
         key = await topo.issue_person(iin, "Seitkalieva", "Aigerim")
         await topo.register_person(iin, "Seitkalieva", "Aigerim")      # in ГБД ФЛ
         applicant = topo.applicant(key)
@@ -10,8 +11,10 @@ through it, and nothing else writes these calls again.
         rid = await applicant.submit("cultural_values_export", form, [attachment])
         await topo.until(lambda: applicant.statuses(rid), lambda s: "registered" in s)
 
-``admin`` is any certificate of the topology's НУЦ: the registry answers only signed callers,
-and issuing, revoking and registering people go to it (see :func:`egov.client.keys.admin_signer`).
+``operators`` are the provisioned operators' keys (:class:`egov.client.keys.OperatorKeys`):
+issuing, revoking and registering people are signed by the registration authority's operator,
+the gateway's message log and parked messages by the gateway's operator, clock moves by the
+simulation operator (shared.authz says who may call what).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import httpx
 from egov.client.actors import Applicant, ElicenseStaff, ProviderStaff, PscOperator
 from egov.client.errors import ClientError
 from egov.client.http import ServiceHttp
-from egov.client.keys import IssuedKey, signer_from_pkcs12
+from egov.client.keys import IssuedKey, OperatorKeys, signer_from_pkcs12
 from egov.client.topology import SERVICES, TopologyUrls
 from shared.clock import as_utc
 from shared.ids import parse_iin, path_key
@@ -51,12 +54,12 @@ class TopologyClient:
         self,
         urls: TopologyUrls,
         *,
-        admin: Signer | None = None,
+        operators: OperatorKeys | None = None,
         timeout_s: float = 30.0,
         max_connections: int = 100,
     ) -> None:
         self.urls = urls
-        self.admin = admin
+        self.operators = operators or OperatorKeys()
         # Idle connections are dropped before the servers drop them (uvicorn: 5 s), so a request
         # is never written to a connection the server is closing (a ReadError, not a refusal).
         limits = httpx.Limits(max_connections=max_connections, keepalive_expiry=2.0)
@@ -149,8 +152,9 @@ class TopologyClient:
         ordered by their times)."""
         body = {"now": as_utc(now, "now").isoformat()}
         chosen = tuple(services)
+        signer = self._operator(self.operators.simulation, "simulation operator", "move clocks")
         answers = await asyncio.gather(
-            *(self._http[s].call("PUT", CLOCK_PATH, json_body=body) for s in chosen)
+            *(self._http[s].call("PUT", CLOCK_PATH, json_body=body, signer=signer) for s in chosen)
         )
         return {
             s: datetime.fromisoformat(str(a["now"])) for s, a in zip(chosen, answers, strict=True)
@@ -166,16 +170,26 @@ class TopologyClient:
 
     # --- the НУЦ (registry_svc) ----------------------------------------------------------------
 
-    def _admin(self) -> Signer:
-        if self.admin is None:
+    @staticmethod
+    def _operator(signer: Signer | None, who: str, what: str) -> Signer:
+        if signer is None:
             raise ClientError(
-                "registry",
+                "client",
                 0,
-                "no_admin_key",
-                "the registry answers only signed callers: give TopologyClient(admin=...) a "
-                "certificate of this topology's НУЦ (egov.client.keys.admin_signer(data_dir))",
+                "no_operator_key",
+                f"only the {who} may {what}: give TopologyClient(operators=...) the topology's "
+                "operator keys (egov.client.keys.OperatorKeys.load(data_dir))",
             )
-        return self.admin
+        return signer
+
+    def _admin(self) -> Signer:
+        """The registration authority's operator (also a registrar)."""
+        return self._operator(self.operators.ra, "registration authority", "call the НУЦ")
+
+    def _gateway_operator(self) -> Signer:
+        return self._operator(
+            self.operators.gateway, "gateway operator", "read the gateway's message log"
+        )
 
     async def issue(self, body: Mapping[str, Any], *, password: str | None = None) -> IssuedKey:
         """``POST /ca/certificates`` with ``body`` (kind, iin, names, bin, role, purpose ...)."""
@@ -317,7 +331,11 @@ class TopologyClient:
     async def trace(self, correlation_id: str) -> list[dict[str, Any]]:
         """A request's journey through the gateway, in log order ([] when none yet)."""
         try:
-            return list(await self._http["gateway"].call("GET", f"/trace/{correlation_id}"))
+            return list(
+                await self._http["gateway"].call(
+                    "GET", f"/trace/{correlation_id}", signer=self._gateway_operator()
+                )
+            )
         except ClientError as exc:
             if exc.status == 404:
                 return []
@@ -343,10 +361,16 @@ class TopologyClient:
             "until": until.isoformat() if until else None,
             "limit": limit,
         }
-        return list(await self._http["gateway"].call("GET", "/messages", params=params))
+        return list(
+            await self._http["gateway"].call(
+                "GET", "/messages", params=params, signer=self._gateway_operator()
+            )
+        )
 
     async def parked(self) -> list[dict[str, Any]]:
-        return list(await self._http["gateway"].call("GET", "/parked"))
+        return list(
+            await self._http["gateway"].call("GET", "/parked", signer=self._gateway_operator())
+        )
 
     # --- waiting -------------------------------------------------------------------------------
 

@@ -1,5 +1,8 @@
 """Key material the client signs with: certificates issued on the fly by the running НУЦ
-(registry_svc ``POST /ca/certificates``), and the system key that authenticates those calls."""
+(registry_svc ``POST /ca/certificates``), and the operators' keys that authenticate the calls
+only an operator may make (shared.authz): the registration authority's (issuing, revoking,
+registering people), the gateway operator's (message log, parked messages) and the simulation
+operator's (moving the simulated clock)."""
 
 from __future__ import annotations
 
@@ -10,10 +13,12 @@ from shared.pki.jws import JwsSigner
 from shared.pki.pkcs12 import KeyFileError, load_pkcs12
 from shared.private_files import write_private
 
-# The registry answers only signed callers (registry_svc/entrypoints/api.py). The client signs
-# its CA and registry calls with the portal's provisioned system key: every topology started by
-# ``egov run`` / ``egov up`` has it under ``<data dir>/keys/portal/`` (egov/provisioning.py).
-ADMIN_GROUP = "portal"
+# Every topology started by ``egov run`` / ``egov up`` / ``egov provision`` has the operators'
+# keys under ``<data dir>/keys/operators/`` (egov/provisioning.py OPERATORS).
+OPERATORS_GROUP = "operators"
+RA_KEY = "ra"  # the registration authority's operator, also a registrar
+GATEWAY_OPERATOR_KEY = "gateway-operator"
+SIMULATION_OPERATOR_KEY = "simulation-operator"
 
 
 class KeyMaterialError(ValueError):
@@ -51,17 +56,42 @@ def signer_from_pkcs12(data: bytes, password: str, *, source: str = "key file") 
         raise KeyMaterialError(f"{source}: {exc}") from None
 
 
-def admin_signer(data_dir: Path, group: str = ADMIN_GROUP) -> JwsSigner:
-    """The provisioned system key of ``group`` under ``data_dir`` (``keys/<group>/<group>.p12``
-    opened with ``keys/<group>/password``)."""
-    directory = data_dir / "keys" / group
-    key_file, password_file = directory / f"{group}.p12", directory / "password"
+@dataclass(frozen=True)
+class OperatorKeys:
+    """The signers of the operators' calls; a missing one makes those calls fail clearly."""
+
+    ra: JwsSigner | None = None
+    gateway: JwsSigner | None = None
+    simulation: JwsSigner | None = None
+
+    @classmethod
+    def load(cls, data_dir: Path) -> OperatorKeys:
+        """Every operator key provisioned under ``data_dir`` (KeyMaterialError if any is
+        missing: a topology provisioned by this version has all three)."""
+        return cls(
+            ra=operator_signer(data_dir, RA_KEY),
+            gateway=operator_signer(data_dir, GATEWAY_OPERATOR_KEY),
+            simulation=operator_signer(data_dir, SIMULATION_OPERATOR_KEY),
+        )
+
+
+def admin_signer(data_dir: Path) -> JwsSigner:
+    """The registration authority's operator key under ``data_dir``: issuing, revoking and
+    registering people go to the НУЦ signed with it."""
+    return operator_signer(data_dir, RA_KEY)
+
+
+def operator_signer(data_dir: Path, name: str) -> JwsSigner:
+    """The provisioned operator key ``name`` (``keys/operators/<name>.p12`` opened with
+    ``keys/operators/password``)."""
+    directory = data_dir / "keys" / OPERATORS_GROUP
+    key_file, password_file = directory / f"{name}.p12", directory / "password"
     try:
         data, password = key_file.read_bytes(), password_file.read_text(encoding="utf-8")
     except OSError as exc:
         raise KeyMaterialError(
-            f"no provisioned key for {group!r} under {data_dir} ({exc.strerror}: {exc.filename});"
-            " the client signs its CA and registry calls with it: point it at the data "
-            "directory of the running topology"
+            f"no provisioned operator key {name!r} under {data_dir} ({exc.strerror}: "
+            f"{exc.filename}); the client signs the operators' calls with it: point it at the "
+            "data directory of the running topology (egov provision / egov run make it)"
         ) from None
     return signer_from_pkcs12(data, password.strip(), source=str(key_file))

@@ -1,20 +1,35 @@
 """``egov gateway ...``: the gateway's admin commands (message-log check, parked messages and
-their re-drive, trace, rules reload)."""
+their re-drive, trace, rules reload).
+
+The HTTP commands are the gateway operator's calls (shared.authz): each is signed with the
+gateway operator's key that ``egov provision`` / ``egov run`` / ``egov up`` wrote under
+``<data dir>/keys/operators/`` (``--data-dir``, default the ``EGOV_DATA_DIR`` setting)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Annotated
 
 import httpx
 import typer
 
+from egov.client.keys import GATEWAY_OPERATOR_KEY, KeyMaterialError, operator_signer
 from shared.config import SettingsError, load_settings
 from shared.eventlog.port import EventLogError
+from shared.pki.http_signing import sign_request
 
 DEFAULT_URL = "http://127.0.0.1:8082"
 UrlOption = Annotated[str, typer.Option("--url", help="the running gateway")]
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="the topology's data directory, holding the gateway operator's key "
+        "(default: EGOV_DATA_DIR)",
+    ),
+]
 
 
 def verify_log(
@@ -39,9 +54,18 @@ def verify_log(
         raise typer.Exit(1)
 
 
-def _call(method: str, url: str) -> object:
+def _call(method: str, url: str, path: str, data_dir: Path | None) -> object:
+    from gateway_svc.settings import GatewaySettings
+
     try:
-        response = httpx.request(method, url, timeout=30)
+        directory = data_dir or load_settings(GatewaySettings).data_dir
+        signer = operator_signer(directory, GATEWAY_OPERATOR_KEY)
+    except (SettingsError, KeyMaterialError) as exc:
+        typer.echo(f"egov gateway: {exc}", err=True)
+        raise typer.Exit(2) from None
+    headers = sign_request(signer, method, path)
+    try:
+        response = httpx.request(method, f"{url.rstrip('/')}{path}", headers=headers, timeout=30)
     except httpx.HTTPError as exc:
         typer.echo(f"egov gateway: {url}: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -51,31 +75,36 @@ def _call(method: str, url: str) -> object:
     return response.json()
 
 
-def parked(url: UrlOption = DEFAULT_URL) -> None:
+def parked(url: UrlOption = DEFAULT_URL, data_dir: DataDirOption = None) -> None:
     """List the messages that could not be delivered."""
-    typer.echo(json.dumps(_call("GET", f"{url}/parked"), ensure_ascii=False, indent=2))
+    answer = _call("GET", url, "/parked", data_dir)
+    typer.echo(json.dumps(answer, ensure_ascii=False, indent=2))
 
 
 def redrive(
     message_id: Annotated[str, typer.Argument()],
     recipient: Annotated[str, typer.Argument()],
     url: UrlOption = DEFAULT_URL,
+    data_dir: DataDirOption = None,
 ) -> None:
     """Deliver a parked message again."""
-    answer = _call("POST", f"{url}/parked/{message_id}/{recipient}/redrive")
+    answer = _call("POST", url, f"/parked/{message_id}/{recipient}/redrive", data_dir)
     typer.echo(json.dumps(answer, ensure_ascii=False))
 
 
-def trace(correlation_id: Annotated[str, typer.Argument()], url: UrlOption = DEFAULT_URL) -> None:
+def trace(
+    correlation_id: Annotated[str, typer.Argument()],
+    url: UrlOption = DEFAULT_URL,
+    data_dir: DataDirOption = None,
+) -> None:
     """A request's whole journey through the gateway, in order."""
-    typer.echo(
-        json.dumps(_call("GET", f"{url}/trace/{correlation_id}"), ensure_ascii=False, indent=2)
-    )
+    answer = _call("GET", url, f"/trace/{correlation_id}", data_dir)
+    typer.echo(json.dumps(answer, ensure_ascii=False, indent=2))
 
 
-def reload_rules(url: UrlOption = DEFAULT_URL) -> None:
+def reload_rules(url: UrlOption = DEFAULT_URL, data_dir: DataDirOption = None) -> None:
     """Make the running gateway re-read its access rules."""
-    typer.echo(json.dumps(_call("POST", f"{url}/admin/rules/reload")))
+    typer.echo(json.dumps(_call("POST", url, "/admin/rules/reload", data_dir)))
 
 
 def build() -> typer.Typer:

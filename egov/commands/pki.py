@@ -1,4 +1,10 @@
-"""``egov pki``: the simulated НУЦ from the command line (init, issue, revoke, show)."""
+"""``egov pki``: the simulated НУЦ from the command line (init, issue, revoke, show).
+
+These commands are the НУЦ's own console: they open the CA's keys and event log directly (the
+``EGOV_*`` settings), so whoever runs them holds the CA itself, more than the registration
+authority's role that ``POST /ca/certificates`` asks of a caller over HTTP. The same rule for
+systems holds here: a system with a valid certificate gets a new key only with ``--reissue``.
+"""
 
 from __future__ import annotations
 
@@ -51,12 +57,23 @@ def _split_name(name: str) -> tuple[str, str, str]:
 
 
 def _issue(
-    holder: Holder, purpose: Purpose, algorithm: KeyAlgorithm, password: str, out: Path | None
+    holder: Holder,
+    purpose: Purpose,
+    algorithm: KeyAlgorithm,
+    password: str,
+    out: Path | None,
+    *,
+    reissue: bool = False,
 ) -> None:
     async def run() -> None:
         async with registry_components() as parts:
             issued = await parts.ca.issue(
-                holder, KeyPurpose(purpose.value), password=password, algorithm=algorithm
+                holder,
+                KeyPurpose(purpose.value),
+                password=password,
+                algorithm=algorithm,
+                reissue=reissue,
+                requested_by="egov pki",
             )
         path = out or Path(f"{issued.serial:x}.p12")
         try:
@@ -141,9 +158,18 @@ def issue_system(
     password: Password,
     algorithm: Algo = KeyAlgorithm.ES256,
     out: Out = None,
+    reissue: Annotated[
+        bool,
+        typer.Option(
+            "--reissue",
+            help="issue a new key although the system has a valid certificate "
+            "(recorded in the issuance event)",
+        ),
+    ] = False,
 ) -> None:
     """Issue an information system's signing certificate (CN=system id)."""
-    _issue(_holder("system", system_id=name), Purpose.signing, algorithm, password, out)
+    holder = _holder("system", system_id=name)
+    _issue(holder, Purpose.signing, algorithm, password, out, reissue=reissue)
 
 
 def _holder(kind: str, **fields: object) -> Holder:

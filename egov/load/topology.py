@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import psutil
 
-from egov.client import ClientError, TopologyClient, TopologyUrls, admin_signer
+from egov.client import ClientError, OperatorKeys, TopologyClient, TopologyUrls
 from egov.client.keys import KeyMaterialError
 from egov.client.topology import ManifestError, read_manifest
 
@@ -65,12 +65,13 @@ class Topology:
         return cls.from_manifest(data, source=str(path))
 
     def client(self, *, max_connections: int = 100) -> TopologyClient:
-        """The shared client on this topology, signing НУЦ calls with the portal's key."""
+        """The shared client on this topology, signing the operators' calls (НУЦ, registries,
+        the gateway's log, the clock) with the operators' provisioned keys."""
         try:
-            admin = admin_signer(self.data_dir)
+            operators = OperatorKeys.load(self.data_dir)
         except KeyMaterialError as exc:
             raise TopologyError(str(exc)) from None
-        return TopologyClient(self.urls, admin=admin, max_connections=max_connections)
+        return TopologyClient(self.urls, operators=operators, max_connections=max_connections)
 
 
 async def clock_offset(client: TopologyClient, service: str) -> float | None:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from itertools import groupby
 
-from egov.client import StaffPost, TopologyClient, admin_signer
+from egov.client import OperatorKeys, StaffPost, TopologyClient
 from egov.client.client import CLOCKED
 from egov.scenario.identities import staff_posts
 from egov.scenario.loader import LoadedScenario
@@ -72,7 +72,7 @@ async def run_all(
     """Every scenario on ``target``; the reports in the order of ``scenarios``."""
     reports: dict[str, ScenarioReport] = {}
     limit = asyncio.Semaphore(max(1, jobs))
-    async with TopologyClient(target.urls, admin=admin_signer(target.data_dir)) as client:
+    async with TopologyClient(target.urls, operators=OperatorKeys.load(target.data_dir)) as client:
 
         async def one(item: LoadedScenario) -> None:
             async with limit:

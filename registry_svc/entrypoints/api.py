@@ -3,13 +3,16 @@ legal-entity registries.
 
 CRL, OCSP and the CA chain are public, as НУЦ publishes them: a relying party must be able to
 check a signature before it can trust anyone. Everything else answers only a caller whose
-signature over the request (``shared.pki.http_signing``) verifies against this CA.
+signature over the request (``shared.pki.http_signing``) verifies against this CA, and whose
+kind ``shared.authz.ROUTES`` admits to the route: the registration authority issues and
+revokes (a holder may revoke their own certificate), registrars write the registries, and
+registrars and the gateway's sync channel read them.
 """
 
 # No ``from __future__ import annotations`` here: FastAPI reads the route annotations at
 # definition time, and the ``Caller`` alias is local to build_router.
 import base64
-from typing import Annotated
+from typing import Annotated, Any
 
 from cryptography.hazmat.primitives import serialization
 from fastapi import APIRouter, Depends, Request, Response
@@ -24,6 +27,7 @@ from registry_svc.entrypoints.schemas import (
 )
 from registry_svc.errors import CallerRejected, RegistryError
 from registry_svc.holders import build_holder
+from shared.authz import Caller, HolderCheck, Kind, RoleRequired, guard
 from shared.pki.http_signing import SignedCallRefused
 from shared.pki.messages import message
 from shared.pki.revocation import CertState, parse_reason
@@ -35,7 +39,7 @@ PKIX_CRL = "application/pkix-crl"
 PKIX_CERT = "application/pkix-cert"  # RFC 5280 4.2.2.1: what an HTTP caIssuers URI serves
 _MAX_OCSP_REQUEST = 64 * 1024
 
-ANONYMOUS = SignerIdentity(subject="anonymous")
+SERVICE = "registry"
 
 
 def _parse_serial(serial: str) -> int:
@@ -47,12 +51,16 @@ def _parse_serial(serial: str) -> int:
         ) from None
 
 
+def _requested_by(caller: Caller) -> str | None:
+    """Who asked for an issuance, as the event records it (the RA operator's certificate)."""
+    identity = caller.identity
+    return None if identity is None else f"{identity.subject} ({identity.serial})"
+
+
 def build_router(components: RegistryComponents) -> APIRouter:
     router = APIRouter()
 
     async def signed_caller(request: Request) -> SignerIdentity:
-        if not components.require_signed_requests:
-            return ANONYMOUS
         # Headers, timestamp window, signature (revocation from the CA's refreshed state), then
         # the nonce against this store: shared.pki.http_signing.SignedCalls.
         try:
@@ -64,7 +72,17 @@ def build_router(components: RegistryComponents) -> APIRouter:
                 f"{prefix} {refused.detail}".strip(), code=refused.code.lower()
             ) from None
 
-    Caller = Annotated[SignerIdentity, Depends(signed_caller)]
+    def may(method: str, path: str) -> Any:
+        """The route's entry in shared.authz.ROUTES, checked on the verified signer."""
+        return Depends(
+            guard(
+                SERVICE,
+                method,
+                path,
+                signed_caller,
+                enforced=lambda: components.require_signed_requests,
+            )
+        )
 
     # --- certification authority -------------------------------------------------------------
 
@@ -167,7 +185,10 @@ def build_router(components: RegistryComponents) -> APIRouter:
         summary="Issue a certificate and hand out its key as a PKCS#12 file",
         status_code=201,
     )
-    async def issue(body: IssueCertificate, _caller: Caller) -> IssuedCertificateOut:
+    async def issue(
+        body: IssueCertificate,
+        caller: Annotated[Caller, may("POST", "/ca/certificates")],
+    ) -> IssuedCertificateOut:
         holder = build_holder(
             body.kind.value,
             iin=body.iin,
@@ -180,7 +201,12 @@ def build_router(components: RegistryComponents) -> APIRouter:
             system_id=body.system_id,
         )
         issued = await components.ca.issue(
-            holder, body.purpose, password=body.password, algorithm=body.algorithm
+            holder,
+            body.purpose,
+            password=body.password,
+            algorithm=body.algorithm,
+            reissue=body.reissue,
+            requested_by=_requested_by(caller),
         )
         record = await components.ca.certificate(issued.serial)
         return IssuedCertificateOut(
@@ -209,17 +235,40 @@ def build_router(components: RegistryComponents) -> APIRouter:
             revocation_reason=revocation.reason.value if revocation else None,
         )
 
+    async def held(serial: int, caller: Caller, action: str) -> None:
+        """The RA acts on any certificate; anyone else only on their own."""
+        if caller.has(Kind.RA_OPERATOR):
+            return
+        record = await components.ca.certificate(serial)
+        own = HolderCheck(
+            format(serial, "x"), record.subject, record.iin, record.bin, record.holder_kind
+        )
+        if not own.held_by(caller):
+            raise RoleRequired(
+                f"only the registration authority (ra_operator) or the certificate's own "
+                f"holder may {action} certificate {serial:x}"
+            )
+
     @router.get("/ca/certificates/{serial}", tags=["ca"], summary="A certificate's status")
-    async def certificate(serial: str, _caller: Caller) -> CertificateStatusOut:
-        return await status_of(_parse_serial(serial))
+    async def certificate(
+        serial: str, caller: Annotated[Caller, may("GET", "/ca/certificates/{serial}")]
+    ) -> CertificateStatusOut:
+        number = _parse_serial(serial)
+        await held(number, caller, "read")
+        return await status_of(number)
 
     @router.post(
         "/ca/certificates/{serial}/revocation",
         tags=["ca"],
         summary="Revoke a certificate with an RFC 5280 reason",
     )
-    async def revoke(serial: str, body: RevokeCertificate, _caller: Caller) -> CertificateStatusOut:
+    async def revoke(
+        serial: str,
+        body: RevokeCertificate,
+        caller: Annotated[Caller, may("POST", "/ca/certificates/{serial}/revocation")],
+    ) -> CertificateStatusOut:
         number = _parse_serial(serial)
+        await held(number, caller, "revoke")
         try:
             reason = parse_reason(body.reason)
         except ValueError as exc:
@@ -235,18 +284,22 @@ def build_router(components: RegistryComponents) -> APIRouter:
         summary="A person by IIN (ГБД ФЛ)",
         responses={404: {"description": "person_not_found"}, 422: {"description": "invalid_iin"}},
     )
-    async def person(iin: str, _caller: Caller) -> Person:
+    async def person(iin: str, _caller: Annotated[Caller, may("GET", "/persons/{iin}")]) -> Person:
         return await components.registry.person(iin)
 
     @router.post("/persons", tags=["persons"], summary="Register a person", status_code=201)
-    async def register_person(body: Person, _caller: Caller) -> Person:
+    async def register_person(
+        body: Person, _caller: Annotated[Caller, may("POST", "/persons")]
+    ) -> Person:
         await components.registry.register_person(body)
         return await components.registry.person(body.iin)
 
     @router.patch(
         "/persons/{iin}", tags=["persons"], summary="Change a person (records a change event)"
     )
-    async def change_person(iin: str, body: PersonChanges, _caller: Caller) -> Person:
+    async def change_person(
+        iin: str, body: PersonChanges, _caller: Annotated[Caller, may("PATCH", "/persons/{iin}")]
+    ) -> Person:
         return await components.registry.change_person(iin, body)
 
     @router.get(
@@ -258,7 +311,9 @@ def build_router(components: RegistryComponents) -> APIRouter:
             422: {"description": "invalid_bin"},
         },
     )
-    async def entity(bin: str, _caller: Caller) -> LegalEntity:
+    async def entity(
+        bin: str, _caller: Annotated[Caller, may("GET", "/legal-entities/{bin}")]
+    ) -> LegalEntity:
         return await components.registry.entity(bin)
 
     @router.get(
@@ -266,7 +321,9 @@ def build_router(components: RegistryComponents) -> APIRouter:
         tags=["legal entities"],
         summary="Legal entities whose head has this IIN",
     )
-    async def entities_by_head(head_iin: str, _caller: Caller) -> list[LegalEntity]:
+    async def entities_by_head(
+        head_iin: str, _caller: Annotated[Caller, may("GET", "/legal-entities")]
+    ) -> list[LegalEntity]:
         return await components.registry.entities_headed_by(head_iin)
 
     @router.post(
@@ -275,7 +332,9 @@ def build_router(components: RegistryComponents) -> APIRouter:
         summary="Register a legal entity",
         status_code=201,
     )
-    async def register_entity(body: LegalEntity, _caller: Caller) -> LegalEntity:
+    async def register_entity(
+        body: LegalEntity, _caller: Annotated[Caller, may("POST", "/legal-entities")]
+    ) -> LegalEntity:
         await components.registry.register_entity(body)
         return await components.registry.entity(body.bin)
 
@@ -287,7 +346,7 @@ def build_router(components: RegistryComponents) -> APIRouter:
     async def change_entity(
         bin: str,
         body: LegalEntityChanges,
-        _caller: Caller,
+        _caller: Annotated[Caller, may("PATCH", "/legal-entities/{bin}")],
     ) -> LegalEntity:
         return await components.registry.change_entity(bin, body)
 

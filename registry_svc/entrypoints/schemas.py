@@ -32,6 +32,11 @@ class IssueCertificate(BaseModel):
     organization: str | None = None
     role: EntityRole | None = None
     system_id: str | None = None
+    reissue: bool = Field(
+        False,
+        description="a system that still has a valid certificate gets a new key only when "
+        "this is true (recorded in the issuance event); otherwise 409 system_certificate_valid",
+    )
 
 
 class IssuedCertificateOut(BaseModel):

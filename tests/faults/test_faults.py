@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from egov.client import TopologyClient, TopologyUrls, admin_signer
+from egov.client import OperatorKeys, TopologyClient, TopologyUrls
 from egov.stack import SERVICES, StackOptions, running_stack
 from shared.eventlog.postgres import PostgresEventStore
 from tests.faults.campaign import Campaign
@@ -102,7 +102,7 @@ async def test_every_application_ends_once_through_kills_and_server_restarts(
     async with running_stack(options, timeout_s=120) as stack:
         stack_up_s = time.monotonic() - began
         urls = TopologyUrls.from_mapping(stack.urls)
-        async with TopologyClient(urls, admin=admin_signer(options.data_dir)) as client:
+        async with TopologyClient(urls, operators=OperatorKeys.load(options.data_dir)) as client:
             fleet = Fleet(client, stack.event_store_url("provider"), count=N, mix=MIX, seed=SEED)
             await fleet.prepare(REFUSE_SHARE)
             campaign = Campaign(stack, private_rabbitmq, private_postgres, N, random.Random(SEED))

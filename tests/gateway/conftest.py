@@ -24,10 +24,17 @@ from shared.clock import SystemClock
 from shared.envelope import Envelope
 from shared.eventlog.factory import create_event_store
 from shared.eventlog.port import EventStore
+from shared.pki import oids
 from shared.pki.ca import issue_certificate
 from shared.pki.jws import JwsSigner
 from shared.pki.keys import KeyAlgorithm, generate_private_key
-from shared.pki.profiles import InformationSystem, KeyPurpose
+from shared.pki.profiles import (
+    Holder,
+    Individual,
+    InformationSystem,
+    KeyPurpose,
+    simulator_operator,
+)
 from shared.pki.revocation_client import RevocationChecker
 from tests.pki.conftest import URLS, CaPair, make_ca
 from tests.pki.fakes import FakeCaEndpoint
@@ -54,10 +61,14 @@ def ca_endpoint(gw_ca: CaPair) -> FakeCaEndpoint:
 
 
 def issue_system(ca: CaPair, system_id: str) -> SystemCert:
+    return issue_holder(ca, system_id, InformationSystem(system_id))
+
+
+def issue_holder(ca: CaPair, name: str, holder: Holder) -> SystemCert:
     key = generate_private_key(KeyAlgorithm.ES256)
     certificate = issue_certificate(
         ca.issuing,
-        InformationSystem(system_id),
+        holder,
         KeyPurpose.SIGNING,
         key.public_key(),
         serial=next(_serials),
@@ -65,7 +76,7 @@ def issue_system(ca: CaPair, system_id: str) -> SystemCert:
         urls=URLS,
     )
     signer = JwsSigner(key, certificate, [ca.issuing.certificate])
-    return SystemCert(system_id, signer, certificate, key)
+    return SystemCert(name, signer, certificate, key)
 
 
 def envelope(
@@ -215,3 +226,29 @@ def systems(gw_ca: CaPair) -> dict[str, SystemCert]:
         "gateway",
     ]
     return {name: issue_system(gw_ca, name) for name in names}
+
+
+@pytest.fixture(scope="session")
+def operators(gw_ca: CaPair) -> dict[str, SystemCert]:
+    """The gateway's operator and the simulation operator (shared.authz's roles), and a
+    citizen with a personal certificate."""
+    return {
+        "gateway": issue_holder(
+            gw_ca,
+            "gateway-operator",
+            simulator_operator(
+                Individual("700101300203", "Shlyuz", "Operator"), (oids.ROLE_GATEWAY_OPERATOR,)
+            ),
+        ),
+        "simulation": issue_holder(
+            gw_ca,
+            "simulation-operator",
+            simulator_operator(
+                Individual("700101300302", "Simulyatsiya", "Operator"),
+                (oids.ROLE_SIMULATION_OPERATOR,),
+            ),
+        ),
+        "citizen": issue_holder(
+            gw_ca, "citizen", Individual("851231400011", "Seitkali", "Aigerim")
+        ),
+    }

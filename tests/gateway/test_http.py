@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Generator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,7 +32,7 @@ from shared.pki.http_signing import (
     received_signing_bytes,
     sign_request,
 )
-from shared.pki.jws import JwsVerifier
+from shared.pki.jws import JwsSigner, JwsVerifier
 from shared.pki.revocation_client import RevocationChecker
 from tests.gateway.conftest import SystemCert, envelope
 from tests.pki.conftest import CaPair
@@ -127,6 +127,22 @@ def provider_app(registry: SystemCert, callers: list[str], verifier: JwsVerifier
     return app
 
 
+class OperatorAuth(httpx.Auth):
+    """Signs the calls to the gateway's operator routes (everything but the sync channel, whose
+    callers sign their own) as ``signer``: shared.authz admits only an operator there."""
+
+    def __init__(self, signer: JwsSigner) -> None:
+        self.signer = signer
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if not request.url.path.startswith("/sync/") and SIGNATURE_HEADER not in request.headers:
+            target = request.url.raw_path.decode("ascii")
+            request.headers.update(
+                sign_request(self.signer, request.method, target, request.content)
+            )
+        yield request
+
+
 @dataclass
 class Served:
     client: httpx.AsyncClient
@@ -137,7 +153,10 @@ class Served:
 
 @pytest.fixture
 async def served(
-    tmp_path: Path, gw_ca: CaPair, systems: dict[str, SystemCert]
+    tmp_path: Path,
+    gw_ca: CaPair,
+    systems: dict[str, SystemCert],
+    operators: dict[str, SystemCert],
 ) -> AsyncIterator[Served]:
     rules_path = tmp_path / "rules.yaml"
     rules_path.write_text(RULES, "utf-8")
@@ -193,7 +212,10 @@ async def served(
     mount_gateway(app, gateway, sync, service="gateway")
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+        auth = OperatorAuth(operators["gateway"].signer)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://gw", auth=auth
+        ) as client:
             yield Served(client, gateway, endpoint, callers)
     await provider.aclose()
 

@@ -15,10 +15,17 @@ from registry_svc.components import RegistryComponents
 from registry_svc.entrypoints.api import build_router
 from shared.clock import SimulatedClock
 from shared.eventlog.sqlite import SqliteEventStore
+from shared.pki import oids
 from shared.pki.http_signing import sign_request
 from shared.pki.jws import JwsSigner
 from shared.pki.pkcs12 import load_pkcs12
-from shared.pki.profiles import InformationSystem, KeyPurpose
+from shared.pki.profiles import (
+    Individual,
+    InformationSystem,
+    KeyPurpose,
+    LegalEntitySigner,
+    simulator_operator,
+)
 from shared.web import create_service_app
 
 
@@ -92,3 +99,30 @@ def signed_headers(
 @pytest.fixture
 async def gateway(components: RegistryComponents) -> JwsSigner:
     return await system_signer(components, "gateway")
+
+
+async def person_signer(
+    components: RegistryComponents, holder: Individual | LegalEntitySigner
+) -> JwsSigner:
+    issued = await components.ca.issue(holder, KeyPurpose.SIGNING, password="pw")
+    return JwsSigner.from_key_file(load_pkcs12(issued.pkcs12, password="pw"))
+
+
+RA_PERSON = Individual("800101300125", "Operator", "Registration")
+
+
+async def ra_signer(components: RegistryComponents) -> JwsSigner:
+    """The registration authority's operator, who is also a registrar, as provisioned."""
+    holder = simulator_operator(RA_PERSON, (oids.ROLE_RA_OPERATOR, oids.ROLE_REGISTRAR))
+    return await person_signer(components, holder)
+
+
+@pytest.fixture
+async def ra(components: RegistryComponents) -> JwsSigner:
+    return await ra_signer(components)
+
+
+@pytest.fixture
+async def citizen(components: RegistryComponents) -> JwsSigner:
+    """Any citizen with their own personal signing certificate."""
+    return await person_signer(components, Individual("851231400011", "Seitkali", "Aigerim"))

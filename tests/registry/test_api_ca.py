@@ -103,9 +103,7 @@ async def test_ocsp_requires_its_media_type(client: httpx.AsyncClient) -> None:
     assert response.json()["code"] == "unsupported_media_type"
 
 
-async def test_signed_caller_issues_and_revokes_over_http(
-    client: httpx.AsyncClient, gateway: JwsSigner
-) -> None:
+async def test_ra_issues_and_revokes_over_http(client: httpx.AsyncClient, ra: JwsSigner) -> None:
     body = {
         "kind": "legal_entity",
         "iin": "900101300126",
@@ -122,7 +120,7 @@ async def test_signed_caller_issues_and_revokes_over_http(
         content=raw,
         headers={
             "content-type": "application/json",
-            **signed_headers(gateway, "POST", "/ca/certificates", raw),
+            **signed_headers(ra, "POST", "/ca/certificates", raw),
         },
     )
     assert issued.status_code == 201, issued.text
@@ -137,7 +135,7 @@ async def test_signed_caller_issues_and_revokes_over_http(
         content=revoke_raw,
         headers={
             "content-type": "application/json",
-            **signed_headers(gateway, "POST", target, revoke_raw),
+            **signed_headers(ra, "POST", target, revoke_raw),
         },
     )
     assert revoked.status_code == 200, revoked.text
@@ -146,7 +144,7 @@ async def test_signed_caller_issues_and_revokes_over_http(
 
 
 async def test_issuance_with_missing_holder_fields_is_422(
-    client: httpx.AsyncClient, gateway: JwsSigner
+    client: httpx.AsyncClient, ra: JwsSigner
 ) -> None:
     raw = b'{"kind":"individual","iin":"900101300126","password":"pw"}'
     response = await client.post(
@@ -154,7 +152,7 @@ async def test_issuance_with_missing_holder_fields_is_422(
         content=raw,
         headers={
             "content-type": "application/json",
-            **signed_headers(gateway, "POST", "/ca/certificates", raw),
+            **signed_headers(ra, "POST", "/ca/certificates", raw),
         },
     )
     assert response.status_code == 422
@@ -165,7 +163,7 @@ async def test_issuance_with_missing_holder_fields_is_422(
 
 
 async def test_unknown_reason_is_refused(
-    client: httpx.AsyncClient, gateway: JwsSigner, components: RegistryComponents
+    client: httpx.AsyncClient, ra: JwsSigner, components: RegistryComponents
 ) -> None:
     issued = await components.ca.issue(PERSON, KeyPurpose.SIGNING, password="pw")
     target = f"/ca/certificates/{issued.serial:x}/revocation"
@@ -175,7 +173,7 @@ async def test_unknown_reason_is_refused(
         content=raw,
         headers={
             "content-type": "application/json",
-            **signed_headers(gateway, "POST", target, raw),
+            **signed_headers(ra, "POST", target, raw),
         },
     )
     assert response.status_code == 422

@@ -46,8 +46,10 @@ async def call(
     return await client.request(method, target, content=raw, headers=headers)
 
 
-async def test_person_round_trip_and_lookup(client: httpx.AsyncClient, gateway: JwsSigner) -> None:
-    created = await call(client, gateway, "POST", "/persons", PERSON)
+async def test_person_round_trip_and_lookup(
+    client: httpx.AsyncClient, gateway: JwsSigner, ra: JwsSigner
+) -> None:
+    created = await call(client, ra, "POST", "/persons", PERSON)
     assert created.status_code == 201, created.text
     found = await call(client, gateway, "GET", "/persons/900101300126")
     assert found.status_code == 200
@@ -87,10 +89,10 @@ async def test_unknown_numbers_get_named_not_found(
 
 
 async def test_entity_lookup_by_bin_and_by_head(
-    client: httpx.AsyncClient, gateway: JwsSigner
+    client: httpx.AsyncClient, gateway: JwsSigner, ra: JwsSigner
 ) -> None:
-    assert (await call(client, gateway, "POST", "/persons", PERSON)).status_code == 201
-    assert (await call(client, gateway, "POST", "/legal-entities", ENTITY)).status_code == 201
+    assert (await call(client, ra, "POST", "/persons", PERSON)).status_code == 201
+    assert (await call(client, ra, "POST", "/legal-entities", ENTITY)).status_code == 201
     by_bin = await call(client, gateway, "GET", "/legal-entities/050140000656")
     assert by_bin.json()["head_iin"] == "900101300126"
     by_head = await call(client, gateway, "GET", "/legal-entities?head_iin=900101300126")
@@ -100,10 +102,10 @@ async def test_entity_lookup_by_bin_and_by_head(
 
 
 async def test_change_is_recorded_as_an_event(
-    client: httpx.AsyncClient, gateway: JwsSigner, store: SqliteEventStore
+    client: httpx.AsyncClient, ra: JwsSigner, store: SqliteEventStore
 ) -> None:
-    await call(client, gateway, "POST", "/persons", PERSON)
-    changed = await call(client, gateway, "PATCH", "/persons/900101300126", {"status": "deceased"})
+    await call(client, ra, "POST", "/persons", PERSON)
+    changed = await call(client, ra, "PATCH", "/persons/900101300126", {"status": "deceased"})
     assert changed.status_code == 200, changed.text
     assert changed.json()["status"] == "deceased"
     events = await store.read_stream(person_stream("900101300126"))
@@ -113,9 +115,9 @@ async def test_change_is_recorded_as_an_event(
     )
 
 
-async def test_registering_twice_is_409(client: httpx.AsyncClient, gateway: JwsSigner) -> None:
-    assert (await call(client, gateway, "POST", "/persons", PERSON)).status_code == 201
-    again = await call(client, gateway, "POST", "/persons", PERSON)
+async def test_registering_twice_is_409(client: httpx.AsyncClient, ra: JwsSigner) -> None:
+    assert (await call(client, ra, "POST", "/persons", PERSON)).status_code == 201
+    again = await call(client, ra, "POST", "/persons", PERSON)
     assert again.status_code == 409
     assert again.json()["code"] == "person_exists"
 

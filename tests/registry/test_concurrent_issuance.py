@@ -28,7 +28,7 @@ from shared.ids import Gender, IdError, make_iin
 from shared.pki.ca import CaUrls
 from shared.pki.jws import JwsSigner
 from shared.pki.profiles import InformationSystem, KeyPurpose
-from tests.registry.conftest import make_app, signed_headers, system_signer
+from tests.registry.conftest import make_app, ra_signer, signed_headers
 
 CALLS = 40
 URLS = CaUrls(ocsp="http://registry.test/ocsp", crl="http://registry.test/crl")
@@ -97,7 +97,7 @@ async def _client(components: RegistryComponents, store: EventStore) -> httpx.As
 async def test_concurrent_issuance_over_http_on_sqlite(
     components: RegistryComponents, client: httpx.AsyncClient
 ) -> None:
-    signer = await system_signer(components, "load")
+    signer = await ra_signer(components)
     responses = await _issue_all([client], signer, CALLS)
     await _check(responses, components.ca._store, components)
 
@@ -121,7 +121,7 @@ async def test_concurrent_issuance_over_http_on_postgres(
         pg_store, clock, data_dir=tmp_path, public_url="http://registry.test"
     )
     await components.start()
-    signer = await system_signer(components, "load")
+    signer = await ra_signer(components)
     async with await _client(components, pg_store) as client:
         responses = await _issue_all([client], signer, CALLS)
     await _check(responses, pg_store, components)
@@ -138,7 +138,7 @@ async def test_two_ca_instances_issue_concurrently_on_postgres(
     await first.start()
     second = RegistryComponents(pg_store, clock, data_dir=tmp_path, public_url="http://r.test")
     await second.start()
-    signer = await system_signer(first, "load")
+    signer = await ra_signer(first)
     async with (
         await _client(first, pg_store) as one,
         await _client(second, pg_store) as two,

@@ -28,6 +28,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from egov.cli import build_cli
+from egov.client.keys import GATEWAY_OPERATOR_KEY, admin_signer, operator_signer
 from egov.commands.replay import replay_log
 from gateway_svc.messagelog import REPLAY_CONSUMER
 from portal_svc.registry_lookup import GatewayPersonLookup
@@ -86,6 +87,12 @@ async def _cli(*args: str) -> Result:
 def _portal_signer(stack: Stack) -> Signer:
     keys = stack.data_dir / "keys" / "portal"
     return signer_from_key_file(keys / "portal.p12", (keys / "password").read_text())
+
+
+def _ra_signer(stack: Stack) -> Signer:
+    """The registration authority's operator (also a registrar): the registry's reads and the
+    CA's certificate statuses are theirs (shared.authz)."""
+    return admin_signer(stack.data_dir)
 
 
 async def _drive(stack: Stack, people: dict[str, Signer]) -> dict[str, str]:
@@ -175,17 +182,21 @@ async def _answers(stack: Stack, people: dict[str, Signer], ids: dict[str, str])
 
     ws = f"/provider/workstations/{CULTURE}"
     bearer = {"Authorization": f"Bearer {ids['token']}"}
-    portal_key = _portal_signer(stack)
+    ra_key = _ra_signer(stack)
+    operator = operator_signer(stack.data_dir, GATEWAY_OPERATOR_KEY)  # shared.authz
     async with httpx.AsyncClient(timeout=30) as http:
-        gateway = stack.urls["gateway"]
-        record("gateway messages", await http.get(f"{gateway}/messages", params={"limit": 1000}))
-        correlations = sorted(
-            {e["correlation_id"] for e in out["gateway messages"][1] if e.get("correlation_id")}
-        )
-        assert len(correlations) >= 2
-        for cid in correlations:
-            record(f"gateway trace {cid}", await http.get(f"{gateway}/trace/{cid}"))
-        record("gateway parked", await http.get(f"{gateway}/parked"))
+        gateway = httpx.AsyncClient(base_url=stack.urls["gateway"], timeout=30)
+        async with gateway:
+            messages = await _call(gateway, operator, "GET", "/messages?limit=1000")
+            record("gateway messages", messages)
+            correlations = sorted(
+                {e["correlation_id"] for e in out["gateway messages"][1] if e.get("correlation_id")}
+            )
+            assert len(correlations) >= 2
+            for cid in correlations:
+                trace = await _call(gateway, operator, "GET", f"/trace/{cid}")
+                record(f"gateway trace {cid}", trace)
+            record("gateway parked", await _call(gateway, operator, "GET", "/parked"))
 
         portal = stack.urls["portal"]
         record("cabinet", await http.get(f"{portal}/cabinet/requests", headers=bearer))
@@ -210,11 +221,11 @@ async def _answers(stack: Stack, people: dict[str, Signer], ids: dict[str, str])
         registry = httpx.AsyncClient(base_url=stack.urls["registry"], timeout=30)
         async with registry:
             for iin in (_known_person(), APPLICANT):
-                record(f"person {iin}", await signed_get(registry, portal_key, f"/persons/{iin}"))
+                record(f"person {iin}", await signed_get(registry, ra_key, f"/persons/{iin}"))
             for who in ("applicant", "head"):
                 serial = people[who].identity.serial
                 path = f"/ca/certificates/{serial}"
-                record(f"certificate {who}", await signed_get(registry, portal_key, path))
+                record(f"certificate {who}", await signed_get(registry, ra_key, path))
         assert out[f"person {APPLICANT}"][0] == 404
 
         elicense = stack.urls["elicense"]

@@ -57,5 +57,5 @@ def test_a_bad_manifest_says_what_is_wrong(tmp_path: Path) -> None:
 
 
 def test_without_the_topologys_keys_the_client_says_where_it_looked(tmp_path: Path) -> None:
-    with pytest.raises(KeyMaterialError, match="no provisioned key for 'portal' under"):
+    with pytest.raises(KeyMaterialError, match="no provisioned operator key 'ra' under"):
         admin_signer(tmp_path)
