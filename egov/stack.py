@@ -45,13 +45,16 @@ import asyncpg
 import httpx
 from aiormq.exceptions import AMQPError
 
+from egov.client.keys import SIMULATION_OPERATOR_KEY, KeyMaterialError, operator_signer
 from egov.provisioning import env_file, read_env_file
 from shared.logging import redact
+from shared.pki.http_signing import sign_request
 from shared.private_files import write_private
 from shared.runtime import bus_journal
 
 SERVICES = ("registry", "gateway", "elicense", "provider", "portal")  # start order
 # The services whose business runs on the simulated clock (PUT /simulation/clock moves it).
+CLOCK_PATH = "/simulation/clock"
 CLOCKED = ("elicense", "provider", "portal")
 # Monday 4 November 2019: A (almaty-2018), C and D are in force, a working day in Almaty
 # (the same default as egov run's EGOV_SIMULATED_DATE).
@@ -402,10 +405,20 @@ class Stack:
         """Move the simulated time of every clocked service to ``when`` (forward only; the
         same absolute time everywhere, so the services agree); returns the portal's now."""
         answers: dict[str, str] = {}
+        # Only the simulation operator moves the clocks (shared.authz): its provisioned key.
+        try:
+            operator = operator_signer(self.options.data_dir, SIMULATION_OPERATOR_KEY)
+        except KeyMaterialError as exc:
+            raise StackError(str(exc)) from None
+        body = json.dumps({"now": when.isoformat()}).encode()
         async with httpx.AsyncClient(timeout=30) as http:
             for service in CLOCKED:
+                headers = {
+                    "content-type": "application/json",
+                    **sign_request(operator, "PUT", CLOCK_PATH, body),
+                }
                 response = await http.put(
-                    f"{self.urls[service]}/simulation/clock", json={"now": when.isoformat()}
+                    f"{self.urls[service]}{CLOCK_PATH}", content=body, headers=headers
                 )
                 if response.status_code != 200:
                     raise StackError(

@@ -19,7 +19,13 @@ from shared.clock import Clock, SystemClock
 from shared.config import load_settings
 from shared.eventlog.port import EventStore
 from shared.pki.revocation_events import watch_revocations
-from shared.runtime import Service, mount_clock_control, service_app, service_resources
+from shared.runtime import (
+    Service,
+    clock_signed_calls,
+    mount_clock_control,
+    service_app,
+    service_resources,
+)
 from shared.signing import Signer, Verifier
 from shared.simclock import business_clock
 from shared.web import Hook
@@ -103,7 +109,9 @@ def bootstrap(
             public_memory_keys=settings.public_memory_keys,
         )
     )
-    mount_clock_control(app, settings, today)
+    # Only the simulation operator moves the clock (shared.authz).
+    calls = clock_signed_calls(components.running_verifier, store, settings)
+    mount_clock_control(app, settings, today, signed_calls=calls)
     return Service(settings.service, settings, store, bus, app)
 
 

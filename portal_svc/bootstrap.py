@@ -30,7 +30,12 @@ from shared.pki.revocation_client import HttpRevocationSource, RevocationChecker
 from shared.pki.revocation_events import watch_revocations
 from shared.pki.setup import signer_from_key_file
 from shared.regulation.catalog import Catalog
-from shared.runtime import Service, mount_clock_control, service_resources
+from shared.runtime import (
+    Service,
+    clock_signed_calls,
+    mount_clock_control,
+    service_resources,
+)
 from shared.simclock import business_clock
 from shared.web import Hook
 
@@ -142,7 +147,11 @@ def bootstrap(
         shutdown=shutdown,
         router=portal.router if portal is not None else None,
     )
-    mount_clock_control(app, settings, today)
+    # Only the simulation operator moves the clock (shared.authz), checked with the portal's
+    # verifier; a portal without keys verifies nobody.
+    running = portal.service.verifier if portal is not None else None
+    calls = clock_signed_calls(lambda: running, store, settings)
+    mount_clock_control(app, settings, today, signed_calls=calls)
     return Service(settings.service, settings, store, bus, app)
 
 

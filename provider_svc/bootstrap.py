@@ -33,7 +33,13 @@ from shared.pki.jws import JwsVerifier
 from shared.pki.revocation_client import HttpRevocationSource, RevocationChecker
 from shared.pki.revocation_events import watch_revocations
 from shared.regulation.catalog import Catalog
-from shared.runtime import Service, mount_clock_control, service_app, service_resources
+from shared.runtime import (
+    Service,
+    clock_signed_calls,
+    mount_clock_control,
+    service_app,
+    service_resources,
+)
 from shared.signing import Verifier
 from shared.simclock import business_clock
 from shared.web import Hook
@@ -154,7 +160,9 @@ def bootstrap(
     app.include_router(
         build_router(service, projection, signed_call_window_s=settings.signed_call_window_s)
     )
-    mount_clock_control(app, settings, today)
+    # Only the simulation operator moves the clock (shared.authz).
+    calls = clock_signed_calls(lambda: verifier, store, settings)
+    mount_clock_control(app, settings, today, signed_calls=calls)
     return Service(settings.service, settings, store, bus, app)
 
 

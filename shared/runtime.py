@@ -16,13 +16,13 @@ import importlib.metadata
 import math
 import signal
 import socket
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 
 from shared.bus.memory import InMemoryBus
 from shared.bus.port import Bus, QueueSpec
@@ -32,8 +32,16 @@ from shared.config import ServiceSettings, env_var
 from shared.eventlog.factory import create_event_store
 from shared.eventlog.port import EventStore
 from shared.logging import get_logger
+from shared.pki.http_signing import SignedCallRefused, SignedCalls
+from shared.signing import (
+    SignerIdentity,
+    VerificationCode,
+    VerificationResult,
+    Verifier,
+    verify_off_loop,
+)
 from shared.simclock import clock_router
-from shared.web import Hook, Pingable, create_service_app
+from shared.web import Hook, Pingable, ServiceError, create_service_app
 
 
 @dataclass(frozen=True)
@@ -150,11 +158,47 @@ def _append_lines(path: Path, lines: Sequence[str]) -> None:
         handle.write("".join(f"{line}\n" for line in lines))
 
 
-def mount_clock_control(app: FastAPI, settings: ServiceSettings, clock: Clock) -> None:
+def mount_clock_control(
+    app: FastAPI,
+    settings: ServiceSettings,
+    clock: Clock,
+    *,
+    signed_calls: SignedCalls | None = None,
+) -> None:
     """Serve ``/simulation/clock`` for ``clock`` (the service's business clock) when
-    ``EGOV_SIMULATION_CONTROL`` is on; otherwise the route does not exist."""
+    ``EGOV_SIMULATION_CONTROL`` is on; otherwise the route does not exist. A move is the
+    simulation operator's signed call, checked with ``signed_calls`` (see
+    :func:`clock_signed_calls`); without it nobody moves a simulated clock."""
     if settings.simulation_control:
-        app.include_router(clock_router(clock, service=settings.service))
+        identify = None if signed_calls is None else _signed_caller(signed_calls)
+        app.include_router(clock_router(clock, service=settings.service, identify=identify))
+
+
+def clock_signed_calls(
+    verifier: Callable[[], Verifier | None], store: EventStore, settings: ServiceSettings
+) -> SignedCalls:
+    """The signed-call check of the clock's ``PUT``: the service's own verifier (read when a
+    call comes: some services make theirs at start-up) and its store for the nonces."""
+
+    async def verify(payload: bytes, signature: str) -> VerificationResult:
+        current = verifier()
+        if current is None:
+            return VerificationResult(
+                VerificationCode.UNTRUSTED_CHAIN, detail="the service trusts no CA yet"
+            )
+        return await verify_off_loop(current, payload, signature)
+
+    return SignedCalls(verify, store, window_s=settings.signed_call_window_s)
+
+
+def _signed_caller(signed_calls: SignedCalls) -> Callable[[Request], Awaitable[SignerIdentity]]:
+    async def identify(request: Request) -> SignerIdentity:
+        try:
+            return await signed_calls.check_request(request)
+        except SignedCallRefused as refused:
+            raise ServiceError(refused.detail, code=refused.code, status=401) from None
+
+    return identify
 
 
 @dataclass(frozen=True)

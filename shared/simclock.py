@@ -11,7 +11,8 @@ Certificates are still checked in real time (the services keep the real clock fo
 certificate issued today is valid whatever day the business believes it is.
 
 :func:`clock_router` exposes the clock over HTTP (``GET``/``PUT /simulation/clock``) for the
-scenario runner; services mount it only when ``EGOV_SIMULATION_CONTROL`` is on.
+scenario runner; services mount it only when ``EGOV_SIMULATION_CONTROL`` is on. ``GET`` is open;
+``PUT`` answers only the simulation operator's signed call (``shared.authz``).
 """
 
 from __future__ import annotations
@@ -22,19 +23,20 @@ import itertools
 import json
 import os
 import secrets
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
+from shared.authz import Caller, Identify, guard
 from shared.clock import Clock, TimerCallback, TimerHandle, as_utc
 from shared.logging import get_logger
-from shared.web import error_body
+from shared.web import ServiceError, error_body
 
 # 03:00 UTC is 09:00 in Almaty in the seeds' years (UTC+6): a working morning.
 WORKING_MORNING_UTC = time(3, 0)
@@ -319,11 +321,29 @@ class SetClock(BaseModel):
     )
 
 
-def clock_router(clock: Clock, *, service: str) -> APIRouter:
+def _nobody(service: str) -> Identify:
+    async def identify(request: Request) -> None:
+        raise ServiceError(
+            f"{service} checks no signed call here, so nobody may move its clock",
+            code="SIGNATURE_MISSING",
+            status=401,
+        )
+
+    return identify
+
+
+def clock_router(clock: Clock, *, service: str, identify: Identify | None = None) -> APIRouter:
     """``GET /simulation/clock`` and ``PUT /simulation/clock`` for ``clock``. A clock that
     cannot be moved (not a :class:`SimulationClock`: the gateway and the registry run on real
-    time) answers PUT with 409 ``clock_not_simulated``."""
+    time) answers PUT with 409 ``clock_not_simulated``; a movable one only the simulation
+    operator, whose signed call ``identify`` (the service's signed-caller check) verifies:
+    without ``identify`` nobody moves it."""
     router = APIRouter(prefix="/simulation", tags=["simulation"])
+    # Real-time clocks refuse every move anyway (409 below), whoever asks.
+    movable = isinstance(clock, SimulationClock)
+    caller_check: Callable[..., Any] = guard(
+        "*", "PUT", "/simulation/clock", identify or _nobody(service), enforced=lambda: movable
+    )
 
     def state() -> ClockState:
         simulated = isinstance(clock, SimulationClock) and clock.simulated
@@ -341,7 +361,7 @@ def clock_router(clock: Clock, *, service: str) -> APIRouter:
             422: {"description": "not an instant with a zone, or past 2200 (clock_out_of_range)"},
         },
     )
-    async def put_clock(request: SetClock) -> Any:
+    async def put_clock(request: SetClock, _caller: Caller = Depends(caller_check)) -> Any:  # noqa: B008
         if not isinstance(clock, SimulationClock):
             return JSONResponse(
                 error_body(

@@ -10,12 +10,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from registry_svc.bootstrap import bootstrap as bootstrap_registry
 from registry_svc.settings import RegistrySettings
 from shared.clock import SystemClock
+from shared.pki import oids
+from shared.signing import SignerIdentity
 from shared.simclock import ClockBackwards, SimulationClock, business_clock, clock_router
+from shared.web import ServiceError, error_body
 
 START = datetime(2019, 11, 4, 3, 0, tzinfo=UTC)
 
@@ -98,10 +102,38 @@ def test_the_business_clock_is_the_real_one_unless_simulated_or_controlled() -> 
     assert isinstance(business_clock(real, date(2019, 11, 4), control=False), SimulationClock)
 
 
-def app_with(router_clock: SimulationClock | SystemClock) -> httpx.AsyncClient:
+# A signed caller as the service's check would verify it (the crypto is tested where calls are
+# signed): the certificate's OIDs, given here in a test header.
+OIDS_HEADER = "x-test-oids"
+OPERATOR = {
+    OIDS_HEADER: f"{oids.HOLDER_LEGAL_ENTITY.dotted_string} "
+    f"{oids.ROLE_SIMULATION_OPERATOR.dotted_string}"
+}
+CITIZEN = {OIDS_HEADER: oids.HOLDER_INDIVIDUAL.dotted_string}
+
+
+async def service_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ServiceError)
+    return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status)
+
+
+async def identify(request: Request) -> SignerIdentity:
+    claimed = request.headers.get(OIDS_HEADER)
+    if claimed is None:
+        raise ServiceError("unsigned", code="SIGNATURE_MISSING", status=401)
+    return SignerIdentity("SOMEONE", iin="700101300302", oids=frozenset(claimed.split()))
+
+
+def app_with(
+    router_clock: SimulationClock | SystemClock, *, signed: bool = True
+) -> httpx.AsyncClient:
     app = FastAPI()
-    app.include_router(clock_router(router_clock, service="portal"))
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+    app.add_exception_handler(ServiceError, service_error)
+    checked = identify if signed else None
+    app.include_router(clock_router(router_clock, service="portal", identify=checked))
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t", headers=OPERATOR
+    )
 
 
 async def test_the_http_control_reads_moves_and_refuses_backwards() -> None:
@@ -127,6 +159,23 @@ async def test_the_http_control_reads_moves_and_refuses_backwards() -> None:
         assert far.status_code == 422
         assert far.json()["code"] == "clock_out_of_range"
         assert (await http.get("/simulation/clock")).json()["now"] < "2020"
+
+
+async def test_only_the_simulation_operator_moves_the_clock() -> None:
+    sim = clock()
+    before = sim.now()
+    target = {"now": "2019-11-10T05:00:00Z"}
+    async with app_with(sim) as http:
+        citizen = await http.put("/simulation/clock", json=target, headers=CITIZEN)
+        assert (citizen.status_code, citizen.json()["code"]) == (403, "ROLE_REQUIRED")
+        assert "simulation_operator" in citizen.json()["message"]
+        unsigned = await http.put("/simulation/clock", json=target, headers={OIDS_HEADER: ""})
+        assert unsigned.status_code == 403  # a signed caller of no known kind
+        assert (await http.get("/simulation/clock", headers=CITIZEN)).status_code == 200
+    async with app_with(sim, signed=False) as http:
+        nobody = await http.put("/simulation/clock", json=target)
+        assert (nobody.status_code, nobody.json()["code"]) == (401, "SIGNATURE_MISSING")
+    assert sim.now() - before < timedelta(minutes=1)
 
 
 async def test_a_real_time_clock_cannot_be_moved() -> None:

@@ -21,9 +21,11 @@ from typing import Any
 import httpx
 import pytest
 
+from egov.client.keys import SIMULATION_OPERATOR_KEY, operator_signer
 from egov.provisioning import read_env_file
 from egov.stack import CLOCKED, SERVICES, StackOptions, drop_namespace, egov_command, free_ports
 from portal_svc.sdk import PortalClient
+from shared.pki.http_signing import sign_request
 from shared.pki.setup import signer_from_key_file
 from shared.signing import Signer
 from tests.embedded import (
@@ -241,12 +243,30 @@ async def test_a_request_survives_a_killed_provider_and_its_deadlines_fire_on_a_
         later = (await provider.get("/simulation/clock")).json()
         target = _plus_days(later["now"], 30)
         for service in CLOCKED:
-            moved = await http.put(f"{up.urls[service]}/simulation/clock", json={"now": target})
+            moved = await _move_clock(http, up, service, target)
             assert moved.status_code == 200, moved.text
         overdue = await eventually(
             lambda: _overdue(row), f"{request_id} overdue after the clock moved 30 days"
         )
         assert overdue["request_overdue"] or overdue["step_overdue"]
+
+
+async def _move_clock(
+    http: httpx.AsyncClient, up: Up, service: str, now: str, *, as_operator: bool = True
+) -> httpx.Response:
+    """``PUT /simulation/clock``, signed by the provisioned simulation operator (shared.authz)
+    unless ``as_operator`` is false (then by the portal's system key)."""
+    if as_operator:
+        signer = operator_signer(up.data_dir, SIMULATION_OPERATOR_KEY)
+    else:
+        keys = up.data_dir / "keys" / "portal"
+        signer = signer_from_key_file(keys / "portal.p12", (keys / "password").read_text())
+    body = json.dumps({"now": now}).encode()
+    headers = {
+        "content-type": "application/json",
+        **sign_request(signer, "PUT", "/simulation/clock", body),
+    }
+    return await http.put(f"{up.urls[service]}/simulation/clock", content=body, headers=headers)
 
 
 async def _overdue(row: Callable[[], Awaitable[dict[str, Any] | None]]) -> dict[str, Any] | None:
@@ -266,11 +286,16 @@ async def test_the_clock_endpoints_refuse_backwards_and_real_time_services(up: U
             state = (await http.get(f"{up.urls[service]}/simulation/clock")).json()
             assert state["simulated"] is True
             assert state["now"] >= "2019-11-04T03:00"
-            back = await http.put(
-                f"{up.urls[service]}/simulation/clock", json={"now": "2019-01-01T00:00:00Z"}
-            )
+            back = await _move_clock(http, up, service, "2019-01-01T00:00:00Z")
             assert back.status_code == 409
             assert back.json()["code"] == "clock_backwards"
+            # Nobody but the simulation operator moves it: not anonymous, not a system.
+            anonymous = await http.put(
+                f"{up.urls[service]}/simulation/clock", json={"now": "2030-01-01T00:00:00Z"}
+            )
+            assert anonymous.status_code == 401, anonymous.text
+            portal = await _move_clock(http, up, service, "2030-01-01T00:00:00Z", as_operator=False)
+            assert (portal.status_code, portal.json()["code"]) == (403, "ROLE_REQUIRED")
         for service in ("gateway", "registry"):
             state = (await http.get(f"{up.urls[service]}/simulation/clock")).json()
             assert state["simulated"] is False
