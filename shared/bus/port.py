@@ -100,15 +100,15 @@ class QueueSpec:
     max_attempts: int = 5
     backoff_base_ms: int = 200  # after failed attempt n the message waits base * 2**(n-1), capped
     backoff_max_ms: int = 30_000
-    # x-expires: the broker deletes the queue (and its delay and dead-letter queues) after it
-    # had no consumer for this long. For per-process signal queues (pki.revoked), which must
-    # not outlive their process by much; None = kept for ever, as every data queue is.
-    expires_ms: int | None = None
+    # A signal queue of one process (pki.revoked), not data: on RabbitMQ a classic,
+    # non-durable queue deleted with its consumer (auto-delete), without delay or dead-letter
+    # queues, so a message a handler refuses is dropped (logged), never parked. One attempt.
+    transient: bool = False
 
     def __post_init__(self) -> None:
         check_name("queue", self.name)
-        if self.expires_ms is not None and self.expires_ms < 1:
-            raise ValueError(f"queue {self.name!r}: expires_ms must be >= 1")
+        if self.transient and self.max_attempts != 1:
+            raise ValueError(f"queue {self.name!r}: a transient queue has one attempt")
         if self.max_attempts < 1:
             raise ValueError(f"queue {self.name!r}: max_attempts must be >= 1")
         if self.backoff_base_ms < 1 or self.backoff_max_ms < self.backoff_base_ms:

@@ -70,13 +70,13 @@ EXCHANGE_KINDS = ("topic", "direct", "fanout")
 QUORUM: dict[str, Any] = {"x-queue-type": "quorum"}
 
 
-def _queue_arguments(spec: QueueSpec) -> dict[str, Any]:
-    """A spec's queue arguments, the same at every declaration (the broker refuses a
-    redeclaration with other arguments)."""
-    arguments = dict(QUORUM)
-    if spec.expires_ms is not None:
-        arguments["x-expires"] = spec.expires_ms
-    return arguments
+def _main_queue(spec: QueueSpec) -> dict[str, Any]:
+    """How a spec's queue is declared, the same every time (the broker refuses a
+    redeclaration with other properties): quorum and durable, or, for a transient one, classic,
+    non-durable and deleted with its consumer."""
+    if spec.transient:
+        return {"durable": False, "auto_delete": True, "arguments": {}}
+    return {"durable": True, "arguments": QUORUM}
 
 
 # Exceptions that mean "the connection or channel went away": the robust connection is
@@ -163,12 +163,14 @@ class RabbitMqBus:
 
     async def declare_queue(self, spec: QueueSpec) -> None:
         main = self._ns + spec.name
-        quorum = _queue_arguments(spec)
         async with self._admin_channel() as channel:
-            queue = await channel.declare_queue(main, durable=True, arguments=quorum, robust=False)
+            queue = await channel.declare_queue(main, robust=False, **_main_queue(spec))
             self._declared_queues.add(main)
             for binding in spec.bindings:
                 await queue.bind(self._ns + binding.exchange, binding.routing_key, robust=False)
+            if spec.transient:
+                self._specs[spec.name] = spec
+                return
             for delay_ms in spec.retry_delays_ms():
                 name = _retry_queue(main, delay_ms)
                 await channel.declare_queue(
@@ -176,7 +178,7 @@ class RabbitMqBus:
                     durable=True,
                     robust=False,
                     arguments={
-                        **quorum,
+                        **QUORUM,
                         "x-message-ttl": delay_ms,
                         # Expired messages go back to the main queue by name.
                         "x-dead-letter-exchange": "",
@@ -188,7 +190,7 @@ class RabbitMqBus:
                     },
                 )
                 self._declared_queues.add(name)
-            await channel.declare_queue(_dlq(main), durable=True, arguments=quorum, robust=False)
+            await channel.declare_queue(_dlq(main), durable=True, arguments=QUORUM, robust=False)
             self._declared_queues.add(_dlq(main))
         self._specs[spec.name] = spec
 
@@ -375,6 +377,9 @@ class RabbitMqBus:
 
     async def _park(self, spec: QueueSpec, delivery: Delivery, reason: str) -> None:
         message = delivery.message
+        if spec.transient:  # no dead-letter queue: dropped, and said so
+            log.warning("dropped %s from %s: %s", message.message_id, spec.name, reason)
+            return
         headers = {
             **_transit_headers(message, attempt=delivery.attempt),
             DEAD_REASON: reason[:MAX_REASON_CHARS],
@@ -465,9 +470,7 @@ class _RabbitConsumer:
             await channel.set_qos(prefetch_count=self._prefetch)
             # Declared through the robust channel so a reconnect re-declares it and re-consumes.
             self._queue = await channel.declare_queue(
-                self._bus.namespace + self._spec.name,
-                durable=True,
-                arguments=_queue_arguments(self._spec),
+                self._bus.namespace + self._spec.name, **_main_queue(self._spec)
             )
             self._tag = await self._queue.consume(self._on_message)
         except TRANSIENT as exc:

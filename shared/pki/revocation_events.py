@@ -9,15 +9,16 @@ every service runs to drop its cached OCSP answer for the revoked certificate.
 * **Listener** (every service, :func:`watch_revocations`, one call in each bootstrap): each
   process binds its own queue ``pki.revoked.<service>.<random>`` to ``egov.pki``, so every
   process (every replica, each with its own cache) gets every event. The queue is a cache
-  invalidation signal, not data: it expires ten minutes after its process stopped consuming
-  (``x-expires``), since a process that missed events while it was gone starts with an empty
-  cache, and one that misses an event while running (bus down) still renews its answer within
-  the OCSP maximum age (``EGOV_OCSP_MAX_AGE_S``), which bounds what a missed event can cost.
+  invalidation signal, not data: transient (``QueueSpec.transient``: on RabbitMQ classic,
+  non-durable, deleted with its consumer), since a process that missed events while it was
+  gone starts with an empty cache, and one that misses an event while running (bus down)
+  still renews its answer within the OCSP maximum age (``EGOV_OCSP_MAX_AGE_S``), which bounds
+  what a missed event can cost.
 * **Only the registry may flush.** Dropping a cached answer is cheap (the next check asks the
   responder), but a forged event could still be used to make every service ask OCSP for every
   certificate at will. So an event is acted on only when its envelope signature verifies
   (a certificate of the НУЦ's chain, not revoked) and the signer is the system ``registry``
-  and says so as its sender; anything else is parked in the queue's dead-letter queue.
+  and says so as its sender; anything else is dropped (and logged).
 """
 
 from __future__ import annotations
@@ -42,8 +43,6 @@ REVOKED_ROUTING_KEY = "pki.revoked"
 REVOKED_TYPE = "pki.revoked.v1"
 REGISTRY_SYSTEM = "registry"  # the only sender whose pki.revoked is acted on
 BROADCAST = "all"  # the envelope's recipient: every system
-# A listener's queue outlives its process by this much (x-expires), then the broker drops it.
-QUEUE_EXPIRES_MS = 10 * 60 * 1000
 
 Hook = Callable[[], Awaitable[None]]
 VerifierOf = Callable[[], Verifier | None]
@@ -103,12 +102,11 @@ class RevocationFeed:
             QueueSpec(
                 self.queue,
                 bindings=[Binding(PKI_EXCHANGE, REVOKED_ROUTING_KEY)],
-                # One attempt: no delay queues (each is a quorum queue, a Raft group of its
-                # own, for every process). An event that cannot be checked now (the
-                # responder restarting past verify_delivered's wait) is parked; the OCSP
-                # maximum age bounds what that costs.
+                # One attempt, no delay or dead-letter queues (a quorum queue is a Raft group
+                # of its own, for every process): an event that cannot be checked now, or is
+                # refused, is dropped and logged; the OCSP maximum age bounds what that costs.
                 max_attempts=1,
-                expires_ms=QUEUE_EXPIRES_MS,
+                transient=True,
             )
         )
         self._consumer = await self._bus.consume(self.queue, self.handle)

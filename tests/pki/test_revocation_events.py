@@ -1,6 +1,6 @@
 """The НУЦ's pki.revoked event: a verified one from the registry drops the revoked
 certificate's cached OCSP answer; a forged one, or one signed by another system, drops
-nothing and is parked."""
+nothing and is refused (dropped, logged)."""
 
 from __future__ import annotations
 
@@ -84,7 +84,7 @@ async def test_the_registrys_event_drops_the_cached_answer(setup: _Setup) -> Non
     assert _state(setup) == (RevocationState.REVOKED, "ocsp")
 
 
-async def test_an_event_signed_by_another_system_is_parked(setup: _Setup) -> None:
+async def test_an_event_signed_by_another_system_is_refused(setup: _Setup) -> None:
     """The portal signs a pki.revoked claiming to be the registry: the signature verifies, the
     signer is not the registry, nothing is dropped."""
     with pytest.raises(Reject, match="not by the registry"):
@@ -92,7 +92,7 @@ async def test_an_event_signed_by_another_system_is_parked(setup: _Setup) -> Non
     assert _state(setup) == (RevocationState.GOOD, "ocsp-cache")
 
 
-async def test_a_tampered_event_is_parked(setup: _Setup) -> None:
+async def test_a_tampered_event_is_refused(setup: _Setup) -> None:
     row = setup.event(setup.registry)
     envelope = Envelope.model_validate_json(row.body)
     forged = envelope.model_copy(update={"body": {**envelope.body, "serial": "abc"}})
@@ -108,7 +108,7 @@ async def test_a_tampered_event_is_parked(setup: _Setup) -> None:
     assert _state(setup) == (RevocationState.GOOD, "ocsp-cache")
 
 
-async def test_an_unsigned_or_foreign_message_is_parked(setup: _Setup) -> None:
+async def test_an_unsigned_or_foreign_message_is_refused(setup: _Setup) -> None:
     with pytest.raises(Reject, match="not an envelope"):
         await setup.feed().handle(
             _delivery(Message(PKI_EXCHANGE, REVOKED_ROUTING_KEY, b"{}", "m-1"))
