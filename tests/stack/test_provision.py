@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from egov.provisioning import read_env_file
+from egov.provisioning import OPERATORS, read_env_file
 from egov.stack import SERVICES, egov_command, free_ports
 
 
@@ -41,7 +41,9 @@ def test_provision_writes_env_files_without_passwords_and_is_idempotent(
     first = provision(env)
     assert first.returncode == 0, first.stderr
     # 10 systems and E-licensing's 4 staff (almaty: clerk, executor, head; akmola: employee).
-    assert "14 issued, 0 reused" in first.stdout
+    # 14 systems' and E-licensing staff's keys, and the operators' (shared.authz's roles).
+    keys = 14 + len(OPERATORS)
+    assert f"{keys} issued, 0 reused" in first.stdout
     assert "E-licensing staff" in first.stdout
     data = tmp_path / "var"
     files = {service: data / "env" / f"{service}.env" for service in SERVICES}
@@ -49,11 +51,12 @@ def test_provision_writes_env_files_without_passwords_and_is_idempotent(
 
     second = provision(env)
     assert second.returncode == 0, second.stderr
-    assert "0 issued, 14 reused" in second.stdout
+    assert f"0 issued, {keys} reused" in second.stdout
     assert {service: path.read_text() for service, path in files.items()} == texts
 
     passwords = [p.read_text().strip() for p in (data / "keys").glob("*/password")]
-    assert len(passwords) == 6  # portal, gateway, elicense, provider, registry, elicense-staff
+    # portal, gateway, elicense, provider, registry, elicense-staff, operators
+    assert len(passwords) == 7
     output = first.stdout + first.stderr + second.stdout + second.stderr
     for password in passwords:
         assert password not in output
