@@ -23,6 +23,8 @@ every service runs to drop its cached OCSP answer for the revoked certificate.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable, MutableSequence
@@ -40,6 +42,8 @@ from shared.signing import Signer, Verifier
 
 PKI_EXCHANGE = "egov.pki"
 REVOKED_ROUTING_KEY = "pki.revoked"
+# Each process's own listener queue starts with this; it has no retry or dead-letter queues.
+LISTENER_QUEUE_PREFIX = "pki.revoked."
 REVOKED_TYPE = "pki.revoked.v1"
 REGISTRY_SYSTEM = "registry"  # the only sender whose pki.revoked is acted on
 BROADCAST = "all"  # the envelope's recipient: every system
@@ -92,11 +96,33 @@ class RevocationFeed:
         theirs at start-up); None = the service verifies nothing, so it caches nothing."""
         self._bus = bus
         self._verifier = verifier
-        self.queue = f"pki.revoked.{service}.{secrets.token_hex(4)}"
+        self.queue = f"{LISTENER_QUEUE_PREFIX}{service}.{secrets.token_hex(4)}"
         self._consumer: Consumer | None = None
+        self._retry: asyncio.Task[None] | None = None
         self._log = structlog.get_logger("shared.pki.revocation_events")
 
     async def start(self) -> None:
+        """Listen now if the broker answers; if it does not (it may be down at start-up, which
+        /health reports), keep trying in the background instead of failing the service: the
+        OCSP maximum age bounds what the process misses meanwhile."""
+        try:
+            await self._subscribe()
+        except Exception as exc:
+            self._log.warning("pki.revoked.listener_not_started", error=str(exc), retry_s=0.5)
+            self._retry = asyncio.create_task(self._keep_trying(), name=f"listen {self.queue}")
+
+    async def _keep_trying(self) -> None:
+        delay = 0.5
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                await self._subscribe()
+                return
+            except Exception as exc:
+                delay = min(delay * 2, 30.0)
+                self._log.warning("pki.revoked.listener_not_started", error=str(exc), retry_s=delay)
+
+    async def _subscribe(self) -> None:
         await self._bus.declare_exchange(PKI_EXCHANGE, kind="topic")
         await self._bus.declare_queue(
             QueueSpec(
@@ -112,6 +138,11 @@ class RevocationFeed:
         self._consumer = await self._bus.consume(self.queue, self.handle)
 
     async def stop(self) -> None:
+        retry, self._retry = self._retry, None
+        if retry is not None:
+            retry.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await retry
         consumer, self._consumer = self._consumer, None
         if consumer is not None:
             await consumer.stop(grace_s=5)

@@ -31,6 +31,7 @@ from egov.accounting import (
 from egov.stack import SERVICES, StackOptions, journalled_names
 from shared.bus.rabbitmq import RabbitMqBus
 from shared.eventlog.port import ChainReport, EventStore, RecordedEvent
+from shared.pki.revocation_events import LISTENER_QUEUE_PREFIX
 
 FINAL = frozenset({"completed", "refused"})
 TERMINAL = ("RequestCompleted.v1", "RequestRefused.v1")
@@ -153,7 +154,11 @@ async def dead_letters(options: StackOptions) -> list[tuple[str, str, str]]:
     main = sorted(
         q.removeprefix(prefix)
         for q in queues
-        if not q.endswith(".dlq") and ".retry." not in q and q.startswith(prefix)
+        if not q.endswith(".dlq")
+        and ".retry." not in q
+        and q.startswith(prefix)
+        # A revocation listener's own queue parks nothing: it has no dead-letter queue.
+        and not q.removeprefix(prefix).startswith(LISTENER_QUEUE_PREFIX)
     )
     bus = RabbitMqBus(options.amqp_url, namespace=prefix, connection_name="faults-check")
     await bus.connect()

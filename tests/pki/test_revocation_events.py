@@ -154,3 +154,44 @@ async def test_over_the_bus_every_listener_gets_the_event(setup: _Setup) -> None
     for feed in feeds:
         await feed.stop()
     await bus.close()
+
+
+async def test_a_broker_down_at_start_up_delays_the_listener_not_the_service(
+    setup: _Setup,
+) -> None:
+    """The service starts with the broker down (/health says so); the feed listens as soon as
+    the broker answers, and then gets events."""
+    bus = InMemoryBus()  # not connected yet: every call fails
+    done = asyncio.Event()
+
+    class Signalling(RevocationFeed):
+        async def handle(self, delivery: Delivery) -> None:
+            await super().handle(delivery)
+            done.set()
+
+    feed = Signalling(bus, lambda: setup.verifier, service="portal")
+    await feed.start()  # does not raise
+    await bus.connect()
+    published = False
+    for _ in range(200):  # the feed retries after 0.5 s; publish once its queue is bound
+        try:
+            await bus.publish(to_bus_message(setup.event(setup.registry)))
+            published = True
+        except Exception:  # noqa: S112 - nothing bound yet: the in-memory bus refuses
+            await asyncio.sleep(0.05)
+            continue
+        if done.is_set() or await _wait(done, 0.2):
+            break
+    assert published
+    await asyncio.wait_for(done.wait(), timeout=5)
+    assert _state(setup) == (RevocationState.REVOKED, "ocsp")
+    await feed.stop()
+    await bus.close()
+
+
+async def _wait(event: asyncio.Event, seconds: float) -> bool:
+    try:
+        await asyncio.wait_for(event.wait(), timeout=seconds)
+    except TimeoutError:
+        return False
+    return True
