@@ -20,7 +20,7 @@ from elicense_svc.domain import request as req
 from elicense_svc.domain.actors import Actor
 from elicense_svc.domain.errors import ElicenseError, Invalid
 from elicense_svc.engines import signing_step
-from elicense_svc.entrypoints.auth import AuthorizationRefused, authenticate
+from elicense_svc.entrypoints.auth import AuthorizationRefused, authenticate, signed_identity
 from elicense_svc.handlers import ElicenseService
 from elicense_svc.projections import Projections
 from elicense_svc.staff import current_directory
@@ -28,11 +28,8 @@ from shared.file_names import unfit_file_name
 from shared.pki.http_signing import (
     DEFAULT_WINDOW_S,
     SIGNATURE_HEADER,
-    SignedCallRefused,
-    SignedCalls,
 )
 from shared.ratelimit import RateLimiter, retry_after_s
-from shared.signing import verify_off_loop
 from shared.web import error_body
 
 MAX_SCAN_BYTES = 5 * 1024 * 1024  # one scanned document
@@ -283,17 +280,9 @@ def build_router(
         E-licensing staff. Unsigned: the public view. Signed by anyone else: refused."""
         if SIGNATURE_HEADER not in request.headers:
             return False
-        signed_calls = SignedCalls(
-            lambda payload, signature: verify_off_loop(svc().verifier, payload, signature),
-            svc().store,
-            window_s=signed_call_window_s,
+        identity = await signed_identity(
+            request, svc().verifier, svc().store, window_s=signed_call_window_s
         )
-        try:
-            identity = await signed_calls.check_request(request)
-        except SignedCallRefused as refused:
-            raise AuthorizationRefused(
-                f"{refused.code}: {refused.detail}".rstrip(": "), reason=refused.code
-            ) from None
         holder = svc().holder_of(await svc().load_permit(number))
         if holder in (identity.iin, identity.bin):
             return True

@@ -23,13 +23,31 @@ from shared.pki.http_signing import (
     SignedCallRefused,
     SignedCalls,
 )
-from shared.signing import Verifier, verify_off_loop
+from shared.signing import SignerIdentity, Verifier, verify_off_loop
 
 
 class AuthorizationRefused(ElicenseError):
     def __init__(self, message: str, *, reason: str) -> None:
         super().__init__("AUTHORIZATION_REFUSED", message, status=401)
         self.reason = reason
+
+
+async def signed_identity(
+    request: Request, verifier: Verifier, nonces: NonceMemory, *, window_s: float
+) -> SignerIdentity:
+    """Who signed ``request``: a fresh signed call (timestamp inside ``window_s``, nonce not
+    seen before in ``nonces``), or AUTHORIZATION_REFUSED with the check's code as the reason."""
+    signed_calls = SignedCalls(
+        lambda payload, signature: verify_off_loop(verifier, payload, signature),
+        nonces,
+        window_s=window_s,
+    )
+    try:
+        return await signed_calls.check_request(request)
+    except SignedCallRefused as refused:
+        raise AuthorizationRefused(
+            f"{refused.code}: {refused.detail}".rstrip(": "), reason=refused.code
+        ) from None
 
 
 async def authenticate(
@@ -43,17 +61,7 @@ async def authenticate(
     """The staff member who signed ``request``: a fresh signed call (timestamp inside
     ``window_s``, nonce not seen before in ``nonces``, the service's store) by a rostered
     certificate."""
-    signed_calls = SignedCalls(
-        lambda payload, signature: verify_off_loop(verifier, payload, signature),
-        nonces,
-        window_s=window_s,
-    )
-    try:
-        identity = await signed_calls.check_request(request)
-    except SignedCallRefused as refused:
-        raise AuthorizationRefused(
-            f"{refused.code}: {refused.detail}".rstrip(": "), reason=refused.code
-        ) from None
+    identity = await signed_identity(request, verifier, nonces, window_s=window_s)
     try:
         member = directory.member(identity.iin)
     except ElicenseError as exc:
