@@ -219,13 +219,16 @@ async def provision(
         groups: dict[str, KeyGroup] = {}
         issued: list[str] = []
         reused: list[str] = []
-        for system_id in sorted(set(systems)):
-            name = key_group(system_id)
+
+        def group_of(name: str) -> KeyGroup:
+            # One directory and one password file per group, opened once.
             if name not in groups:
                 directory = keys_dir / name
-                password, _ = _group_password(directory)
-                groups[name] = KeyGroup(directory, password)
-            group = groups[name]
+                groups[name] = KeyGroup(directory, _group_password(directory)[0])
+            return groups[name]
+
+        for system_id in sorted(set(systems)):
+            group = group_of(key_group(system_id))
             path = group.key_file(system_id)
             reason = stale_reason(path, group.password, ca, urls=urls, now=clock.now())
             if reason is None:
@@ -246,10 +249,7 @@ async def provision(
                 "provisioning.issued", system=system_id, serial=f"{key_file.serial:x}", why=reason
             )
         for post in staff:
-            if STAFF_GROUP not in groups:
-                directory = keys_dir / STAFF_GROUP
-                groups[STAFF_GROUP] = KeyGroup(directory, _group_password(directory)[0])
-            group = groups[STAFF_GROUP]
+            group = group_of(STAFF_GROUP)
             path = group.key_file(post.key_name)
             reason = stale_reason(path, group.password, ca, urls=urls, now=clock.now())
             if reason is None and _iin_of(path, group.password) != post.iin:
@@ -269,10 +269,7 @@ async def provision(
                 why=reason,
             )
         for operator in operators:
-            if OPERATORS_GROUP not in groups:
-                directory = keys_dir / OPERATORS_GROUP
-                groups[OPERATORS_GROUP] = KeyGroup(directory, _group_password(directory)[0])
-            group = groups[OPERATORS_GROUP]
+            group = group_of(OPERATORS_GROUP)
             path = group.key_file(operator.key_name)
             reason = stale_reason(path, group.password, ca, urls=urls, now=clock.now())
             if reason is None and not operator.matches(path, group.password):
