@@ -5,8 +5,6 @@ certificate, registrars write the registries, and registrars and the gateway rea
 from __future__ import annotations
 
 import base64
-import json
-from typing import Any
 
 import httpx
 import pytest
@@ -18,34 +16,10 @@ from shared.pki import oids
 from shared.pki.jws import JwsSigner
 from shared.pki.pkcs12 import load_pkcs12
 from shared.pki.profiles import Individual, simulator_operator
-from tests.registry.conftest import person_signer, signed_headers, system_signer
+from tests.registry.conftest import person_signer, system_signer
+from tests.registry.test_api_registry import ENTITY, PERSON, call
 
-PERSON: dict[str, Any] = {
-    "iin": "900101300126",
-    "surname": {"kk": "Оспанов", "ru": "Оспанов"},
-    "name": {"kk": "Ерлан", "ru": "Ерлан"},
-    "birth_date": "1990-01-01",
-    "gender": "MALE",
-    "address": "Astana, Abay 1",
-}
-ENTITY: dict[str, Any] = {
-    "bin": "050140000656",
-    "name": {"kk": "Dala Zher", "ru": "Dala Zher"},
-    "registration_date": "2005-01-20",
-    "head_iin": "900101300126",
-    "address": "Almaty, Dostyk 5",
-}
 PORTAL = {"kind": "system", "system_id": "portal", "password": "pw"}
-
-
-async def call(
-    client: httpx.AsyncClient, signer: JwsSigner, method: str, target: str, body: Any = None
-) -> httpx.Response:
-    raw = b"" if body is None else json.dumps(body).encode()
-    headers = signed_headers(signer, method, target, raw)
-    if body is not None:
-        headers["content-type"] = "application/json"
-    return await client.request(method, target, content=raw, headers=headers)
 
 
 def refused(response: httpx.Response, needed: str) -> None:
