@@ -6,15 +6,11 @@ request's deadlines (the workstation's timers fire), and SIGTERM stopping everyt
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
 import subprocess
-import time
-import uuid
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,115 +18,21 @@ import httpx
 import pytest
 
 from egov.client.keys import SIMULATION_OPERATOR_KEY, operator_signer
-from egov.provisioning import read_env_file
-from egov.stack import CLOCKED, SERVICES, StackOptions, drop_namespace, egov_command, free_ports
+from egov.stack import CLOCKED, SERVICES, egov_command
 from portal_svc.sdk import PortalClient
 from shared.pki.http_signing import sign_request
 from shared.pki.setup import signer_from_key_file
-from shared.signing import Signer
 from tests.embedded import (
-    AKIMAT_BIN,
     APPLICANT,
-    CLERK,
-    CULTURE,
     DOMBRA_FORM,
     DOMBRA_SCAN,
     eventually,
     inbox_row,
     registered_in_cabinet,
 )
+from tests.stack.egov_up import WAIT_S, Up, issue_applicant, issue_clerk, start_up
 
 pytestmark = [pytest.mark.infra, pytest.mark.slow]
-
-# Bounds that catch a hang, not speed requirements: the machine running the suite may be slow.
-START_BOUND_S = 90
-WAIT_S = 60
-
-
-@dataclass
-class Up:
-    process: subprocess.Popen[bytes]
-    data_dir: Path
-    namespace: str
-    ports: dict[str, int]
-    out: Path
-    err: Path
-
-    @property
-    def urls(self) -> dict[str, str]:
-        return {s: f"http://127.0.0.1:{p}" for s, p in self.ports.items()}
-
-    def manifest(self) -> dict[str, Any]:
-        loaded: dict[str, Any] = json.loads((self.data_dir / "stack.json").read_text())
-        return loaded
-
-    def cli_env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("EGOV_")}
-        for service in SERVICES:
-            env |= read_env_file(self.data_dir / "env" / f"{service}.env")
-        return env
-
-    async def egov(self, *args: str) -> str:
-        process = await asyncio.create_subprocess_exec(
-            *egov_command(),
-            *args,
-            env=self.cli_env(),
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        out, err = await asyncio.wait_for(process.communicate(), WAIT_S)
-        assert process.returncode == 0, f"egov {' '.join(args)}: {err.decode()}"
-        return out.decode()
-
-    def wait_up(self) -> None:
-        deadline = time.monotonic() + START_BOUND_S
-        while "all services are up" not in self.out.read_text():
-            if self.process.poll() is not None:
-                pytest.fail(f"egov up exited with {self.process.returncode}:\n{self.log()}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"egov up not up within {START_BOUND_S} s:\n{self.log()}")
-            time.sleep(0.2)
-
-    def log(self) -> str:
-        return self.out.read_text() + self.err.read_text()
-
-
-def start_up(tmp_path: Path, pg_dsn: str, amqp_url: str) -> Iterator[Up]:
-    namespace = "up" + uuid.uuid4().hex[:10]
-    ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EGOV_")}
-    env |= {
-        "EGOV_PG_DSN": pg_dsn,
-        "EGOV_AMQP_URL": amqp_url,
-        "EGOV_SHUTDOWN_TIMEOUT_S": "5",
-        # The applicant's registration needs Argon2 at its default cost; cheaper here.
-        "EGOV_PORTAL_ARGON2_MEMORY_KIB": "1024",
-        "EGOV_PORTAL_ARGON2_TIME_COST": "1",
-    }
-    env |= {f"EGOV_{s.upper()}_PORT": str(p) for s, p in ports.items()}
-    data_dir = tmp_path / "var"
-    out, err = tmp_path / "up.out", tmp_path / "up.err"
-    with out.open("wb") as stdout, err.open("wb") as stderr:
-        process = subprocess.Popen(
-            [*egov_command(), "up", "--data-dir", str(data_dir), "--namespace", namespace],
-            env=env,
-            stdout=stdout,
-            stderr=stderr,
-        )
-    up = Up(process, data_dir, namespace, ports, out, err)
-    try:
-        up.wait_up()
-        yield up
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=WAIT_S)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        options = StackOptions(data_dir, pg_dsn=pg_dsn, amqp_url=amqp_url, namespace=namespace)
-        asyncio.run(drop_namespace(options))
 
 
 @pytest.fixture(scope="module")
@@ -149,11 +51,6 @@ def process_gone(pid: int) -> bool:
     except ProcessLookupError:
         return True
     return False
-
-
-async def issue(up: Up, kind: str, out: Path, *args: str) -> Signer:
-    await up.egov("pki", "issue", kind, *args, "--password", "applicant-pw", "--out", str(out))
-    return signer_from_key_file(out, "applicant-pw")
 
 
 async def test_every_service_is_its_own_healthy_process_on_its_own_schema(up: Up) -> None:
@@ -175,23 +72,8 @@ async def test_every_service_is_its_own_healthy_process_on_its_own_schema(up: Up
 async def test_a_request_survives_a_killed_provider_and_its_deadlines_fire_on_a_clock_move(
     up: Up, tmp_path: Path
 ) -> None:
-    applicant = await issue(
-        up,
-        "person",
-        tmp_path / "applicant.p12",
-        "--iin",
-        APPLICANT,
-        "--name",
-        "Seitkalieva Aigerim",
-    )
-    clerk = await issue(
-        up, "entity", tmp_path / "clerk.p12",
-        "--bin", AKIMAT_BIN, "--iin", CLERK, "--role", "employee", "--name", "Omarov Erlan",
-        "--organization", "Almaty Department of Culture and Archives",
-    )  # fmt: skip
-    await up.egov(
-        "provider", "staff", "appoint", CULTURE, CLERK, "Omarov Erlan", "--role", "office_clerk"
-    )
+    applicant = await issue_applicant(up, tmp_path / "applicant.p12")
+    clerk = await issue_clerk(up, tmp_path / "clerk.p12")
     async with (
         httpx.AsyncClient(base_url=up.urls["portal"], timeout=30) as http,
         httpx.AsyncClient(base_url=up.urls["provider"], timeout=30) as provider,
