@@ -5,16 +5,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from cryptography import x509
 
 from shared.clock import SimulatedClock
 from shared.config import RuntimeSettings
+from shared.pki.http_signing import SignedCallRefused, SignedCalls, sign_request
+from shared.pki.jws import JwsSigner, JwsVerifier
 from shared.pki.revocation_client import (
     DEFAULT_OCSP_MAX_AGE,
     RevocationChecker,
     RevocationState,
     forget_everywhere,
 )
+from shared.signing import VerificationResult
 from tests.pki.conftest import CaPair, IssueFn
 from tests.pki.fakes import FakeCaEndpoint
 
@@ -103,3 +107,52 @@ def test_a_checker_without_cache_is_not_reached(test_ca: CaPair, issue: IssueFn)
     certificate = issue().certificate
     checker.check(certificate, test_ca.issuing.certificate)
     assert checker.forget(certificate.serial_number) == 0
+
+
+class _Nonces:
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    async def claim_nonce(self, nonce: str, seen_at: datetime, *, forget_before: datetime) -> bool:
+        fresh = nonce not in self.seen
+        self.seen.add(nonce)
+        return fresh
+
+
+async def test_a_signed_call_past_the_default_maximum_age_fails_closed_without_the_responder(
+    test_ca: CaPair, issue: IssueFn
+) -> None:
+    """The fallback when no pki.revoked event comes: a service's checker, built from
+    EGOV_OCSP_MAX_AGE_S at its documented default, serves a signed call from the cached "good"
+    only within the maximum age; past it the check asks the responder again, and with the
+    responder (and the CRL) unreachable the call is refused REVOCATION_UNKNOWN, not let
+    through on the stale answer."""
+    max_age = timedelta(seconds=RuntimeSettings().ocsp_max_age_s)  # as the services build it
+    clock = SimulatedClock(datetime.now(UTC))
+    endpoint = FakeCaEndpoint(test_ca, clock)
+    checker = RevocationChecker(endpoint, clock, ocsp_max_age=max_age)
+    verifier = JwsVerifier([test_ca.root.certificate], clock, checker)
+    issued = issue()
+    signer = JwsSigner(issued.key, issued.certificate, [test_ca.issuing.certificate])
+
+    async def verify(payload: bytes, signature: str) -> VerificationResult:
+        return verifier.verify(payload, signature)
+
+    calls = SignedCalls(verify, _Nonces(), now=clock.now)
+
+    async def call() -> None:
+        headers = sign_request(signer, "GET", "/inbox", now=clock.now())
+        await calls.check("GET", "/inbox", b"", headers)
+
+    await call()
+    assert endpoint.ocsp_calls == 1
+    endpoint.ocsp_up = False
+    endpoint.crl_up = False
+    await clock.advance(max_age - timedelta(seconds=1))
+    await call()  # the cached answer, still within the maximum age
+    assert endpoint.ocsp_calls == 1
+    await clock.advance(timedelta(seconds=2))
+    with pytest.raises(SignedCallRefused) as refused:
+        await call()
+    assert refused.value.code == "REVOCATION_UNKNOWN"
+    assert (endpoint.ocsp_calls, endpoint.crl_calls) == (2, 1)  # asked again, then the CRL
