@@ -252,8 +252,8 @@ async def provision(
             group = group_of(STAFF_GROUP)
             path = group.key_file(post.key_name)
             reason = stale_reason(path, group.password, ca, urls=urls, now=clock.now())
-            if reason is None and _iin_of(path, group.password) != post.iin:
-                reason = "names another person (the directory changed)"
+            if reason is None and _holder_of(path, group.password) != (post.iin, post.bin):
+                reason = "names another person or legal entity (the directory changed)"
             if reason is None:
                 reused.append(post.key_name)
                 continue
@@ -428,9 +428,11 @@ def _valid_id(make: Callable[[int], str], serial: int) -> str:
     raise ProvisioningError(f"no valid identifier near serial {serial}")
 
 
-def _iin_of(path: Path, password: SecretStr) -> str | None:
+def _holder_of(path: Path, password: SecretStr) -> tuple[str | None, str | None]:
+    """The IIN and BIN a key file's certificate names."""
     opened = load_pkcs12(path.read_bytes(), password=password.get_secret_value())
-    return identity_of(opened.certificate).iin
+    identity = identity_of(opened.certificate)
+    return identity.iin, identity.bin
 
 
 async def appoint_elicense_staff(

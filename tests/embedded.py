@@ -22,9 +22,10 @@ import pytest
 from egov.embedded import EmbeddedSettings, run_embedded
 from egov.stack import free_ports
 from portal_svc.sdk import Attachment, PortalClient
+from provider_svc.domain.workstations import workstation
 from shared.clock import SystemClock
 from shared.config import RuntimeSettings
-from shared.ids import Gender, make_bin, make_iin
+from shared.ids import Gender, make_iin
 from shared.pki.http_signing import sign_request
 from shared.runtime import Listener
 from shared.signing import Signer
@@ -34,7 +35,8 @@ EGOV = Path(sys.executable).parent / "egov"
 CULTURE = "provider.almaty.culture"
 APPLICANT = make_iin(date(1988, 6, 12), Gender.FEMALE, 41)
 CLERK = make_iin(date(1979, 2, 3), Gender.MALE, 42)
-AKIMAT_BIN = make_bin(date(2019, 3, 1), serial=12345)
+# The culture department's BIN: its clerks sign with its employee certificate (OU=BIN...).
+AKIMAT_BIN = workstation(CULTURE).bin
 # A bound that catches a hang, not a speed requirement.
 WAIT_S = 60.0
 # The A-2018 request the tests file at the portal: a dombra to Kyrgyzstan, one scan.

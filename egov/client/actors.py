@@ -180,7 +180,8 @@ class PscOperator:
 
 class ProviderStaff:
     """A staff member of one provider workstation (``provider.almaty.culture``, ...), on its
-    roster, signing every call with their own certificate."""
+    roster, signing every call with their own employee certificate of the workstation's
+    department (its BIN: the workstation accepts no other)."""
 
     def __init__(self, provider: httpx.AsyncClient, key: IssuedKey, workstation: str) -> None:
         self.key = key

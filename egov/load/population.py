@@ -1,5 +1,6 @@
 """The synthetic population: applicants with valid IINs (shared.ids) and certificates of the
-simulated НУЦ, the akimat staff the bots act as, and the form each application fills.
+simulated НУЦ, the akimat staff the bots act as (employees of each workstation's department),
+and the form each application fills.
 
 Everything is drawn from one seeded :class:`random.Random`, so a run is repeatable; IINs are
 random birth dates and serials (not 0, 1, 2, ...), so two runs against the same long-running
@@ -14,7 +15,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from portal_svc.sdk import Attachment
-from shared.ids import Gender, IdError, make_bin, make_iin
+from provider_svc.domain.workstations import workstation
+from shared.ids import Gender, IdError, make_iin
 from shared.regulation.model import Definition, FieldType
 
 SURNAMES = ("Seitkaliyev", "Omarov", "Nurlanov", "Akhmetov", "Zhakupov", "Ivanov", "Kim")
@@ -59,16 +61,6 @@ def people(rng: random.Random, count: int, *, taken: set[str] | None = None) -> 
     return found
 
 
-def organisation_bin(rng: random.Random) -> str:
-    """A valid BIN for the akimat department the bots work for."""
-    while True:
-        try:
-            return make_bin(date(2010, 1, 1) + timedelta(days=rng.randrange(3000)),
-                            serial=rng.randrange(100_000))  # fmt: skip
-        except IdError:
-            continue
-
-
 def person_holder(person: Person) -> dict[str, Any]:
     """The НУЦ issuing call for an individual's signing certificate."""
     return {
@@ -79,13 +71,15 @@ def person_holder(person: Person) -> dict[str, Any]:
     }
 
 
-def staff_holder(person: Person, bin_: str, organisation: str) -> dict[str, Any]:
-    """An employee's certificate of the akimat department (a legal entity's signer)."""
+def staff_holder(person: Person, system_id: str) -> dict[str, Any]:
+    """An employee's certificate of the akimat department behind workstation ``system_id``
+    (its BIN: the workstation accepts no other)."""
+    department = workstation(system_id)
     return {
         **person_holder(person),
         "kind": "legal_entity",
-        "bin": bin_,
-        "organization": organisation,
+        "bin": department.bin,
+        "organization": department.name,
         "role": "employee",
     }
 

@@ -40,7 +40,6 @@ from egov.load.population import (
     Person,
     attachments_for,
     form_for,
-    organisation_bin,
     people,
     person_holder,
     staff_holder,
@@ -463,13 +462,12 @@ class LoadRun:
 
     async def _bots(self, calls: TopologyClient, the_plan: Plan) -> list[StaffBot]:
         definitions = {d.key: d for d in self.catalog.definitions}
-        bin_ = organisation_bin(self.rng)
         bots = []
         for ws in sorted(set(the_plan.workstation.values())):
             person = people(self.rng, 1)[0]
             roles = staff_roles(ws, self.catalog)
             try:
-                key = await calls.issue(staff_holder(person, bin_, f"Akimat department ({ws})"))
+                key = await calls.issue(staff_holder(person, ws))
                 post = StaffPost(ws, person.iin, person.name, tuple(roles))
                 await appoint_provider_staff(self.topology.provider_store_url, [post])
             except ClientError as exc:

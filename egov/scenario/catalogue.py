@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from egov.scenario.identities import elicense_directory
 from provider_svc.domain.roles import EXTERNAL_ROLES
 from provider_svc.domain.workstations import WORKSTATIONS
 from regulations import definitions_dir
@@ -197,16 +198,8 @@ def _workstation(d: Definition) -> str:
     raise ValueError(f"{d.key}: no workstation renders it")  # pragma: no cover
 
 
-@functools.cache
-def _elicense_directory() -> Any:
-    from elicense_svc.domain.directory import Directory
-    from elicense_svc.settings import DEFAULT_DIRECTORY
-
-    return Directory.from_mapping(yaml.safe_load(DEFAULT_DIRECTORY.read_text(encoding="utf-8")))
-
-
 def _elicense_provider(d: Definition) -> str:
-    return str(_elicense_directory().provider_for(d.code, d.provider.region).id)
+    return elicense_directory().provider_for(d.code, d.provider.region).id
 
 
 class _Builder:

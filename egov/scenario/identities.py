@@ -4,10 +4,13 @@ posts a topology must know before the run (provider rosters, E-licensing's direc
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+import yaml
 
 from egov.client.staff import StaffPost
 from egov.scenario.model import (
@@ -17,7 +20,10 @@ from egov.scenario.model import (
     PscOperatorActor,
     Scenario,
 )
+from elicense_svc.domain.directory import Directory
+from elicense_svc.settings import DEFAULT_DIRECTORY
 from portal_svc.psc import center
+from provider_svc.domain.workstations import WORKSTATIONS
 from shared.ids import Gender, IdError, make_bin, make_iin
 
 _EPOCH = date(1950, 1, 1)
@@ -51,10 +57,21 @@ def made_up_bin(*seed: str, registered: date = date(2010, 5, 1)) -> str:
     raise RuntimeError(f"no BIN for {seed!r}")  # pragma: no cover
 
 
-# The akimat departments' BIN on their staff's certificates (the workstation checks the IIN
-# against its roster; E-licensing the BIN only where its directory names one).
 def department_bin(provider: str) -> str:
-    return made_up_bin("department", provider, registered=date(2008, 1, 1))
+    """The akimat department's BIN on its staff's certificates: a workstation's own (the
+    workstation refuses any other), else the one E-licensing's shipped directory names (it
+    refuses any other there), else a made-up one (E-licensing checks none)."""
+    for ws in WORKSTATIONS:
+        if ws.system_id == provider:
+            return ws.bin
+    listed = next((p.bin for p in elicense_directory().providers if p.id == provider), None)
+    return listed or made_up_bin("department", provider, registered=date(2008, 1, 1))
+
+
+@functools.cache
+def elicense_directory() -> Directory:
+    """E-licensing's shipped directory, which the scenario targets extend with their staff."""
+    return Directory.from_mapping(yaml.safe_load(DEFAULT_DIRECTORY.read_text(encoding="utf-8")))
 
 
 @dataclass(frozen=True)

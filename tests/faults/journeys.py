@@ -41,7 +41,6 @@ from egov.load.population import (
     Person,
     attachments_for,
     form_for,
-    organisation_bin,
     people,
     person_holder,
     staff_holder,
@@ -128,11 +127,10 @@ class Fleet:
             await applicant.register(person.password)
             await applicant.login(person.password)
             self.applicants.append((person, applicant))
-        bin_ = organisation_bin(self.rng)
         for ws in sorted(set(self.plan.workstation.values())):
             person = people(self.rng, 1)[0]
             roles = staff_roles(ws, self.catalog)
-            key = await self.client.issue(staff_holder(person, bin_, f"Akimat department ({ws})"))
+            key = await self.client.issue(staff_holder(person, ws))
             post = StaffPost(ws, person.iin, person.name, tuple(roles))
             await appoint_provider_staff(self.provider_store_url, [post])
             self.staff[ws] = (self.client.provider_staff(key, ws), frozenset(roles))

@@ -15,6 +15,7 @@ from uuid import uuid4
 import pytest
 
 from provider_svc.domain.workstations import WORKSTATIONS
+from provider_svc.domain.workstations import workstation as workstation_of
 from provider_svc.handlers import REQUEST_TYPE, ProviderService
 from provider_svc.ports import ApplicantRecord
 from registry_svc.ca_service import CaService, LocalRevocationSource
@@ -94,7 +95,8 @@ class Harness:
             return self.staff[key]
         staff_iin = iin(len(self.staff) + 10)
         person = Individual(staff_iin, f"Staff{len(self.staff)}", role.replace("_", ""))
-        holder = LegalEntitySigner(person, "190340012345", "Akimat department", EntityRole.EMPLOYEE)
+        department = workstation_of(workstation)  # its staff sign with OU=BIN<its BIN>
+        holder = LegalEntitySigner(person, department.bin, department.name, EntityRole.EMPLOYEE)
         issued = await self.ca.issue(holder, KeyPurpose.SIGNING, password="pw")
         signer = JwsSigner.from_key_file(load_pkcs12(issued.pkcs12, password="pw"))
         await self.service.appoint(

@@ -19,7 +19,7 @@ from prometheus_client import CollectorRegistry
 from gateway_svc.assembly import build_gateway
 from gateway_svc.gateway import GatewayOptions
 from gateway_svc.rules import DEFAULT_RULES
-from provider_svc.domain.workstations import WORKSTATIONS
+from provider_svc.domain.workstations import WORKSTATIONS, workstation
 from provider_svc.entrypoints.consumer import start_consumers
 from provider_svc.handlers import ProviderService
 from regulations import definitions_dir
@@ -151,10 +151,11 @@ class Stack:
 
     async def staff(self, ws: str, role: str) -> tuple[Any, JwsSigner]:
         staff_iin = iin(100 + len(await self.service.roster(ws)))
+        department = workstation(ws)  # its staff sign with OU=BIN<its BIN>
         holder = LegalEntitySigner(
             Individual(staff_iin, "Staff", role.replace("_", "")),
-            "190340012345",
-            "Akimat department",
+            department.bin,
+            department.name,
             EntityRole.EMPLOYEE,
         )
         signer = make_signer(self.ca, holder)
