@@ -32,6 +32,7 @@ from provider_svc.domain.workstations import WORKSTATIONS, Workstation, workstat
 from provider_svc.notifications import document_sha256
 from provider_svc.ports import ApplicantLookup
 from provider_svc.status_changes import notify_changes
+from shared.authz import Kind, kinds_of
 from shared.bus.port import Delivery, Reject
 from shared.canonical import unfit_number
 from shared.clock import Clock, as_utc
@@ -206,12 +207,33 @@ class ProviderService:
         )
 
     async def staff_member(self, system_id: str, identity: SignerIdentity) -> StaffMember:
-        """The caller as a staff member of ``system_id`` (authorisation after authentication)."""
+        """The caller as a staff member of ``system_id`` (authorisation after authentication).
+
+        Staff act for the department, so they sign with the department's certificate for them
+        (a legal entity's employee or head, ``OU=BIN`` the workstation's BIN), as E-licensing's
+        staff do; a personal certificate, or another entity's, is refused even when its IIN is
+        on the roster. The roster then says who the person is here."""
         ws = self.workstation(system_id)
-        if identity.iin is None:
+        expected = f"an employee certificate of {ws.name} (BIN {ws.bin})"
+        kinds = kinds_of(identity)
+        if identity.iin is None or not kinds & {Kind.STAFF, Kind.ENTITY_HEAD}:
+            found = (
+                "a personal certificate"
+                if Kind.CITIZEN in kinds
+                else "an information system's certificate"
+                if Kind.SYSTEM in kinds
+                else "no legal entity's certificate for a person"
+            )
             raise Forbidden(
-                "the certificate names no IIN: staff sign with a personal certificate",
+                f"the certificate of {identity.subject} is {found}: staff of {ws.system_id} "
+                f"sign with {expected}",
                 code="not_staff",
+            )
+        if identity.bin != ws.bin:
+            raise Forbidden(
+                f"the certificate is issued for BIN {identity.bin}: staff of {ws.system_id} "
+                f"sign with {expected}",
+                code="wrong_bin",
             )
         member = (await self.roster(ws.system_id)).get(identity.iin)
         if member is None:

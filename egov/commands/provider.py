@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import shlex
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Annotated, Any
@@ -109,15 +110,24 @@ def appoint(
     role: Annotated[list[str], typer.Option("--role", help="a role of the regulations; repeat")],
     by: Annotated[str, typer.Option(help="who appoints (recorded as the actor)")] = "egov-cli",
 ) -> None:
-    """Put a staff member on a workstation's roster in the given roles."""
+    """Put a staff member on a workstation's roster in the given roles, and say which
+    certificate they sign with: the department's employee certificate (its BIN)."""
 
     async def run() -> None:
         async with _store() as store:
+            service = _service(store)
             try:
-                await _service(store).appoint(workstation, iin=iin, name=name, roles=role, by=by)
+                await service.appoint(workstation, iin=iin, name=name, roles=role, by=by)
             except Exception as exc:
                 _fail(exc)
+            department = service.workstation(workstation)
         typer.echo(f"{iin} appointed at {workstation} as {', '.join(sorted(set(role)))}")
+        typer.echo(
+            f"they sign with an employee certificate of {department.name} "
+            f"(BIN {department.bin}), e.g.:\n"
+            f"  egov pki issue entity --bin {department.bin} --iin {iin} --role employee "
+            f"--name {shlex.quote(name)} --organization {shlex.quote(department.name)}"
+        )
 
     asyncio.run(run())
 

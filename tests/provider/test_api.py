@@ -5,20 +5,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
 from provider_svc.domain.documents import signing_bytes
+from provider_svc.domain.errors import Forbidden
+from provider_svc.domain.workstations import workstation
 from provider_svc.entrypoints.api import build_router
 from provider_svc.projections import ProviderProjection
+from shared.ids import Gender, make_iin
 from shared.pki.http_signing import sign_request
 from shared.pki.jws import JwsSigner
+from shared.pki.pkcs12 import load_pkcs12
+from shared.pki.profiles import EntityRole, Individual, KeyPurpose, LegalEntitySigner
 from shared.web import create_service_app
 from tests.provider.conftest import APPLICANT, Harness, applicant_body
-from tests.provider.test_flows import ARCHIVES, CULTURE
+from tests.provider.test_flows import ARCHIVES, CULTURE, GREEN
 
 
 class _Up:
@@ -232,3 +237,47 @@ async def test_a_captured_staff_call_is_accepted_once(
     stale = sign_request(clerk, "GET", path, now=datetime.now(UTC) - timedelta(minutes=6))
     expired = await client.get(path, headers=stale)
     assert (expired.status_code, expired.json()["code"]) == (401, "request_expired")
+
+
+async def _issued(h: Harness, holder: Individual | LegalEntitySigner) -> JwsSigner:
+    issued = await h.ca.issue(holder, KeyPurpose.SIGNING, password="pw")
+    return JwsSigner.from_key_file(load_pkcs12(issued.pkcs12, password="pw"))
+
+
+async def test_staff_sign_in_with_their_departments_certificate_only(
+    almaty: Harness, client: httpx.AsyncClient
+) -> None:
+    # The roster names the person; the certificate must be the department's for them: a
+    # personal certificate, or another entity's, is refused even for a rostered IIN.
+    clerk_iin, _ = await almaty.hire(CULTURE, "office_clerk")
+    person = Individual(clerk_iin, "Omarov", "Erlan")
+    culture, green = workstation(CULTURE), workstation(GREEN)
+    inbox = f"/provider/workstations/{CULTURE}/inbox"
+
+    personal = await _issued(almaty, person)
+    assert (await call(client, personal, "GET", inbox)).status_code == 403
+    # Behind the route's guard (shared.authz: a citizen is no staff kind), the roster's own
+    # check says the same, with what it expects.
+    with pytest.raises(Forbidden) as refused:
+        await almaty.service.staff_member(CULTURE, personal.identity)
+    assert refused.value.code == "not_staff"
+    assert "a personal certificate" in refused.value.message
+    assert f"BIN {culture.bin}" in refused.value.message
+
+    elsewhere = LegalEntitySigner(person, green.bin, green.name, EntityRole.EMPLOYEE)
+    wrong = await call(client, await _issued(almaty, elsewhere), "GET", inbox)
+    assert (wrong.status_code, wrong.json()["code"]) == (403, "wrong_bin")
+    assert f"issued for BIN {green.bin}" in wrong.json()["message"]
+    assert f"BIN {culture.bin}" in wrong.json()["message"]
+
+    for role in (EntityRole.EMPLOYEE, EntityRole.FIRST_HEAD):
+        own = LegalEntitySigner(person, culture.bin, culture.name, role)
+        answer = await call(client, await _issued(almaty, own), "GET", inbox)
+        assert answer.status_code == 200, (role, answer.text)
+        assert answer.json()["staff"]["iin"] == clerk_iin
+
+    # The department's employee who is not on the roster is not staff here.
+    stranger = Individual(make_iin(date(1990, 1, 1), Gender.MALE, 77), "Stranger", "Some")
+    outsider = LegalEntitySigner(stranger, culture.bin, culture.name, EntityRole.EMPLOYEE)
+    unlisted = await call(client, await _issued(almaty, outsider), "GET", inbox)
+    assert (unlisted.status_code, unlisted.json()["code"]) == (403, "not_staff")

@@ -61,6 +61,10 @@ async def test_staff_roster_from_the_command_line(env: Harness) -> None:
         ["provider", "staff", "appoint", CULTURE, "850301400108", "Test Head", "--role", "head"]
     )
     assert ok.exit_code == 0, ok.output
+    # Which certificate the new member signs with: the department's, with its BIN.
+    assert "egov pki issue entity --bin 190340123459 --iin 850301400108 --role employee" in (
+        ok.output
+    )
     bad = await _invoke(
         ["provider", "staff", "appoint", CULTURE, "850301400108", "X", "--role", "deputy"]
     )
