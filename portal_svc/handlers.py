@@ -35,7 +35,12 @@ from portal_svc.identifiers import check_identifiers
 from portal_svc.outgoing import PORTAL, envelope_message
 from portal_svc.passwords import PasswordRules, Passwords, weak_reason
 from portal_svc.psc import Center
-from portal_svc.verification import REFUSAL_GROUND
+from portal_svc.verification import (
+    MAY_SIGN_FOR_ENTITY,
+    REFUSAL_GROUND,
+    entity_roles,
+    no_right_to_sign,
+)
 from shared.canonical import canonical_json
 from shared.clock import Clock
 from shared.eventlog.port import ConcurrencyConflict, EventStore, NewEvent, OutboxMessage
@@ -599,13 +604,15 @@ class PortalService:
         result = await self._verify(self.verifier, payload, signature, iin=iin, bin_=bin_)
         now = self.clock.now()
         stream = events.request_stream(request_id)
-        if not result.ok:
-            ground = _ground(result)
+
+        async def refuse(code: str, detail: str) -> None:
+            # The refusal is part of the request's record (who tried, on which ground); the
+            # draft stays editable.
             refusal = {
                 "request_id": request_id,
-                "code": ground,
+                "code": code,
                 "verification": result.code.value,
-                "detail": result.detail,
+                "detail": detail,
                 "at": now.isoformat(),
             }
             await self._append(
@@ -613,7 +620,24 @@ class PortalService:
                 [_new(events.SUBMISSION_REFUSED, refusal, actor)],
                 expected=request.version_no,
             )
+
+        if not result.ok:
+            ground = _ground(result)
+            await refuse(ground, result.detail)
             raise SignatureRefused(ground, result.detail or ground, verification=result.code.value)
+        # Signing for a legal entity (the applicant's own BIN) needs the right to sign for it,
+        # not only a certificate of the entity. (A desk's operator signs with the center's BIN,
+        # for an individual's request: the desk files none for a legal entity.)
+        for_entity = bin_ is not None and bin_ == request.applicant_bin
+        why_not = no_right_to_sign(result.identity) if for_entity else None
+        if why_not is not None:
+            await refuse("no_right_to_sign", why_not)
+            raise Forbidden(
+                "no_right_to_sign",
+                why_not,
+                role=entity_roles(result.identity),
+                may_sign=[role.value for role in MAY_SIGN_FOR_ENTITY],
+            )
         deadline = self.deadline(definition, now, Channel.PSC if request.desk else Channel.PORTAL)
         sender = request.desk or PORTAL
         body = self._body(request, definition, signature, now)

@@ -193,6 +193,14 @@ TEXTS: dict[str, dict[Language, str]] = {
         "ru": "Сертификат отозван.",
         "en": "The certificate has been revoked.",
     },
+    "no_right_to_sign": {
+        "kk": "Бұл сертификатпен заңды тұлғаның атынан қол қоюға болмайды: өтінішке бірінші "
+        "басшы немесе қол қою құқығы бар тұлға қол қояды.",
+        "ru": "Этим сертификатом нельзя подписать от имени юридического лица: заявку подписывает "
+        "первый руководитель или лицо с правом подписи.",
+        "en": "This certificate may not sign for the legal entity: its request is signed by the "
+        "first head or a person with the right to sign.",
+    },
     "SUBJECT_MISMATCH": {
         "kk": "Өтініштегі ЖСН/БСН сертификаттағы ЖСН/БСН-ға сәйкес келмейді.",
         "ru": "ИИН/БИН в заявке не совпадает с ИИН/БИН в сертификате.",

@@ -151,9 +151,11 @@ class World:
         holder = person_holder(serial)
         return Keys(self.issue(holder, **kwargs), self.issue(holder, KeyPurpose.AUTH))
 
-    def org_signer(self, serial: int, bin_: str = ORG_BIN) -> Keys:
+    def org_signer(
+        self, serial: int, bin_: str = ORG_BIN, role: EntityRole = EntityRole.FIRST_HEAD
+    ) -> Keys:
         holder = LegalEntitySigner(
-            Individual(iin(serial), "Омаров", "Ерлан"), bin_, "Mura LLP", EntityRole.FIRST_HEAD
+            Individual(iin(serial), "Омаров", "Ерлан"), bin_, "Mura LLP", role
         )
         return Keys(self.issue(holder), self.issue(holder, KeyPurpose.AUTH))
 

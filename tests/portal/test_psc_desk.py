@@ -11,7 +11,7 @@ import pytest
 
 from portal_svc.domain import events
 from shared.pki.http_signing import sign_request
-from tests.portal.conftest import ASTANA_2013, World, iin
+from tests.portal.conftest import ASTANA_2013, ORG_BIN, World, iin
 
 pytestmark = pytest.mark.parametrize("start", [ASTANA_2013])
 
@@ -188,3 +188,29 @@ async def test_a_captured_desk_call_is_accepted_once(world: World) -> None:
     expired = await world.client.get("/psc/requests", headers=stale)
     assert (expired.status_code, expired.json()["code"]) == (401, "request_expired")
     assert world.registry.asked == [iin(61)]  # the replay filed nothing
+
+
+async def test_the_desk_files_for_individuals_and_its_operator_signs_as_the_centers_employee(
+    world: World,
+) -> None:
+    # A legal entity's request needs its head's or signer's signature (test_requests); the
+    # desk files none: a draft names the visitor's IIN only, and the operator, an employee
+    # of the center (not of the applicant), signs it with the center's BIN.
+    operator = world.operator(72)
+    for_entity = await world.desk(
+        operator,
+        "POST",
+        "/psc/requests",
+        {"service": "archive_reference", "applicant_iin": iin(61), "applicant_bin": ORG_BIN},
+    )
+    assert for_entity.status_code == 422, for_entity.text
+    request_id = await _filed(world, 72, iin(61))
+    [submitted] = [
+        e
+        for e in await world.store.read_stream(events.request_stream(request_id))
+        if e.type == events.REQUEST_SUBMITTED
+    ]
+    assert (submitted.data["signer"]["iin"], submitted.data["signer"]["bin"]) == (
+        iin(72),
+        "070240000019",
+    )

@@ -11,6 +11,7 @@ from cryptography import x509
 
 from portal_svc.domain import events
 from shared.calendar import KzCalendar
+from shared.pki.profiles import EntityRole
 from shared.regulation.catalog import Catalog
 from shared.regulation.engine import StepEngine
 from shared.regulation.model import Channel
@@ -181,6 +182,7 @@ async def test_elicensing_route_sends_the_elicense_submission(world: World) -> N
     assert set(body) == {
         "request_id",
         "service",
+        "version",
         "channel",
         "applicant_iin",
         "applicant_bin",
@@ -189,6 +191,43 @@ async def test_elicensing_route_sends_the_elicense_submission(world: World) -> N
         "documents",
         "applicant_signature",
     }
+
+
+@pytest.mark.parametrize("start", [ALMATY_2014])
+async def test_only_who_may_sign_for_a_legal_entity_signs_its_request(world: World) -> None:
+    # A certificate of the entity is not enough: its employee, accountant or HR officer may
+    # log in and prepare a draft, but the first head or a person with the right to sign signs.
+    for serial, role in ((31, EntityRole.EMPLOYEE), (32, EntityRole.FINANCE), (33, EntityRole.HR)):
+        keys = world.org_signer(serial, role=role)
+        headers = await world.signed_in(keys, bin_=ORG_BIN)
+        request_id = await world.draft(
+            headers, "restoration_approval", {}, ("standard_p9_documents",)
+        )
+        refused = await world.sign(headers, request_id, keys.signing)
+        assert refused.status_code == 403, (role, refused.text)
+        body = refused.json()
+        assert body["code"] == "no_right_to_sign"
+        assert body["role"] == [role.value]
+        assert body["may_sign"] == ["first_head", "signer"]
+        assert f"role in the legal entity is {role.value}" in body["detail"]
+        [refusal] = [
+            e
+            for e in await world.store.read_stream(events.request_stream(request_id))
+            if e.type == events.SUBMISSION_REFUSED
+        ]
+        assert refusal.data["code"] == "no_right_to_sign"
+        shown = await world.client.get(f"/cabinet/requests/{request_id}", headers=headers)
+        assert shown.json()["status"] == "rejected_signature"
+    await world.portal.relay.relay_once()
+    assert world.envelopes() == []
+
+    signer = world.org_signer(34, role=EntityRole.SIGNER)  # holds the right to sign
+    headers = await world.signed_in(signer, bin_=ORG_BIN)
+    request_id = await world.draft(headers, "restoration_approval", {}, ("standard_p9_documents",))
+    signed = await world.sign(headers, request_id, signer.signing)
+    assert signed.status_code == 200, signed.text
+    await world.portal.relay.relay_once()
+    assert [e["body"]["applicant_bin"] for e in world.envelopes()] == [ORG_BIN]
 
 
 async def _refusal(world: World, serial: int, signer_for: str) -> tuple[str, dict[str, str]]:
