@@ -7,9 +7,7 @@ key order, whitespace, number spelling. Any change to any other field breaks it.
 
 from __future__ import annotations
 
-import asyncio
 import re
-import time
 from datetime import datetime
 from typing import Annotated
 from uuid import UUID
@@ -33,7 +31,11 @@ from shared.signing import (
     VerificationCode,
     VerificationResult,
     Verifier,
+    verify_delivered,
     verify_off_loop,
+)
+from shared.signing import (  # raised by Envelope.verify_delivered; re-exported for its callers
+    VerificationUnavailable as VerificationUnavailable,
 )
 
 # "<name>.<name>...v<N>": at least two lower-case words, then the version (routing keys are
@@ -146,30 +148,14 @@ class Envelope(BaseModel):
     async def verify_delivered(
         self, verifier: Verifier, *, wait_s: float = 30.0, every_s: float = 1.0
     ) -> VerificationResult:
-        """:meth:`verify_off_loop` for a consumer of delivered messages. REVOCATION_UNKNOWN
-        says nothing about the message: the НУЦ's responder did not answer (it is restarting,
-        the network is down). Such a message must be retried, never parked as a bad one, so
-        the check is repeated every ``every_s`` for up to ``wait_s`` seconds and then
-        :class:`VerificationUnavailable` is raised, which the bus retries with backoff. Any
-        other result is returned as it is. (The fault tests, tests/faults/, found requests
-        parked for good by a workstation while the registry was being restarted.)"""
-        deadline = time.monotonic() + wait_s
-        while True:
-            result = await self.verify_off_loop(verifier)
-            if result.code is not VerificationCode.REVOCATION_UNKNOWN:
-                return result
-            if time.monotonic() >= deadline:
-                raise VerificationUnavailable(result.detail)
-            await asyncio.sleep(every_s)
-
-
-class VerificationUnavailable(Exception):
-    """A delivered message's signature cannot be checked now (revocation status unknown); not
-    a verdict on the message: retry it later."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(f"revocation status unknown, retry later: {detail}")
-        self.detail = detail
+        """:func:`shared.signing.verify_delivered` of this envelope: REVOCATION_UNKNOWN is
+        asked again for up to ``wait_s`` seconds, then :class:`VerificationUnavailable` is
+        raised (the bus retries it); any other result is returned as it is."""
+        if not self.signature:
+            return VerificationResult(VerificationCode.BAD_SIGNATURE, detail="envelope is unsigned")
+        return await verify_delivered(
+            verifier, self.signing_bytes(), self.signature, wait_s=wait_s, every_s=every_s
+        )
 
 
 # Every system hands its messages to the gateway here, with its own system id as routing key

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -181,3 +182,41 @@ async def verify_off_loop(
     return await asyncio.to_thread(
         verifier.verify, payload, signature, expected_iin=expected_iin, expected_bin=expected_bin
     )
+
+
+async def verify_delivered(
+    verifier: Verifier,
+    payload: bytes,
+    signature: str,
+    *,
+    expected_iin: str | None = None,
+    expected_bin: str | None = None,
+    wait_s: float = 30.0,
+    every_s: float = 1.0,
+) -> VerificationResult:
+    """:func:`verify_off_loop` for a consumer of delivered messages. REVOCATION_UNKNOWN says
+    nothing about the signature: the НУЦ's responder did not answer (it is restarting, the
+    network is down). Such a message must be retried, never parked as a bad one, so the check
+    is repeated every ``every_s`` for up to ``wait_s`` seconds and then
+    :class:`VerificationUnavailable` is raised, which the bus retries with backoff. Any other
+    result is returned as it is. (The fault tests, tests/faults/, found requests parked for good
+    by a workstation while the registry was being restarted.)"""
+    deadline = time.monotonic() + wait_s
+    while True:
+        result = await verify_off_loop(
+            verifier, payload, signature, expected_iin=expected_iin, expected_bin=expected_bin
+        )
+        if result.code is not VerificationCode.REVOCATION_UNKNOWN:
+            return result
+        if time.monotonic() >= deadline:
+            raise VerificationUnavailable(result.detail)
+        await asyncio.sleep(every_s)
+
+
+class VerificationUnavailable(Exception):
+    """A delivered message's signature cannot be checked now (revocation status unknown); not
+    a verdict on the message: retry it later."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"revocation status unknown, retry later: {detail}")
+        self.detail = detail
