@@ -30,6 +30,7 @@ from shared.contract.status import STATUS_TYPE, PermitRef, StatusChanged, mask_i
 from shared.envelope import Envelope
 from shared.eventlog.port import ConcurrencyConflict, EventStore, NewEvent, OutboxMessage
 from shared.eventlog.reading import committed_pages
+from shared.inbound import is_system_certificate
 from shared.inbox import Effects
 from shared.logging import get_logger
 from shared.regulation.engine import (
@@ -43,7 +44,7 @@ from shared.regulation.engine import (
 from shared.regulation.errors import ActionRefused, RegulationError
 from shared.regulation.model import Channel
 from shared.regulation.timers import DeadlineWatch
-from shared.signing import Signer, Verifier, verify_off_loop
+from shared.signing import Signer, Verifier, verify_delivered, verify_off_loop
 
 # Re-decisions of a document attachment that raced another change of the same request.
 _ATTACH_ATTEMPTS = 5
@@ -151,7 +152,9 @@ class ElicenseService:
 
     async def receive_portal(self, envelope: Envelope, submission: msg.PortalSubmission) -> Effects:
         """A portal request the gateway delivered (000/003 process 7). Returns the effects for
-        the inbox to commit with its claim."""
+        the inbox to commit with its claim. The applicant's signature is checked first
+        (:meth:`_check_applicant_signature`): a submission it refuses takes no number."""
+        await self._check_applicant_signature(submission)
         stream = ev.request_stream(submission.request_id)
         if await self.store.stream_version(stream) > 0:
             # The same request again under another message id: registered once already.
@@ -195,6 +198,47 @@ class ElicenseService:
         return Effects(
             stream_id=stream, events=[*events, *notes], expected_version=0, outbox=outbox
         )
+
+    async def _check_applicant_signature(self, submission: msg.PortalSubmission) -> None:
+        """000 p.10 / 003 p.7, condition 2, checked here again: the applicant's own EDS over
+        exactly the request they signed at the portal (rebuilt from the submission), by the
+        certificate of the IIN and the BIN the submission names. The portal checked it
+        already, but the portal's envelope only says the portal sent it: without this, a
+        message published straight to E-licensing's queue registered a request in another
+        person's name with anybody's signature. Refused (``APPLICANT_SIGNATURE_INVALID``,
+        parked by the intake) before a request number is drawn, since the numbers are
+        gap-free; an unknown revocation status is retried, not refused."""
+        signature = submission.applicant_signature
+        if not signature:
+            raise Invalid(
+                "APPLICANT_SIGNATURE_INVALID", "the submission carries no applicant signature"
+            )
+        payload = submission.signed_bytes()
+        if payload is None:
+            raise Invalid(
+                "APPLICANT_SIGNATURE_INVALID",
+                "the submission names no regulation version, so the request the applicant "
+                "signed cannot be rebuilt",
+            )
+        result = await verify_delivered(
+            self.verifier,
+            payload,
+            signature,
+            expected_iin=submission.applicant_iin,
+            expected_bin=submission.applicant_bin,
+        )
+        if not result.ok:
+            raise Invalid(
+                "APPLICANT_SIGNATURE_INVALID",
+                f"{result.code.value}: {result.detail or 'the signature is refused'}",
+            )
+        if result.identity is not None and is_system_certificate(result.identity):
+            # An information system's certificate can name a BIN; an applicant is a person.
+            raise Invalid(
+                "APPLICANT_SIGNATURE_INVALID",
+                f"signed with the information system {result.identity.subject!r}'s "
+                "certificate, not by the applicant",
+            )
 
     async def receive_staff(
         self,

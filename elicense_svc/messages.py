@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.contract import application
 from shared.contract.status import STATUS_TYPE as STATUS_TYPE
 from shared.envelope import GATEWAY_INBOUND_EXCHANGE, Envelope, to_gateway
 from shared.eventlog.port import OutboxMessage
@@ -62,13 +63,18 @@ class DocumentIn(BaseModel):
 
 
 class PortalSubmission(BaseModel):
-    """The body of ``request.elicense.submit.v1``: the portal has already checked the
-    applicant's EDS (condition 2) and forwards the signed request (process 7)."""
+    """The body of ``request.elicense.submit.v1``: the portal has checked the applicant's EDS
+    (condition 2) and forwards the signed request (process 7) with the applicant's signature,
+    which E-licensing checks again over the same request (:meth:`signed_bytes`).
+
+    ``version`` and ``applicant_signature`` are optional here so that a submission without
+    them is refused by that check with its own reason, before anything is numbered."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     request_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
     service: str = Field(min_length=1)
+    version: str | None = Field(None, min_length=1)  # the regulation version signed for
     channel: Literal["portal", "elicense_portal"] = "portal"  # egov.kz or elicense.kz
     applicant_iin: str | None = None
     applicant_bin: str | None = None
@@ -76,6 +82,21 @@ class PortalSubmission(BaseModel):
     form: dict[str, Any] = Field(default_factory=dict)
     documents: list[DocumentIn] = Field(default_factory=list)
     applicant_signature: str | None = None
+
+    def signed_bytes(self) -> bytes | None:
+        """The bytes the applicant signed at the portal (shared.contract.application), rebuilt
+        from this body; None without the version, without which they cannot be."""
+        if self.version is None:
+            return None
+        return application.signing_bytes(
+            request_id=self.request_id,
+            service=self.service,
+            version=self.version,
+            applicant_iin=self.applicant_iin,
+            applicant_bin=self.applicant_bin,
+            form=self.form,
+            documents=[d.model_dump() for d in self.documents],
+        )
 
 
 def message_id(cause: str, kind: str) -> uuid.UUID:

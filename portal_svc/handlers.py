@@ -677,10 +677,13 @@ class PortalService:
     ) -> dict[str, Any]:
         documents = [d.as_json() for d in request.documents]
         if routing.submit_type(definition) == routing.ELICENSE_SUBMIT_TYPE:
-            # elicense_svc.messages.PortalSubmission: exactly these keys.
+            # elicense_svc.messages.PortalSubmission: exactly these keys. E-licensing checks
+            # the applicant's signature again over the signed request it rebuilds from them
+            # (shared.contract.application), so the version signed goes along.
             return {
                 "request_id": request.request_id,
                 "service": request.service,
+                "version": request.version,
                 "channel": request.channel,
                 "applicant_iin": request.applicant_iin,
                 "applicant_bin": request.applicant_bin,

@@ -1,8 +1,10 @@
 """Bus → inbox → command: portal requests the gateway delivers to ``to.elicense``.
 
-The gateway verified the envelope already; elicense checks it again (the certificate must be
-the sender's own system certificate) because a queue is not a trust boundary. A message that
-can never be processed is parked (Reject) with the reason; the inbox makes redeliveries no-ops.
+The gateway verified the envelope already; elicense checks it again because a queue is not a
+trust boundary (shared.inbound: addressed to elicense, a route it takes, the signature of the
+sender's own information-system certificate), and the handler checks the applicant's signature
+on the request. A message that can never be processed is parked (Reject) with the reason; the
+inbox makes redeliveries no-ops.
 """
 
 from __future__ import annotations
@@ -13,10 +15,18 @@ from elicense_svc import messages as msg
 from elicense_svc.domain.errors import ElicenseError
 from elicense_svc.handlers import ElicenseService
 from shared.bus.port import Binding, Bus, Consumer, Delivery, QueueSpec, Reject
-from shared.envelope import Envelope
+from shared.inbound import Accepts, Takes, open_delivered
 from shared.inbox import Effects, InboxConsumer, envelope_message_id
 
 CONSUMER = "elicense.intake"
+
+# What E-licensing takes off its queue: the portal's submissions (gateway_svc/rules.yaml lets
+# only the portal send E-licensing a request; E-licensing handles no other message).
+ACCEPTS = Accepts(
+    "E-licensing",
+    frozenset({msg.SYSTEM_ID}),
+    (Takes((msg.SUBMIT_TYPE,), ("portal",), (msg.SYSTEM_ID,)),),
+)
 
 
 def inbox_queue(topology: msg.Topology) -> QueueSpec:
@@ -32,19 +42,8 @@ class IntakeHandler:
         self._service = service
 
     async def __call__(self, delivery: Delivery) -> Effects:
-        try:
-            envelope = Envelope.model_validate_json(delivery.message.body)
-        except ValidationError as exc:
-            raise Reject(f"not an envelope: {exc.error_count()} error(s): {exc}") from exc
-        if envelope.recipient != msg.SYSTEM_ID:
-            raise Reject(f"addressed to {envelope.recipient!r}, not {msg.SYSTEM_ID!r}")
-        result = await envelope.verify_delivered(self._service.verifier)
-        if not result.ok:
-            raise Reject(f"envelope signature: {result.code.value} {result.detail}".strip())
-        if result.identity is None or result.identity.subject != envelope.sender:
-            raise Reject(f"signed by {result.identity}, not by the sender {envelope.sender!r}")
-        if envelope.type != msg.SUBMIT_TYPE:
-            raise Reject(f"elicense does not take {envelope.type!r} messages")
+        delivered = await open_delivered(delivery.message.body, self._service.verifier, ACCEPTS)
+        envelope = delivered.envelope
         try:
             submission = msg.PortalSubmission.model_validate(envelope.body)
         except ValidationError as exc:

@@ -9,9 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from portal_svc.domain import events, statuses
-from shared.canonical import canonical_json
-
-SIGNED_KIND = "egov.portal.request.v1"
+from shared.contract import application
 
 
 @dataclass(frozen=True)
@@ -60,20 +58,23 @@ class PortalRequest:
 
     def signing_payload(self) -> dict[str, Any]:
         """What the applicant signs (process 4): everything the provider will act on. The
-        documents enter by their SHA-256, so the signature covers their content too."""
+        documents enter by their SHA-256, so the signature covers their content too. The shape
+        is the contract's (shared.contract.application), so E-licensing can check it again."""
+        return application.signed_request(**self._signed_fields())
+
+    def signing_bytes(self) -> bytes:
+        return application.signing_bytes(**self._signed_fields())
+
+    def _signed_fields(self) -> dict[str, Any]:
         return {
-            "kind": SIGNED_KIND,
             "request_id": self.request_id,
             "service": self.service,
             "version": self.version,
             "applicant_iin": self.applicant_iin,
             "applicant_bin": self.applicant_bin,
-            "form": dict(self.form),
-            "documents": [d.as_json() for d in sorted(self.documents, key=lambda d: d.code)],
+            "form": self.form,
+            "documents": [d.as_json() for d in self.documents],
         }
-
-    def signing_bytes(self) -> bytes:
-        return canonical_json(self.signing_payload())
 
 
 def _newer(request: PortalRequest, data: Mapping[str, Any], status: str) -> PortalRequest:

@@ -5,14 +5,17 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from cryptography import x509
 
+from elicense_svc import messages as msg
 from elicense_svc.domain.actors import Actor
 from elicense_svc.domain.directory import Directory
 from elicense_svc.engines import Engines
@@ -36,6 +39,7 @@ from shared.pki.profiles import (
 )
 from shared.pki.revocation_client import RevocationChecker
 from shared.regulation.catalog import Catalog
+from shared.signing import Signer
 from tests.pki.conftest import URLS, CaPair
 from tests.pki.fakes import FakeCaEndpoint
 
@@ -53,6 +57,7 @@ CLERK_IIN = make_iin(date(1980, 1, 2), Gender.FEMALE, 101)
 EXECUTOR_IIN = make_iin(date(1981, 2, 3), Gender.MALE, 102)
 HEAD_IIN = make_iin(date(1970, 4, 5), Gender.MALE, 103)
 AKMOLA_EMPLOYEE_IIN = make_iin(date(1982, 6, 7), Gender.FEMALE, 104)
+HEAD_OF_COMPANY_IIN = make_iin(date(1976, 2, 11), Gender.FEMALE, 105)
 
 DIRECTORY = {
     "providers": [
@@ -136,6 +141,36 @@ class Pki:
         return self.signer(
             LegalEntitySigner(person, bin, "Department of Culture", EntityRole.EMPLOYEE)
         )
+
+    def applicant(self, iin: str | None, bin: str | None = None) -> JwsSigner:
+        """The applicant's own signing key: the person's, or for a legal entity its head's
+        (an IIN of the head's when the submission names none)."""
+        return self.signer(applicant_holder(iin, bin))
+
+
+def applicant_holder(iin: str | None, bin: str | None = None) -> Holder:
+    person = Individual(iin=iin or HEAD_OF_COMPANY_IIN, surname="Сейтқали", given_name="Айгерім")
+    if bin is None:
+        return person
+    return LegalEntitySigner(person, bin, "ТОО «Мұра»", EntityRole.FIRST_HEAD)
+
+
+def portal_body(applicant: Signer, *, at: datetime, **fields: Any) -> dict[str, Any]:
+    """A submission's body as the portal sends it (elicense_svc.messages.PortalSubmission):
+    ``fields`` (request_id, service, applicant_iin/_bin, form, documents, ...), the version in
+    force ``at`` filing unless given, and ``applicant``'s signature over the request they
+    signed (shared.contract.application), rebuilt as E-licensing rebuilds it."""
+    if "version" not in fields:
+        catalog = _catalog()
+        fields["version"] = catalog.in_force(catalog.resolve_code(fields["service"]), at).version
+    signed = msg.PortalSubmission.model_validate(fields).signed_bytes()
+    assert signed is not None
+    return {**fields, "applicant_signature": applicant.sign(signed)}
+
+
+@functools.cache
+def _catalog() -> Catalog:
+    return Catalog.from_directory(definitions_dir())
 
 
 def make_test_ca(now: datetime) -> CaPair:

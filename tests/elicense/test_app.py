@@ -40,6 +40,7 @@ from tests.elicense.conftest import (
     UNKNOWN_IIN,
     FakeRegistry,
     Pki,
+    portal_body,
 )
 from tests.services.fakes import serving
 
@@ -63,7 +64,13 @@ def portal_envelope(pki: Pki, request_id: str, clock: SimulatedClock) -> bytes:
         recipient="elicense",
         service_code="cultural_values_export",
         sent_at=clock.now(),
-        body={"request_id": request_id, "service": "A", "applicant_iin": APPLICANT_IIN},
+        body=portal_body(
+            pki.applicant(APPLICANT_IIN),
+            at=clock.now(),
+            request_id=request_id,
+            service="A",
+            applicant_iin=APPLICANT_IIN,
+        ),
     )
     return envelope.signed(pki.signer(InformationSystem("portal"))).model_dump_json().encode()
 

@@ -34,6 +34,7 @@ from tests.elicense.conftest import (
     UNKNOWN_IIN,
     FakeRegistry,
     Pki,
+    portal_body,
     staff_actor,
 )
 
@@ -56,13 +57,15 @@ async def portal_submit(
         recipient="elicense",
         service_code=service_code,
         sent_at=service.clock.now(),
-        body={
-            "request_id": request_id,
-            "service": service_code,
-            "applicant_iin": iin,
-            "applicant_bin": bin,
-            "form": {"applicant_iin_bin": iin or bin},
-        },
+        body=portal_body(
+            pki.applicant(iin, bin),
+            at=service.clock.now(),
+            request_id=request_id,
+            service=service_code,
+            applicant_iin=iin,
+            applicant_bin=bin,
+            form={"applicant_iin_bin": iin or bin},
+        ),
     ).signed(portal)
     submission = msg.PortalSubmission.model_validate(envelope.body)
     effects = await service.receive_portal(envelope, submission)

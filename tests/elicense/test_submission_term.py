@@ -14,7 +14,7 @@ from regulations import seeds_path
 from shared.clock import SimulatedClock
 from shared.envelope import Envelope
 from shared.pki.profiles import InformationSystem
-from tests.elicense.conftest import APPLICANT_IIN, Pki
+from tests.elicense.conftest import APPLICANT_IIN, Pki, portal_body
 
 TERM_FROM_PORTAL = "порталға құжаттар берілген сәттен бастап"
 SEED_002 = next(Path(seeds_path()).glob("002_*.txt")).read_text(encoding="utf-8")
@@ -35,6 +35,7 @@ async def _submit(
     }
     if submitted_at is not None:
         body["submitted_at"] = submitted_at.isoformat()
+    body = portal_body(pki.applicant(APPLICANT_IIN), at=submitted_at or service.clock.now(), **body)
     envelope = Envelope(
         message_id=uuid.uuid4(),
         correlation_id=request_id,

@@ -62,6 +62,8 @@ from tests.elicense.conftest import (
     EXECUTOR_IIN,
     HEAD_IIN,
     UNKNOWN_IIN,
+    applicant_holder,
+    portal_body,
 )
 from tests.elicense.test_app import signed_call
 from tests.services.fakes import serving
@@ -237,7 +239,13 @@ async def submit(world: World, request_id: str, iin: str) -> None:
         recipient="elicense",
         service_code="cultural_values_export",
         sent_at=world.clock.now(),
-        body={"request_id": request_id, "service": "A", "applicant_iin": iin},
+        body=portal_body(
+            await _signer(world.ca, applicant_holder(iin)),
+            at=world.clock.now(),
+            request_id=request_id,
+            service="A",
+            applicant_iin=iin,
+        ),
     ).signed(world.portal)
 
     # What the portal does: publish to the gateway's inbound exchange under its system id.

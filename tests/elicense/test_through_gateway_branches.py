@@ -40,10 +40,13 @@ from tests.elicense.conftest import (
     EXECUTOR_IIN,
     HEAD_IIN,
     START,
+    applicant_holder,
+    portal_body,
 )
 from tests.elicense.test_app import signed_call
 from tests.elicense.test_through_gateway import (
     World,
+    _signer,
     portal_statuses,
     until,
     world_fixture,  # noqa: F401 - the "world" fixture, requested by name
@@ -181,6 +184,9 @@ async def file_at_portal(
     for service A only): publish the signed request to the gateway's inbound exchange."""
     body: dict[str, Any] = {"request_id": request_id, "service": era.service, "channel": channel}
     body.update({"applicant_iin": iin} if iin is not None else {"applicant_bin": bin})
+    # The applicant signs the request (a legal entity: its head), as at the portal.
+    applicant = await _signer(world.ca, applicant_holder(iin, bin))
+    body = portal_body(applicant, at=world.clock.now(), **body)
     envelope = Envelope(
         message_id=uuid.uuid4(),
         correlation_id=request_id,
