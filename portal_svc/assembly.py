@@ -114,7 +114,7 @@ def build_portal(
     inbound = InboxConsumer(
         store,
         "portal",
-        Inbound(store, verifier),
+        Inbound(store, verifier, desks=desk_signers or {}),
         on_commit=lambda _effects: _committed(relay, cabinet),
         message_id_of=envelope_message_id,  # the signed id, not the AMQP property
     )

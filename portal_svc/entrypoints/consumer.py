@@ -5,17 +5,20 @@ E-licensing and the provider workstations (processes 8-9; 004 p.7)."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from typing import Any, Final
 
 from pydantic import ValidationError
 
 from portal_svc.domain import events, statuses
 from portal_svc.domain import requests as req
+from portal_svc.outgoing import PORTAL
 from shared.bus.port import Delivery, Reject
 from shared.canonical import canonical_json
 from shared.contract.status import STATUS_TYPE, StatusChanged
 from shared.envelope import Envelope
 from shared.eventlog.port import EventStore, NewEvent
+from shared.inbound import Accepts, Takes, open_delivered
 from shared.inbox import Effects
 from shared.signing import Verifier
 
@@ -88,21 +91,34 @@ def _status_data(envelope: Envelope) -> dict[str, Any]:
     }
 
 
+# What comes back to the portal and its PSC desks, and from whom (each a route
+# gateway_svc/rules.yaml allows): statuses and results from the provider workstations, to the
+# portal or the desk a request was filed at, and from E-licensing, to the portal. The gateway
+# fans a status out to the portal and the desk as well, under its own recipient.
+ACCEPTS: Final = Accepts(
+    "the portal",
+    frozenset({PORTAL}),
+    (
+        Takes((f"{STATUS_PREFIX}#", f"{RESULT_PREFIX}#"), ("provider.*.*",), (PORTAL, "psc.*")),
+        Takes((f"{STATUS_PREFIX}#", f"{RESULT_PREFIX}#"), ("elicense",), (PORTAL,)),
+    ),
+)
+
+
 class Inbound:
-    def __init__(self, store: EventStore, verifier: Verifier) -> None:
+    """The portal's consumer of ``to.portal`` and of each PSC desk's ``to.<desk>``: the
+    envelope is checked here again, whatever the gateway did (shared.inbound: addressed to the
+    portal or one of its desks, a route it takes, signed with the sender's own system
+    certificate), then against the request it concerns."""
+
+    def __init__(self, store: EventStore, verifier: Verifier, *, desks: Iterable[str] = ()) -> None:
         self._store = store
         self._verifier = verifier
+        self._accepts = ACCEPTS.receiving_for({PORTAL, *desks})
 
     async def __call__(self, delivery: Delivery) -> Effects:
-        try:
-            envelope = Envelope.model_validate_json(delivery.message.body)
-        except ValidationError as exc:
-            raise Reject(f"not an envelope: {exc.errors()[0]['msg']}") from None
-        result = await envelope.verify_delivered(self._verifier)
-        if not result.ok or result.identity is None:
-            raise Reject(f"sender signature rejected: {result.code.value} {result.detail}")
-        if result.identity.subject != envelope.sender:
-            raise Reject(f"signed by {result.identity.subject}, not by {envelope.sender}")
+        body = delivery.message.body
+        envelope = (await open_delivered(body, self._verifier, self._accepts)).envelope
         stream = events.request_stream(envelope.correlation_id)
         history = await self._store.read_stream(stream)
         request = req.fold(history)
