@@ -15,8 +15,6 @@ from datetime import date, datetime
 from typing import Any, Final
 from uuid import uuid4
 
-from pydantic import ValidationError
-
 from provider_svc.domain import documents, events
 from provider_svc.domain.errors import (
     Conflict,
@@ -45,6 +43,7 @@ from shared.eventlog.port import (
     RecordedEvent,
 )
 from shared.file_names import unfit_file_name
+from shared.inbound import Accepts, Takes, open_delivered
 from shared.inbox import Effects
 from shared.regulation.catalog import Catalog
 from shared.regulation.engine import (
@@ -58,6 +57,17 @@ from shared.signing import Signer, SignerIdentity, VerificationResult, Verifier,
 
 REQUEST_TYPE: Final = "request.submitted.v1"  # portal or PSC desk -> provider
 HANDED_OUT_TYPE: Final = "request.handed_out.v1"  # PSC desk -> provider (004 p.7 process 8)
+
+# What a workstation takes off its queue, and from whom (each a route gateway_svc/rules.yaml
+# allows): requests filed at the portal or a PSC desk, and the desk's hand-out receipts.
+ACCEPTS: Final = Accepts(
+    "the provider workstation",
+    frozenset(w.system_id for w in WORKSTATIONS),
+    (
+        Takes((REQUEST_TYPE,), ("portal", "psc.*"), ("provider.*.*",)),
+        Takes((HANDED_OUT_TYPE,), ("psc.*",), ("provider.*.*",)),
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -244,19 +254,13 @@ class ProviderService:
 
     # --- arrival through the gateway ---------------------------------------------------------
 
-    async def handle_delivery(self, delivery: Delivery) -> Effects:
-        """Bus -> inbox: a request from the portal or a PSC desk, or a PSC hand-out receipt."""
-        try:
-            envelope = Envelope.model_validate_json(delivery.message.body)
-        except ValidationError as exc:
-            raise Reject(f"not an envelope: {exc.errors()[0]['msg']}") from None
-        result = await envelope.verify_delivered(self.verifier)
-        if not result.ok or result.identity is None:
-            raise Reject(f"sender signature rejected: {result.code.value} {result.detail}".strip())
-        if result.identity.subject != envelope.sender:
-            raise Reject(f"signed by {result.identity.subject}, not the sender {envelope.sender}")
-        if envelope.recipient not in {w.system_id for w in WORKSTATIONS}:
-            raise Reject(f"{envelope.recipient} is not a workstation of this service")
+    async def handle_delivery(self, delivery: Delivery, *, workstation: str) -> Effects:
+        """Bus -> inbox: a request from the portal or a PSC desk, or a PSC hand-out receipt,
+        from ``workstation``'s queue. The envelope is checked here again, whatever the gateway
+        did (shared.inbound: addressed to this workstation, a route it takes, signed with the
+        sender's own system certificate): a queue is not a trust boundary."""
+        accepts = ACCEPTS.receiving_for({workstation})
+        envelope = (await open_delivered(delivery.message.body, self.verifier, accepts)).envelope
         try:
             if envelope.type == REQUEST_TYPE:
                 return await self._receive(envelope)

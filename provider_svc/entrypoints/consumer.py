@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from provider_svc.domain.workstations import WORKSTATIONS
 from provider_svc.handlers import ProviderService
-from shared.bus.port import Binding, Bus, Consumer, QueueSpec
+from shared.bus.port import Binding, Bus, Consumer, Delivery, QueueSpec
 from shared.envelope import GATEWAY_INBOUND_EXCHANGE
 from shared.inbox import Effects, InboxConsumer, envelope_message_id
 
@@ -53,11 +53,15 @@ def workstation_inbox(
     on_commit: Callable[[Effects], None] | None = None,
 ) -> InboxConsumer:
     """The inbox of one workstation's queue, keyed on the signed envelope's message id (not the
-    AMQP property, which nobody signs)."""
+    AMQP property, which nobody signs); it takes only envelopes addressed to ``system_id``."""
+
+    async def handle(delivery: Delivery) -> Effects:
+        return await service.handle_delivery(delivery, workstation=system_id)
+
     return InboxConsumer(
         service.store,
         f"provider:{system_id}",
-        service.handle_delivery,
+        handle,
         on_commit=on_commit,
         message_id_of=envelope_message_id,
     )

@@ -187,7 +187,13 @@ async def make_harness(tmp_path: Path, start: datetime) -> AsyncIterator[Harness
         ca,
         verifier,
         service,
-        InboxConsumer(store, "provider", service.handle_delivery),
+        # One inbox for every workstation's queue, each delivery taken as its queue's
+        # workstation (production runs one per queue: workstation_inbox).
+        InboxConsumer(
+            store,
+            "provider",
+            lambda d: service.handle_delivery(d, workstation=d.queue.removeprefix("to.")),
+        ),
         registry,
         harness_systems,
     )

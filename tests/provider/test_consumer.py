@@ -8,9 +8,13 @@ from uuid import uuid4
 
 import pytest
 
+from provider_svc.entrypoints.consumer import workstation_inbox
 from shared.bus.port import Delivery, Message, Reject
 from shared.envelope import Envelope
-from tests.provider.conftest import Harness, applicant_body
+from shared.pki.jws import JwsSigner
+from shared.pki.pkcs12 import load_pkcs12
+from shared.pki.profiles import EntityRole, Individual, KeyPurpose, LegalEntitySigner
+from tests.provider.conftest import Harness, applicant_body, iin
 from tests.provider.test_flows import CULTURE
 
 
@@ -55,15 +59,15 @@ async def test_refusals_are_parked_with_the_reason(almaty: Harness) -> None:
     elsewhere = await h.system_signer("elicense")
 
     unsigned = await _envelope(h)
-    assert "BAD_SIGNATURE" in await _refused(h, unsigned)
+    assert (await _refused(h, unsigned)).startswith("BAD_SIGNATURE: ")
     impostor = (await _envelope(h)).signed(elsewhere)
-    assert "not the sender" in await _refused(h, impostor)
+    assert (await _refused(h, impostor)).startswith("SENDER_MISMATCH: ")
     other_service = (await _envelope(h, service_code="archive_reference")).signed(portal)
     assert "service_not_rendered" in await _refused(h, other_service)
     no_applicant = (await _envelope(h, body={"form": {}})).signed(portal)
     assert "no_applicant" in await _refused(h, no_applicant)
     unknown_type = (await _envelope(h, type="request.cancelled.v1")).signed(portal)
-    assert "not handled" in await _refused(h, unknown_type)
+    assert (await _refused(h, unknown_type)).startswith("ROUTE_NOT_TAKEN: ")
     mismatch = (await _envelope(h, body={**applicant_body(), "request_id": "other"})).signed(portal)
     assert "request_id_mismatch" in await _refused(h, mismatch)
     assert await h.store.read_all() == [
@@ -83,3 +87,65 @@ async def test_redelivery_is_a_no_op_and_a_reused_request_id_is_refused(almaty: 
     with pytest.raises(Reject) as duplicate:
         await h.inbox(_delivery(again))
     assert "duplicate_request" in duplicate.value.reason
+
+
+async def test_an_envelope_signed_by_another_system_claiming_to_be_the_portal_is_parked(
+    almaty: Harness,
+) -> None:
+    # Another workstation's own, valid system certificate, on an envelope that says "portal".
+    h = almaty
+    forged = (await _envelope(h)).signed(await h.system_signer("provider.almaty.green_economy"))
+    reason = await _refused(h, forged)
+    assert reason.startswith("SENDER_MISMATCH: ")
+    assert "'provider.almaty.green_economy'" in reason
+
+
+async def test_an_envelope_signed_with_a_persons_certificate_is_parked(almaty: Harness) -> None:
+    # A valid certificate of the НУЦ, but a legal entity's employee's, not a system's.
+    h = almaty
+    person = Individual(iin(90), "Portalova", "Aigul")
+    holder = LegalEntitySigner(person, "190340012345", "Portal LLP", EntityRole.EMPLOYEE)
+    issued = await h.ca.issue(holder, KeyPurpose.SIGNING, password="pw")
+    signer = JwsSigner.from_key_file(load_pkcs12(issued.pkcs12, password="pw"))
+    reason = await _refused(h, (await _envelope(h)).signed(signer))
+    assert reason.startswith("NOT_A_SYSTEM_CERTIFICATE: ")
+
+
+async def test_an_envelope_addressed_to_another_workstation_is_parked(almaty: Harness) -> None:
+    # Properly signed by the portal for the green economy department, put in culture's queue.
+    h = almaty
+    portal = await h.system_signer("portal")
+    elsewhere = (await _envelope(h, recipient="provider.almaty.green_economy")).signed(portal)
+    reason = await _refused(h, elsewhere)
+    assert reason.startswith("WRONG_RECIPIENT: addressed to 'provider.almaty.green_economy'")
+
+
+@pytest.mark.parametrize(
+    ("sender", "type_"),
+    [
+        ("elicense", "request.submitted.v1"),  # E-licensing files no request at a workstation
+        ("provider.almaty.green_economy", "request.submitted.v1"),  # nor does a workstation
+        ("portal", "request.handed_out.v1"),  # only a PSC desk hands a result out
+        ("portal", "status.changed.v2"),  # a workstation takes no statuses
+    ],
+)
+async def test_a_message_the_workstation_does_not_take_from_that_sender_is_parked(
+    almaty: Harness, sender: str, type_: str
+) -> None:
+    h = almaty
+    envelope = (await _envelope(h, sender, type=type_)).signed(await h.system_signer(sender))
+    reason = await _refused(h, envelope)
+    assert reason == (
+        f"ROUTE_NOT_TAKEN: the provider workstation takes no {type_} from {sender!r} to {CULTURE!r}"
+    )
+
+
+async def test_each_workstation_inbox_takes_only_envelopes_addressed_to_it(
+    almaty: Harness,
+) -> None:
+    h = almaty
+    inbox = workstation_inbox(h.service, "provider.almaty.green_economy")
+    envelope = (await _envelope(h)).signed(await h.system_signer("portal"))  # for culture
+    with pytest.raises(Reject, match=r"^WRONG_RECIPIENT: "):
+        await inbox(_delivery(envelope))
+    assert not await h.store.is_processed(inbox.consumer, str(envelope.message_id))
