@@ -79,6 +79,14 @@ class Caller:
     def has(self, kind: Kind) -> bool:
         return kind in self.kinds
 
+    def verified(self) -> SignerIdentity:
+        """The verified identity of a signed route's caller (the guard admitted nobody else)."""
+        if self.identity is None:
+            raise ServiceError(
+                "this route needs a signed call", code="signature_missing", status=401
+            )
+        return self.identity
+
 
 def kinds_of(identity: SignerIdentity | None) -> frozenset[Kind]:
     """The kinds of the holder of a verified certificate (its OIDs, see the module's text)."""
@@ -102,23 +110,91 @@ def caller_of(identity: SignerIdentity | None) -> Caller:
     return Caller(identity, kinds_of(identity))
 
 
+class Auth(StrEnum):
+    """How a route's caller proves who they are."""
+
+    PUBLIC = "public"  # nobody needs to: published information, health, sign-up and log-in
+    SESSION = "session"  # the portal's session (``Authorization: Bearer``) of an applicant
+    SIGNED = "signed"  # a fresh signed call: X-Egov-Signature, -Timestamp, -Nonce
+    SYNC = "sync"  # the gateway's sync channel: a system's signed envelope or signed call
+
+
+class Scope(StrEnum):
+    """What a route checks beyond the caller's kind: the caller's relation to what it names."""
+
+    OWNER = "owner"  # the session's own request
+    HOLDER = "holder"  # the certificate's own holder (the RA acts on any)
+    WORKSTATION = "workstation"  # on the roster of the workstation in the path, with its BIN
+    SUPERVISOR = "supervisor"  # WORKSTATION, as its head or deputy (deadlines, SLA)
+    PSC = "psc"  # an operator of a PSC: the certificate's BIN is a center's
+    ELICENSE = "elicense"  # on E-licensing's staff directory, with the provider's BIN
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A named refusal: the HTTP status and the error body's code (one of ``codes``)."""
+
+    status: int
+    codes: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.status} {' / '.join(self.codes)}"
+
+
+# The refusal of a call without the credentials its route needs.
+UNAUTHENTICATED: Mapping[str, Refusal] = {
+    "portal": Refusal(401, ("not_authenticated",)),
+    "gateway": Refusal(401, ("SIGNATURE_MISSING",)),
+    "elicense": Refusal(401, ("AUTHORIZATION_REFUSED",)),
+    "registry": Refusal(401, ("signature_missing",)),
+    "provider": Refusal(401, ("signature_missing",)),
+    "*": Refusal(401, ("SIGNATURE_MISSING",)),  # /simulation/clock on every service
+}
+# A verified caller of a kind the route does not admit.
+WRONG_KIND = Refusal(403, ("ROLE_REQUIRED",))
+# A caller of the right kind without the relation the route's scope asks for.
+OUT_OF_SCOPE: Mapping[Scope, Refusal] = {
+    Scope.OWNER: Refusal(403, ("not_yours",)),
+    Scope.HOLDER: Refusal(403, ("ROLE_REQUIRED",)),
+    Scope.WORKSTATION: Refusal(403, ("not_staff", "wrong_bin")),
+    Scope.SUPERVISOR: Refusal(403, ("not_staff", "wrong_bin", "not_a_supervisor")),
+    Scope.PSC: Refusal(403, ("not_an_operator",)),
+    Scope.ELICENSE: Refusal(401, ("AUTHORIZATION_REFUSED",)),
+}
+# The sync channel's refusals: an unsigned body is read as an envelope without its signature; a
+# signed call by anyone but one of the service's client systems is refused by the gateway's
+# rules.
+UNSIGNED_SYNC = Refusal(400, ("INVALID_ENVELOPE",))
+NOT_A_CLIENT = Refusal(403, ("ROUTE_DENIED", "NOT_AUTHORIZED", "UNKNOWN_SENDER", "SENDER_MISMATCH"))
+
+
 @dataclass(frozen=True)
 class Allowed:
-    """Who may call a route: any caller of ``kinds``; the information systems named in
-    ``systems``; with ``holder``, also the holder of the resource the route names (the route
-    itself checks that one, :class:`Caller` passes with ``kinds`` empty of theirs)."""
+    """Who may call a route: how they authenticate (``auth``); any caller of ``kinds`` or an
+    information system named in ``systems`` (``*`` ends a prefix: ``provider.*``); and, with
+    a ``scope``, only those of them in that relation to what the route names (the route
+    checks that itself, after the kind; the RA passes ``HOLDER``)."""
 
     kinds: frozenset[Kind] = frozenset()
     systems: frozenset[str] = frozenset()
-    holder: bool = False
+    scope: Scope | None = None
+    auth: Auth = Auth.SIGNED
     why: str = ""
 
+    @property
+    def holder(self) -> bool:
+        return self.scope is Scope.HOLDER
+
+    def admits_kinds(self, kinds: frozenset[Kind], system_id: str | None) -> bool:
+        if self.auth is Auth.PUBLIC or Kind.ANONYMOUS in self.kinds or kinds & self.kinds:
+            return True
+        if system_id is not None and any(_system_matches(s, system_id) for s in self.systems):
+            return True
+        # A holder may be anyone verified: the route itself compares them with the holder.
+        return self.holder and Kind.ANONYMOUS not in kinds
+
     def admits(self, caller: Caller) -> bool:
-        if Kind.ANONYMOUS in self.kinds or caller.kinds & self.kinds:
-            return True
-        if caller.system_id is not None and caller.system_id in self.systems:
-            return True
-        return self.holder and caller.identity is not None
+        return self.admits_kinds(caller.kinds, caller.system_id)
 
     def needed(self) -> list[str]:
         names = sorted(k.value for k in self.kinds)
@@ -128,15 +204,30 @@ class Allowed:
         return names
 
 
+def _system_matches(pattern: str, system_id: str) -> bool:
+    if pattern.endswith("*"):
+        return system_id.startswith(pattern[:-1])
+    return system_id == pattern
+
+
 def allow(
-    *kinds: Kind, systems: Iterable[str] = (), holder: bool = False, why: str = ""
+    *kinds: Kind,
+    systems: Iterable[str] = (),
+    scope: Scope | None = None,
+    auth: Auth = Auth.SIGNED,
+    why: str = "",
 ) -> Allowed:
-    return Allowed(frozenset(kinds), frozenset(systems), holder, why)
+    return Allowed(frozenset(kinds), frozenset(systems), scope, auth, why)
+
+
+def public(why: str) -> Allowed:
+    return Allowed(auth=Auth.PUBLIC, why=why)
 
 
 # (service, HTTP method, path template as the router declares it) -> who may call it.
 Route = tuple[str, str, str]
 
+_OPERATIONS = public("liveness and metrics for the operator's monitoring (no personal data)")
 _REGISTRY_READ = allow(
     Kind.REGISTRAR,
     systems=("gateway",),
@@ -144,23 +235,133 @@ _REGISTRY_READ = allow(
     "(the gateway signs the call); registrars read what they keep",
 )
 _REGISTRY_WRITE = allow(Kind.REGISTRAR, why="only a registrar writes ГБД ФЛ / ГБД ЮЛ")
+_CA_PUBLISHED = public("what the НУЦ publishes so that anyone can check a signature")
 _GATEWAY_OPERATOR = allow(Kind.GATEWAY_OPERATOR, why="the gateway's operator routes")
 _GATEWAY_LOG = allow(
     Kind.GATEWAY_OPERATOR,
     Kind.SIMULATION_OPERATOR,
     why="the gateway's operator; the simulation operator follows journeys (IINs masked)",
 )
+_APPLICANT = allow(
+    Kind.CITIZEN,
+    Kind.ENTITY_HEAD,
+    auth=Auth.SESSION,
+    why="the applicant signed in to the portal (by EDS or password)",
+)
+_OWN_REQUEST = allow(
+    Kind.CITIZEN,
+    Kind.ENTITY_HEAD,
+    auth=Auth.SESSION,
+    scope=Scope.OWNER,
+    why="the applicant whose request it is",
+)
+_PSC = allow(
+    Kind.STAFF,
+    Kind.ENTITY_HEAD,
+    scope=Scope.PSC,
+    why="a PSC operator, signing with the employee certificate of their center",
+)
+_WORKSTATION = allow(
+    Kind.STAFF,
+    Kind.ENTITY_HEAD,
+    scope=Scope.WORKSTATION,
+    why="the workstation's staff (its roster; the employee certificate of its BIN)",
+)
+_SUPERVISOR = allow(
+    Kind.STAFF,
+    Kind.ENTITY_HEAD,
+    scope=Scope.SUPERVISOR,
+    why="the workstation's head or deputy (002: the deputy reviews for the head)",
+)
+_ELICENSE_STAFF = allow(
+    Kind.STAFF,
+    Kind.ENTITY_HEAD,
+    scope=Scope.ELICENSE,
+    why="E-licensing's staff (its directory; the employee certificate of the provider's BIN)",
+)
 
 ROUTES: Mapping[Route, Allowed] = {
+    # --- every service ---------------------------------------------------------------------
+    ("*", "GET", "/health"): _OPERATIONS,
+    ("*", "GET", "/metrics"): _OPERATIONS,
+    ("*", "GET", "/simulation/clock"): public("the business clock's time is no secret"),
+    ("*", "PUT", "/simulation/clock"): allow(
+        Kind.SIMULATION_OPERATOR, why="only the simulation operator moves the simulated time"
+    ),
+    # The НУЦ and the gateway keep real time: a move is refused (409 clock_not_simulated).
+    ("gateway", "PUT", "/simulation/clock"): public("real time: every move is refused, 409"),
+    ("registry", "PUT", "/simulation/clock"): public("real time: every move is refused, 409"),
+    # --- portal_svc: the ЭҮП -----------------------------------------------------------------
+    ("portal", "POST", "/auth/register"): public("sign-up, proven by the applicant's EDS"),
+    ("portal", "POST", "/auth/login"): public("log-in by password (throttled per source, IIN)"),
+    ("portal", "GET", "/auth/challenge"): public("the challenge an EDS log-in signs"),
+    ("portal", "POST", "/auth/login/signed"): public("log-in by EDS (throttled per source)"),
+    ("portal", "POST", "/auth/logout"): _APPLICANT,
+    ("portal", "GET", "/catalog"): public("the services in force, as the portal publishes them"),
+    ("portal", "GET", "/verify/{number}"): public(
+        "anyone checks a result document by its number (validity only, no personal data)"
+    ),
+    ("portal", "GET", "/survey"): public("the quality survey's questions"),
+    ("portal", "GET", "/survey/indicators"): public("the published quality indicators"),
+    ("portal", "POST", "/requests"): _APPLICANT,
+    ("portal", "GET", "/cabinet/requests"): _APPLICANT,
+    ("portal", "GET", "/cabinet/stream"): _APPLICANT,
+    ("portal", "PUT", "/requests/{request_id}/form"): _OWN_REQUEST,
+    ("portal", "PUT", "/requests/{request_id}/documents/{code}"): _OWN_REQUEST,
+    ("portal", "GET", "/requests/{request_id}/signing-payload"): _OWN_REQUEST,
+    ("portal", "POST", "/requests/{request_id}/sign"): _OWN_REQUEST,
+    ("portal", "GET", "/cabinet/requests/{request_id}"): _OWN_REQUEST,
+    ("portal", "GET", "/cabinet/requests/{request_id}/result"): _OWN_REQUEST,
+    ("portal", "GET", "/cabinet/requests/{request_id}/result.pdf"): _OWN_REQUEST,
+    ("portal", "POST", "/requests/{request_id}/survey"): _OWN_REQUEST,
+    ("portal", "POST", "/psc/requests"): _PSC,
+    ("portal", "GET", "/psc/requests"): _PSC,
+    ("portal", "PUT", "/psc/requests/{request_id}/form"): _PSC,
+    ("portal", "PUT", "/psc/requests/{request_id}/documents/{code}"): _PSC,
+    ("portal", "GET", "/psc/requests/{request_id}/signing-payload"): _PSC,
+    ("portal", "POST", "/psc/requests/{request_id}/sign"): _PSC,
+    ("portal", "POST", "/psc/requests/{request_id}/hand-out"): _PSC,
+    ("portal", "GET", "/psc/emails"): _PSC,
+    # --- gateway_svc -------------------------------------------------------------------------
+    ("gateway", "POST", "/sync/{service_id}"): allow(
+        systems=("portal", "elicense", "provider.*"),
+        auth=Auth.SYNC,
+        why="the information systems the rules name as the sync service's clients",
+    ),
+    ("gateway", "GET", "/trace/{correlation_id}"): _GATEWAY_LOG,
+    ("gateway", "GET", "/messages"): _GATEWAY_LOG,
+    ("gateway", "GET", "/parked"): _GATEWAY_OPERATOR,
+    ("gateway", "POST", "/parked/{message_id}/{recipient}/redrive"): _GATEWAY_OPERATOR,
+    ("gateway", "POST", "/parked/{message_id}/{recipient}/stop"): _GATEWAY_OPERATOR,
+    ("gateway", "POST", "/admin/rules/reload"): _GATEWAY_OPERATOR,
+    # --- elicense_svc --------------------------------------------------------------------------
+    ("elicense", "GET", "/staff/requests"): _ELICENSE_STAFF,
+    ("elicense", "POST", "/staff/requests"): _ELICENSE_STAFF,
+    ("elicense", "GET", "/staff/requests/{request_id}"): _ELICENSE_STAFF,
+    ("elicense", "POST", "/staff/requests/{request_id}/documents"): _ELICENSE_STAFF,
+    ("elicense", "POST", "/staff/requests/{request_id}/actions"): _ELICENSE_STAFF,
+    ("elicense", "POST", "/staff/requests/{request_id}/permit-draft"): _ELICENSE_STAFF,
+    ("elicense", "POST", "/staff/permits/{number}/reissue-draft"): _ELICENSE_STAFF,
+    ("elicense", "POST", "/staff/permits/{number}/{command}"): _ELICENSE_STAFF,
+    ("elicense", "GET", "/permits/{number}"): public(
+        "anyone checks a permit's validity; its holder and staff (signed) read it in full"
+    ),
     # --- registry_svc: the НУЦ --------------------------------------------------------------
+    ("registry", "GET", "/crl"): _CA_PUBLISHED,
+    ("registry", "GET", "/crl/root"): _CA_PUBLISHED,
+    ("registry", "GET", "/ca/issuing.crt"): _CA_PUBLISHED,
+    ("registry", "GET", "/ca/root.crt"): _CA_PUBLISHED,
+    ("registry", "GET", "/ca/chain.pem"): _CA_PUBLISHED,
+    ("registry", "POST", "/ocsp"): _CA_PUBLISHED,
+    ("registry", "GET", "/ocsp/{encoded}"): _CA_PUBLISHED,
     ("registry", "POST", "/ca/certificates"): allow(
         Kind.RA_OPERATOR, why="only the registration authority issues, and receives the key"
     ),
     ("registry", "GET", "/ca/certificates/{serial}"): allow(
-        Kind.RA_OPERATOR, holder=True, why="the RA, or the certificate's own holder"
+        Kind.RA_OPERATOR, scope=Scope.HOLDER, why="the RA, or the certificate's own holder"
     ),
     ("registry", "POST", "/ca/certificates/{serial}/revocation"): allow(
-        Kind.RA_OPERATOR, holder=True, why="the RA, or the certificate's own holder"
+        Kind.RA_OPERATOR, scope=Scope.HOLDER, why="the RA, or the certificate's own holder"
     ),
     # --- registry_svc: ГБД ФЛ / ГБД ЮЛ ------------------------------------------------------
     ("registry", "GET", "/persons/{iin}"): _REGISTRY_READ,
@@ -170,17 +371,29 @@ ROUTES: Mapping[Route, Allowed] = {
     ("registry", "GET", "/legal-entities"): _REGISTRY_READ,
     ("registry", "POST", "/legal-entities"): _REGISTRY_WRITE,
     ("registry", "PATCH", "/legal-entities/{bin}"): _REGISTRY_WRITE,
-    # --- gateway_svc: operator routes -------------------------------------------------------
-    ("gateway", "GET", "/trace/{correlation_id}"): _GATEWAY_LOG,
-    ("gateway", "GET", "/messages"): _GATEWAY_LOG,
-    ("gateway", "GET", "/parked"): _GATEWAY_OPERATOR,
-    ("gateway", "POST", "/parked/{message_id}/{recipient}/redrive"): _GATEWAY_OPERATOR,
-    ("gateway", "POST", "/parked/{message_id}/{recipient}/stop"): _GATEWAY_OPERATOR,
-    ("gateway", "POST", "/admin/rules/reload"): _GATEWAY_OPERATOR,
-    # --- the simulation clock (portal, elicense, provider; any service that mounts it) ------
-    ("*", "PUT", "/simulation/clock"): allow(
-        Kind.SIMULATION_OPERATOR, why="only the simulation operator moves the simulated time"
+    # --- provider_svc: the workstations ------------------------------------------------------
+    ("provider", "GET", "/provider/workstations"): public(
+        "which workstations exist, their BINs and services (published facts)"
     ),
+    ("provider", "GET", "/provider/statuses"): public("the status names the workstations use"),
+    ("provider", "GET", "/provider/workstations/{workstation}/inbox"): _WORKSTATION,
+    ("provider", "GET", "/provider/workstations/{workstation}/overdue"): _SUPERVISOR,
+    ("provider", "GET", "/provider/workstations/{workstation}/sla"): _SUPERVISOR,
+    ("provider", "GET", "/provider/workstations/{workstation}/requests/{request_id}"): (
+        _WORKSTATION
+    ),
+    ("provider", "POST", "/provider/workstations/{workstation}/requests/{request_id}/draft"): (
+        _WORKSTATION
+    ),
+    ("provider", "POST", "/provider/workstations/{workstation}/requests/{request_id}/actions"): (
+        _WORKSTATION
+    ),
+    (
+        "provider",
+        "POST",
+        "/provider/workstations/{workstation}/requests/{request_id}/extensions",
+    ): _WORKSTATION,
+    ("provider", "POST", "/provider/workstations/{workstation}/paper-applications"): (_WORKSTATION),
 }
 
 # Who sees applicants' IINs and BINs in full in the gateway's message log (others see them
@@ -241,6 +454,128 @@ def guard(
         return check(service, method, path, caller_of(await identify(request)))
 
     return dependency
+
+
+def route_guard(
+    service: str, identify: Identify, *, enforced: Callable[[], bool] = lambda: True
+) -> Callable[..., Any]:
+    """:func:`guard` for whichever route the request matched (its method and path template,
+    read from the router's match): one dependency a service declares on every signed route.
+    A route missing from the table is refused with 500 rather than served unguarded."""
+
+    async def dependency(request: Request) -> Caller:
+        route = request.scope.get("route")
+        path = getattr(route, "path", None)
+        if not isinstance(path, str):
+            raise ServiceError("the route could not be identified", code="internal", status=500)
+        try:
+            allowed(service, request.method, path)
+        except KeyError as missing:
+            raise ServiceError(str(missing), code="route_not_in_table", status=500) from None
+        if not enforced():
+            return TRUSTED
+        return check(service, request.method, path, caller_of(await identify(request)))
+
+    return dependency
+
+
+# --- the callers the table is written for, and what each gets ---------------------------------
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A kind of caller as the table's reader thinks of one: the kinds their certificate (and
+    the services' rosters) give them, whether they hold a portal session, and the scopes they
+    are in for the resources a route names (their own request, their own certificate, the
+    roster of the workstation, ...)."""
+
+    name: str
+    kinds: frozenset[Kind]
+    session: bool = False
+    scopes: frozenset[Scope] = frozenset()
+    system_id: str | None = None
+
+
+def _profile(
+    name: str, *kinds: Kind, session: bool = False, scopes: Iterable[Scope] = ()
+) -> Profile:
+    return Profile(name, frozenset(kinds), session, frozenset(scopes))
+
+
+def system_profile(system_id: str) -> Profile:
+    return Profile(f"system {system_id}", frozenset({Kind.SYSTEM}), system_id=system_id)
+
+
+PROFILES: tuple[Profile, ...] = (
+    _profile("anonymous", Kind.ANONYMOUS),
+    _profile("citizen", Kind.CITIZEN, session=True, scopes=(Scope.OWNER, Scope.HOLDER)),
+    _profile("another citizen", Kind.CITIZEN, session=True),
+    _profile("head of a legal entity", Kind.ENTITY_HEAD, session=True),
+    _profile(
+        "staff of this workstation",
+        Kind.STAFF,
+        Kind.WORKSTATION_STAFF,
+        scopes=(Scope.WORKSTATION,),
+    ),
+    _profile("staff of another workstation", Kind.STAFF, Kind.WORKSTATION_STAFF),
+    _profile("PSC operator", Kind.STAFF, Kind.PSC_OPERATOR, scopes=(Scope.PSC,)),
+    _profile("E-licensing staff", Kind.STAFF, Kind.ELICENSE_STAFF, scopes=(Scope.ELICENSE,)),
+    # The operators sign with employee certificates of the simulator's operator (its BIN).
+    _profile("RA operator (registrar)", Kind.RA_OPERATOR, Kind.REGISTRAR, Kind.STAFF),
+    _profile("gateway operator", Kind.GATEWAY_OPERATOR, Kind.STAFF),
+    _profile("simulation operator", Kind.SIMULATION_OPERATOR, Kind.STAFF),
+    *(
+        system_profile(s)
+        for s in ("portal", "gateway", "elicense", "registry", "provider.almaty.culture")
+    ),
+)
+
+
+def expected(service: str, method: str, path: str, profile: Profile) -> Refusal | None:
+    """What the table says ``profile`` gets from a route: None (admitted; the route may still
+    answer 404 or 422 for what the call names or sends) or the named refusal."""
+    entry = allowed(service, method, path)
+    if entry.auth is Auth.PUBLIC:
+        return None
+    if entry.auth is Auth.SESSION:
+        if not profile.session:
+            return UNAUTHENTICATED[service]
+    elif entry.auth is Auth.SYNC:
+        if Kind.ANONYMOUS in profile.kinds:
+            return UNSIGNED_SYNC
+        return None if entry.admits_kinds(frozenset(), profile.system_id) else NOT_A_CLIENT
+    elif Kind.ANONYMOUS in profile.kinds:
+        key = service if (service, method, path) in ROUTES else "*"
+        return UNAUTHENTICATED[key]
+    elif not entry.admits_kinds(profile.kinds, profile.system_id):
+        return WRONG_KIND
+    if entry.scope is None or entry.scope in profile.scopes:
+        return None
+    if entry.scope is Scope.HOLDER and Kind.RA_OPERATOR in profile.kinds:
+        return None
+    return OUT_OF_SCOPE[entry.scope]
+
+
+def markdown_table(services: Iterable[str]) -> str:
+    """The table as docs/security.md shows it: a row per route, a column per :data:`PROFILES`
+    entry, ✓ for admitted and the named refusal otherwise."""
+    names = [p.name for p in PROFILES]
+    lines = [
+        "| service | route | " + " | ".join(names) + " |",
+        "|---|---|" + "---|" * len(names),
+    ]
+    for service in services:
+        paths = sorted(
+            {(m, p) for (s, m, p) in ROUTES if s in (service, "*")},
+            key=lambda mp: (mp[1], mp[0]),
+        )
+        for method, path in paths:
+            cells = []
+            for profile in PROFILES:
+                found = expected(service, method, path, profile)
+                cells.append("✓" if found is None else str(found))
+            lines.append(f"| {service} | `{method} {path}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 @dataclass(frozen=True)

@@ -20,16 +20,18 @@ from elicense_svc.domain import request as req
 from elicense_svc.domain.actors import Actor
 from elicense_svc.domain.errors import ElicenseError, Invalid
 from elicense_svc.engines import signing_step
-from elicense_svc.entrypoints.auth import AuthorizationRefused, authenticate, signed_identity
+from elicense_svc.entrypoints.auth import AuthorizationRefused, signed_identity, staff_actor
 from elicense_svc.handlers import ElicenseService
 from elicense_svc.projections import Projections
 from elicense_svc.staff import current_directory
+from shared.authz import Caller, route_guard
 from shared.file_names import unfit_file_name
 from shared.pki.http_signing import (
     DEFAULT_WINDOW_S,
     SIGNATURE_HEADER,
 )
 from shared.ratelimit import RateLimiter, retry_after_s
+from shared.signing import SignerIdentity
 from shared.web import error_body
 
 MAX_SCAN_BYTES = 5 * 1024 * 1024  # one scanned document
@@ -184,13 +186,19 @@ def build_router(
     def proj() -> Projections:
         return parts()[1]
 
-    async def staff(request: Request) -> Actor:
-        # The roster as it stands now (the log), so an appointment or a dismissal made while
-        # the service runs applies to the very next call.
-        directory = await current_directory(svc().store, svc().directory)
-        return await authenticate(
-            request, svc().verifier, directory, svc().store, window_s=signed_call_window_s
+    async def identify(request: Request) -> SignerIdentity:
+        return await signed_identity(
+            request, svc().verifier, svc().store, window_s=signed_call_window_s
         )
+
+    authorized = route_guard("elicense", identify)
+
+    async def staff(who: Annotated[Caller, Depends(authorized)]) -> Actor:
+        # The caller's kind (shared.authz.ROUTES), then the directory as it stands now (the
+        # log), so an appointment or a dismissal made while the service runs applies to the
+        # very next call; all before the body is read.
+        directory = await current_directory(svc().store, svc().directory)
+        return staff_actor(who.verified(), directory)
 
     Staff = Annotated[Actor, Depends(staff)]
 

@@ -7,7 +7,9 @@ provider they work for and which roles they hold. A refusal is the named outcome
 AUTHORIZATION_REFUSED with the reason, in words (``message``) and as a code (``reason``:
 SIGNATURE_MISSING; REQUEST_EXPIRED for a missing or stale timestamp; REQUEST_REPLAYED for a nonce
 already used; the verification code such as BAD_SIGNATURE or CERT_REVOKED; NOT_STAFF; WRONG_BIN),
-so a client can tell a broken signature from a signer who is not staff.
+so a client can tell a broken signature from a signer who is not staff. Between the two, the
+caller's kind is checked against shared.authz.ROUTES: a certificate that is no legal entity's
+(a citizen's, a system's, an operator's) is refused there with 403 ROLE_REQUIRED.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from elicense_svc.domain.actors import Actor
 from elicense_svc.domain.directory import Directory
 from elicense_svc.domain.errors import ElicenseError
 from shared.pki.http_signing import (
-    DEFAULT_WINDOW_S,
     NonceMemory,
     SignedCallRefused,
     SignedCalls,
@@ -50,18 +51,9 @@ async def signed_identity(
         ) from None
 
 
-async def authenticate(
-    request: Request,
-    verifier: Verifier,
-    directory: Directory,
-    nonces: NonceMemory,
-    *,
-    window_s: float = DEFAULT_WINDOW_S,
-) -> Actor:
-    """The staff member who signed ``request``: a fresh signed call (timestamp inside
-    ``window_s``, nonce not seen before in ``nonces``, the service's store) by a rostered
-    certificate."""
-    identity = await signed_identity(request, verifier, nonces, window_s=window_s)
+def staff_actor(identity: SignerIdentity, directory: Directory) -> Actor:
+    """The staff member a verified certificate names: on the directory (NOT_STAFF otherwise),
+    and signing with the employee certificate of their provider's BIN (WRONG_BIN)."""
     try:
         member = directory.member(identity.iin)
     except ElicenseError as exc:

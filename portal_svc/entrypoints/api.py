@@ -21,10 +21,12 @@ from portal_svc.identifiers import check_identifiers
 from portal_svc.pdf import SignatureCheck, render
 from portal_svc.projections import Cabinet, indicators
 from portal_svc.psc import Center, center_by_bin
+from shared.authz import Caller, route_guard
 from shared.canonical import canonical_json
 from shared.pki.http_signing import DEFAULT_WINDOW_S, SignedCallRefused, SignedCalls
 from shared.regulation.errors import RegulationError
 from shared.regulation.model import Channel, Definition
+from shared.signing import SignerIdentity
 
 
 class _In(BaseModel):
@@ -185,16 +187,22 @@ def build_router(
         window_s=signed_call_window_s,
     )
 
-    async def operator(request: Request) -> tuple[Center, str]:
-        """A PSC operator: a request signed with a certificate carrying a center's BIN."""
+    async def signed_operator(request: Request) -> SignerIdentity:
         try:
-            identity = await signed_calls.check_request(request)
+            return await signed_calls.check_request(request)
         except SignedCallRefused as refused:
             # Freshness refusals carry their own code; a missing or bad signature stays
             # not_authenticated.
             fresh = refused.code in {"REQUEST_EXPIRED", "REQUEST_REPLAYED"}
             code = refused.code.lower() if fresh else "not_authenticated"
             raise Unauthorized(code, f"{refused.code}: {refused.detail}") from None
+
+    authorized = route_guard("portal", signed_operator)
+
+    async def operator(who: Annotated[Caller, Depends(authorized)]) -> tuple[Center, str]:
+        """A PSC operator: a signed call by a legal entity's certificate (shared.authz.ROUTES)
+        carrying a center's BIN; checked before the body is read."""
+        identity = who.verified()
         if identity.iin is None:
             raise Unauthorized("not_authenticated", "the certificate names no IIN")
         found = center_by_bin(identity.bin)
@@ -203,6 +211,14 @@ def build_router(
         return found, identity.iin
 
     Account = Annotated[str, Depends(account)]
+
+    async def owner(request_id: str, who: Account) -> str:
+        """The session's account, when the request in the path is its own (not_yours
+        otherwise); checked before the body is read."""
+        await service.owned(request_id, who)
+        return who
+
+    Owner = Annotated[str, Depends(owner)]
     Source = Annotated[str, Depends(client_address)]
     Operator = Annotated[tuple[Center, str], Depends(operator)]
 
@@ -282,7 +298,7 @@ def build_router(
         return {"request_id": draft.request_id, "service": draft.service, "version": draft.version}
 
     @router.put("/requests/{request_id}/form")
-    async def fill(request_id: str, body: FormIn, who: Account) -> dict[str, Any]:
+    async def fill(request_id: str, body: FormIn, who: Owner) -> dict[str, Any]:
         filled = await service.fill(request_id, owner=who, actor=who, form=body.form)
         return {"request_id": request_id, "form": dict(filled.form)}
 
@@ -315,17 +331,17 @@ def build_router(
 
     @router.put("/requests/{request_id}/documents/{code}", max_body_size=attachment_limit)
     async def attach(
-        request: Request, request_id: str, code: str, name: Annotated[str, Query()], who: Account
+        request: Request, request_id: str, code: str, name: Annotated[str, Query()], who: Owner
     ) -> dict[str, Any]:
         return await _attach(request, request_id, code, name, who, who)
 
     @router.get("/requests/{request_id}/signing-payload")
-    async def signing_payload(request_id: str, who: Account) -> dict[str, Any]:
+    async def signing_payload(request_id: str, who: Owner) -> dict[str, Any]:
         found = await service.owned(request_id, who)
         return {"payload": found.signing_bytes().decode()}
 
     @router.post("/requests/{request_id}/sign")
-    async def sign(request_id: str, body: SignIn, who: Account) -> dict[str, Any]:
+    async def sign(request_id: str, body: SignIn, who: Owner) -> dict[str, Any]:
         done = await service.submit(request_id, owner=who, actor=who, signature=body.signature)
         return {"request_id": request_id, "status": done.status}
 
@@ -346,12 +362,12 @@ def build_router(
         return row
 
     @router.get("/cabinet/requests/{request_id}")
-    async def one(request_id: str, who: Account) -> dict[str, Any]:
+    async def one(request_id: str, who: Owner) -> dict[str, Any]:
         # "Update status" (003 p.8-9) is this GET: the cabinet catches up with the log first.
         return _request_view(await _row(request_id, who))
 
     @router.get("/cabinet/requests/{request_id}/result")
-    async def result(request_id: str, who: Account) -> dict[str, Any]:
+    async def result(request_id: str, who: Owner) -> dict[str, Any]:
         await _row(request_id, who)
         found = await service.load(request_id)
         if found.result is None:
@@ -473,7 +489,7 @@ def build_router(
         }
 
     @router.post("/requests/{request_id}/survey", status_code=201)
-    async def survey(request_id: str, body: SurveyIn, who: Account) -> dict[str, Any]:
+    async def survey(request_id: str, body: SurveyIn, who: Owner) -> dict[str, Any]:
         await service.answer_survey(request_id, owner=who, actor=who, answers=body.answers)
         return {"request_id": request_id, "answered": True}
 

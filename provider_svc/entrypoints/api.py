@@ -18,6 +18,8 @@ from provider_svc.domain.workstations import WORKSTATIONS
 from provider_svc.handlers import ProviderService
 from provider_svc.projections import ProviderProjection
 from provider_svc.views import ActionIn, DraftIn, ExtensionIn, PaperApplicationIn, RequestOut
+from shared.authz import Caller as AuthzCaller
+from shared.authz import route_guard
 from shared.pki.http_signing import DEFAULT_WINDOW_S, SignedCallRefused, SignedCalls
 from shared.signing import SignerIdentity, verify_off_loop
 from shared.web import ServiceError
@@ -63,10 +65,16 @@ def build_router(
                 status=NotAuthenticated.status,
             ) from None
 
-    Caller = Annotated[SignerIdentity, Depends(caller)]
+    # The caller's kind from shared.authz.ROUTES first, then the workstation's roster: both
+    # before the body is read, so a refused caller learns nothing about what they sent.
+    authorized = route_guard("provider", caller)
 
-    async def staff(workstation: str, identity: SignerIdentity) -> StaffMember:
-        return await _edge(service.staff_member(workstation, identity))
+    async def staff(
+        workstation: str, who: Annotated[AuthzCaller, Depends(authorized)]
+    ) -> StaffMember:
+        return await _edge(service.staff_member(workstation, who.verified()))
+
+    Member = Annotated[StaffMember, Depends(staff)]
 
     def supervisor(member: StaffMember) -> None:
         if not member.roles & SUPERVISORS:
@@ -79,7 +87,13 @@ def build_router(
     @router.get("/workstations", summary="The workstations and the services they render")
     async def workstations() -> list[dict[str, Any]]:
         return [
-            {"system_id": w.system_id, "region": w.region, "name": w.name, "services": w.services}
+            {
+                "system_id": w.system_id,
+                "region": w.region,
+                "name": w.name,
+                "bin": w.bin,
+                "services": w.services,
+            }
             for w in WORKSTATIONS
         ]
 
@@ -88,8 +102,7 @@ def build_router(
         return sorted(ALL_STATUSES)
 
     @router.get("/workstations/{workstation}/inbox", summary="Requests waiting for my roles")
-    async def inbox(workstation: str, identity: Caller) -> dict[str, Any]:
-        member = await staff(workstation, identity)
+    async def inbox(workstation: str, member: Member) -> dict[str, Any]:
         await projection.catch_up(service.store)
         return {
             "staff": {"iin": member.iin, "name": member.name, "roles": sorted(member.roles)},
@@ -97,14 +110,14 @@ def build_router(
         }
 
     @router.get("/workstations/{workstation}/overdue", summary="Overdue requests (head)")
-    async def overdue(workstation: str, identity: Caller) -> list[dict[str, Any]]:
-        supervisor(await staff(workstation, identity))
+    async def overdue(workstation: str, member: Member) -> list[dict[str, Any]]:
+        supervisor(member)
         await projection.catch_up(service.store)
         return [v.as_dict() for v in projection.overdue(workstation)]
 
     @router.get("/workstations/{workstation}/sla", summary="SLA per service and step (head)")
-    async def sla(workstation: str, identity: Caller) -> dict[str, Any]:
-        supervisor(await staff(workstation, identity))
+    async def sla(workstation: str, member: Member) -> dict[str, Any]:
+        supervisor(member)
         await projection.catch_up(service.store)
         report = projection.sla(service.engines, service.clock.now(), workstation)
         return {
@@ -128,26 +141,21 @@ def build_router(
         }
 
     @router.get("/workstations/{workstation}/requests/{request_id}", response_model=RequestOut)
-    async def show(workstation: str, request_id: str, identity: Caller) -> RequestOut:
-        await staff(workstation, identity)
+    async def show(workstation: str, request_id: str, member: Member) -> RequestOut:
         return await _edge(_show(service, workstation, request_id))
 
     @router.post("/workstations/{workstation}/requests/{request_id}/draft")
     async def draft(
-        workstation: str, request_id: str, body: DraftIn, identity: Caller
+        workstation: str, request_id: str, body: DraftIn, member: Member
     ) -> dict[str, Any]:
         """The result document to sign with your EDS (canonical JSON, RFC 8785)."""
-        member = await staff(workstation, identity)
         grounds = None if body.grounds is None else body.grounds.model_dump()
         return await _edge(
             service.draft(workstation, member, request_id, outcome=body.outcome, grounds=grounds)
         )
 
     @router.post("/workstations/{workstation}/requests/{request_id}/actions")
-    async def act(
-        workstation: str, request_id: str, body: ActionIn, identity: Caller
-    ) -> RequestOut:
-        member = await staff(workstation, identity)
+    async def act(workstation: str, request_id: str, body: ActionIn, member: Member) -> RequestOut:
         await _edge(
             service.act(
                 workstation,
@@ -166,12 +174,11 @@ def build_router(
         summary="Extend the current step with a reason, as far as the act allows",
     )
     async def extend(
-        workstation: str, request_id: str, body: ExtensionIn, identity: Caller
+        workstation: str, request_id: str, body: ExtensionIn, member: Member
     ) -> RequestOut:
         """004: the archive search takes 15-30 calendar days, in some cases up to 6 months.
         The step's deadline and the request's term move; 409 names why an extension is
         refused (BEYOND_MAXIMUM, NOT_EXTENDABLE, DEADLINE_PASSED, NOT_LATER, REASON_REQUIRED)."""
-        member = await staff(workstation, identity)
         await _edge(
             service.extend(
                 workstation,
@@ -185,8 +192,7 @@ def build_router(
         return await _edge(_show(service, workstation, request_id))
 
     @router.post("/workstations/{workstation}/paper-applications", status_code=201)
-    async def paper(workstation: str, body: PaperApplicationIn, identity: Caller) -> RequestOut:
-        member = await staff(workstation, identity)
+    async def paper(workstation: str, body: PaperApplicationIn, member: Member) -> RequestOut:
         request_id = await _edge(
             service.register_paper(
                 workstation,

@@ -249,12 +249,21 @@ def build_router(components: RegistryComponents) -> APIRouter:
                 f"holder may {action} certificate {serial:x}"
             )
 
+    def holder_or_ra(method: str, path: str, action: str) -> Any:
+        """The certificate the path names, once the caller may act on it: checked before the
+        body is read, so a refused caller learns nothing about what they sent."""
+
+        async def dependency(serial: str, caller: Annotated[Caller, may(method, path)]) -> int:
+            number = _parse_serial(serial)
+            await held(number, caller, action)
+            return number
+
+        return Depends(dependency)
+
     @router.get("/ca/certificates/{serial}", tags=["ca"], summary="A certificate's status")
     async def certificate(
-        serial: str, caller: Annotated[Caller, may("GET", "/ca/certificates/{serial}")]
+        number: Annotated[int, holder_or_ra("GET", "/ca/certificates/{serial}", "read")],
     ) -> CertificateStatusOut:
-        number = _parse_serial(serial)
-        await held(number, caller, "read")
         return await status_of(number)
 
     @router.post(
@@ -263,12 +272,11 @@ def build_router(components: RegistryComponents) -> APIRouter:
         summary="Revoke a certificate with an RFC 5280 reason",
     )
     async def revoke(
-        serial: str,
+        number: Annotated[
+            int, holder_or_ra("POST", "/ca/certificates/{serial}/revocation", "revoke")
+        ],
         body: RevokeCertificate,
-        caller: Annotated[Caller, may("POST", "/ca/certificates/{serial}/revocation")],
     ) -> CertificateStatusOut:
-        number = _parse_serial(serial)
-        await held(number, caller, "revoke")
         try:
             reason = parse_reason(body.reason)
         except ValueError as exc:

@@ -13,7 +13,7 @@ import pytest
 
 from provider_svc.domain.documents import signing_bytes
 from provider_svc.domain.errors import Forbidden
-from provider_svc.domain.workstations import workstation
+from provider_svc.domain.workstations import WORKSTATIONS, workstation
 from provider_svc.entrypoints.api import build_router
 from provider_svc.projections import ProviderProjection
 from shared.ids import Gender, make_iin
@@ -281,3 +281,13 @@ async def test_staff_sign_in_with_their_departments_certificate_only(
     outsider = LegalEntitySigner(stranger, culture.bin, culture.name, EntityRole.EMPLOYEE)
     unlisted = await call(client, await _issued(almaty, outsider), "GET", inbox)
     assert (unlisted.status_code, unlisted.json()["code"]) == (403, "not_staff")
+
+
+async def test_the_workstations_are_listed_with_the_bin_their_staff_sign_with(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/provider/workstations")  # public: no signature
+    assert response.status_code == 200, response.text
+    listed = {w["system_id"]: w["bin"] for w in response.json()}
+    assert listed == {w.system_id: w.bin for w in WORKSTATIONS}
+    assert all(len(b) == 12 and b.isdigit() for b in listed.values())
