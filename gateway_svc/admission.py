@@ -3,9 +3,10 @@ accepted, in a fixed order, each failure a named :class:`Rejected` code (fail cl
 not positively verified is refused).
 
 Order: size (before parsing, so a huge body costs nothing), JSON, envelope schema, signature with
-certificate chain, validity and revocation, sender id equals the certificate's system id, access
-rule. Replay is checked when the acceptance is written (the message-id claim is in the same
-transaction as the log record), see :mod:`gateway_svc.gateway`.
+certificate chain, validity and revocation, sender id equals the certificate's system id (and the
+certificate is an information system's), access rule. Replay is checked when the acceptance is
+written (the message-id claim is in the same transaction as the log record), see
+:mod:`gateway_svc.gateway`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pydantic import ValidationError
 from gateway_svc.errors import ErrorCode, Rejected, from_verification
 from gateway_svc.rules import AccessRules, Kind, Route
 from shared.envelope import Envelope
+from shared.inbound import is_system_certificate
 from shared.signing import SignerIdentity, VerificationResult, Verifier
 
 # A status word becomes one word of the egov.status routing key: no dots, no wildcards.
@@ -122,6 +124,18 @@ class Admission:
                     ErrorCode.SENDER_MISMATCH,
                     f"sender {envelope.sender!r} but the certificate is "
                     f"{signer.subject if signer else 'nobody'!r}'s",
+                    claimed,
+                    signer,
+                )
+            )
+        if not is_system_certificate(signer):
+            # A person's or an organisation's certificate may carry any common name; only an
+            # information system's speaks for the system of that id.
+            raise AdmissionRefused(
+                Refusal(
+                    ErrorCode.SENDER_MISMATCH,
+                    f"the certificate named {signer.subject!r} (serial {signer.serial}) is not "
+                    "an information system's",
                     claimed,
                     signer,
                 )

@@ -23,12 +23,13 @@ from gateway_svc.errors import ErrorCode
 from gateway_svc.health import HealthMonitor
 from gateway_svc.messagelog import (
     DeliveryState,
+    LogEntry,
     MessageLog,
     Record,
     sha256_hex,
 )
 from gateway_svc.metrics import GatewayMetrics, route_label
-from gateway_svc.rules import Kind, RuleBook
+from gateway_svc.rules import Kind, RuleBook, region_of
 from shared.bus.port import (
     Binding,
     Bus,
@@ -288,11 +289,7 @@ class Gateway:
             raise GatewayUnavailable(f"gateway unhealthy: {', '.join(self.health.failing)}")
         began = time.perf_counter()
         raw = delivery.message.body
-        try:
-            # Only the central gateway publishes here, after admitting the message.
-            envelope = Envelope.model_validate_json(raw)
-        except ValueError as exc:
-            raise Reject(f"not an envelope on the regional exchange: {exc}") from exc
+        envelope = await self._admitted_for(region, raw)
         hop = f"regional.{region}"
         try:
             await self.log.append(
@@ -311,6 +308,61 @@ class Gateway:
         if pending:
             await self.deliver(raw, envelope, envelope.recipient, hop=hop)
         self.metrics.hop_latency.labels("regional").observe(time.perf_counter() - began)
+
+    async def _admitted_for(self, region: str, raw: bytes) -> Envelope:
+        """The regional gateway's own check, before it logs its hop or delivers: a queue is
+        not a trust boundary. Only the central gateway publishes to the regional exchange,
+        but anyone with access to the broker can. So the envelope must pass admission's
+        checks of the sender (its signature, by the sender's own information-system
+        certificate), be for a recipient of this region, and be what the central gateway
+        accepted: its acceptance is in the message log, for this region, with the same bytes.
+        Anything else is parked (Reject) with the reason; it is neither relayed nor logged
+        as relayed."""
+        try:
+            envelope = (await self.admission.authenticate(raw)).envelope
+        except AdmissionRefused as refused:
+            code, detail = refused.refusal.code, refused.refusal.detail
+            if code is ErrorCode.REVOCATION_UNKNOWN:
+                # No verdict on the message (the НУЦ did not answer): retried, never parked.
+                raise GatewayUnavailable(f"{code.value}: {detail}") from None
+            raise Reject(f"{code.value}: {detail}") from None
+        message_id = str(envelope.message_id)
+        if region_of(envelope.recipient) != region:
+            raise Reject(
+                f"WRONG_REGION: {message_id} is for {envelope.recipient!r}, which the "
+                f"regional gateway of {region} does not serve"
+            )
+        accepted = await self._acceptance(message_id)
+        if accepted is None:
+            raise Reject(
+                f"NOT_ADMITTED: the central gateway accepted no message {message_id}; only what "
+                "it admitted is relayed"
+            )
+        if accepted.data.get("region") != region or accepted.data.get("body_sha256") != sha256_hex(
+            raw
+        ):
+            raise Reject(
+                f"NOT_ADMITTED: message {message_id} differs from what the central gateway "
+                f"accepted (for region {accepted.data.get('region')!r}, body SHA-256 "
+                f"{accepted.data.get('body_sha256')})"
+            )
+        return envelope
+
+    async def _acceptance(self, message_id: str) -> LogEntry | None:
+        """The central gateway's acceptance of ``message_id``, or None when it accepted none.
+        A claimed id's acceptance is committed (the claim and the record are one transaction)
+        but may not be readable at once (an earlier position's transaction still open), so it
+        is waited for a little, as in :meth:`_is_own_retry`."""
+        if not await self.log.seen(message_id):
+            return None
+        for _ in range(ACCEPTED_VISIBLE_TRIES):
+            accepted = await self.log.accepted(message_id)
+            if accepted is not None:
+                return accepted
+            await asyncio.sleep(0.1)
+        # Claimed but no acceptance: another record claimed the id (a sync-channel envelope),
+        # or the log is slow to show it; retried, and parked with this after the attempts.
+        raise RuntimeError(f"message {message_id} is claimed, but no acceptance is readable")
 
     # --- delivery ------------------------------------------------------------------------------
 
