@@ -289,7 +289,12 @@ class Gateway:
             raise GatewayUnavailable(f"gateway unhealthy: {', '.join(self.health.failing)}")
         began = time.perf_counter()
         raw = delivery.message.body
-        envelope = await self._admitted_for(region, raw)
+        try:
+            envelope = await self._admitted_for(region, raw)
+        except Reject as refused:
+            # Parked by the bus, which says nothing itself: the operator reads it here too.
+            self._logger.warning("gateway.regional_refused", region=region, reason=refused.reason)
+            raise
         hop = f"regional.{region}"
         try:
             await self.log.append(
