@@ -479,6 +479,88 @@ def route_guard(
     return dependency
 
 
+# --- the table in each service's OpenAPI document -----------------------------------------------
+
+SECURITY_SCHEMES: Mapping[str, dict[str, str]] = {
+    "egovSignature": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Egov-Signature",
+        "description": "Detached JWS (RFC 7515, b64=false) over the request's description "
+        "(shared.pki.http_signing: method, path and query, body hash, timestamp, nonce), "
+        "signed with the caller's НУЦ certificate, which rides in its x5c header",
+    },
+    "egovTimestamp": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Egov-Timestamp",
+        "description": "When the call was signed (RFC 3339, UTC); refused outside the "
+        "service's window (EGOV_SIGNED_CALL_WINDOW_S) with REQUEST_EXPIRED",
+    },
+    "egovNonce": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Egov-Nonce",
+        "description": "A fresh random value; a second call with it is REQUEST_REPLAYED",
+    },
+    "egovSender": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Egov-Sender",
+        "description": "The calling information system's id (the sync channel's signed call)",
+    },
+    "portalSession": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "The portal's session token, from POST /auth/login or /auth/login/signed",
+    },
+}
+_SIGNED_CALL: dict[str, list[str]] = {"egovSignature": [], "egovTimestamp": [], "egovNonce": []}
+_SECURITY: Mapping[Auth, list[dict[str, list[str]]]] = {
+    Auth.PUBLIC: [],
+    Auth.SESSION: [{"portalSession": []}],
+    Auth.SIGNED: [_SIGNED_CALL],
+    # A signed call with the sender's id, or (no header) a signed envelope as the body.
+    Auth.SYNC: [{**_SIGNED_CALL, "egovSender": []}, {}],
+}
+
+
+def describe(entry: Allowed) -> dict[str, Any]:
+    """A route's row as its OpenAPI operation shows it (``x-egov-authorization``)."""
+    return {
+        "auth": entry.auth.value,
+        "admits": entry.needed() if entry.auth is not Auth.PUBLIC else ["anyone"],
+        "scope": None if entry.scope is None else entry.scope.value,
+        "why": entry.why,
+    }
+
+
+def document_security(app: Any, service: str) -> None:
+    """Have ``app``'s OpenAPI document say, for every operation, how its caller authenticates
+    (``security``, from :data:`SECURITY_SCHEMES`) and who may call it
+    (``x-egov-authorization``), both read from :data:`ROUTES`."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return dict(app.openapi_schema)
+        schema: dict[str, Any] = build()
+        schema.setdefault("components", {})["securitySchemes"] = dict(SECURITY_SCHEMES)
+        for path, operations in schema.get("paths", {}).items():
+            for method, operation in operations.items():
+                try:
+                    entry = allowed(service, method.upper(), path)
+                except KeyError:
+                    operation["x-egov-authorization"] = "not in shared.authz.ROUTES"
+                    continue
+                operation["security"] = _SECURITY[entry.auth]
+                operation["x-egov-authorization"] = describe(entry)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi
+
+
 # --- the callers the table is written for, and what each gets ---------------------------------
 
 

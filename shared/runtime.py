@@ -24,6 +24,7 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI, Request
 
+from shared.authz import document_security
 from shared.bus.memory import InMemoryBus
 from shared.bus.port import Bus, QueueSpec
 from shared.bus.rabbitmq import RabbitMqBus
@@ -251,7 +252,7 @@ def service_app(
 ) -> FastAPI:
     """A service's HTTP edge (:func:`shared.web.create_service_app`) with what its settings and
     the installed package already say: its name, health-check timeout and version."""
-    return create_service_app(
+    app = create_service_app(
         settings.service,
         store=store,
         bus=bus,
@@ -263,6 +264,9 @@ def service_app(
         health_timeout_s=settings.health_timeout_s,
         max_body_bytes=settings.max_body_bytes,
     )
+    # Every operation's security scheme and who may call it, from shared.authz.ROUTES.
+    document_security(app, settings.service)
+    return app
 
 
 # --- serving ---------------------------------------------------------------------------------

@@ -261,3 +261,27 @@ async def test_every_row_of_the_table_is_a_route_some_service_serves(world: Worl
 def test_docs_show_the_table_as_the_code_has_it() -> None:
     page = (Path(__file__).parents[2] / "docs" / "security.md").read_text(encoding="utf-8")
     assert authz.markdown_table(SERVICES) in page
+
+
+@shared_world
+async def test_each_services_openapi_says_how_every_route_is_called(world: World) -> None:
+    """The security scheme and who may call, per operation, as /docs shows them: from the
+    same table (a signed route lists the three signed-call headers, a session route the
+    portal's bearer token, a public one none)."""
+    async with httpx.AsyncClient(timeout=30) as http:
+        for service in SERVICES:
+            document = (await http.get(f"{world.stack.urls[service]}/openapi.json")).json()
+            schemes = document["components"]["securitySchemes"]
+            assert schemes["egovSignature"]["name"] == "X-Egov-Signature"
+            for path, operations in document["paths"].items():
+                for method, operation in operations.items():
+                    entry = authz.allowed(service, method.upper(), path)
+                    shown = operation["x-egov-authorization"]
+                    assert shown["auth"] == entry.auth.value, (service, method, path)
+                    names = {name for option in operation["security"] for name in option}
+                    if entry.auth is authz.Auth.PUBLIC:
+                        assert names == set(), (service, method, path)
+                    elif entry.auth is authz.Auth.SESSION:
+                        assert names == {"portalSession"}, (service, method, path)
+                    else:
+                        assert {"egovSignature", "egovNonce"} <= names, (service, method, path)
