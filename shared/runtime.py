@@ -26,6 +26,7 @@ from fastapi import FastAPI, Request
 
 from shared.authz import document_security
 from shared.bus.memory import InMemoryBus
+from shared.bus.permissions import own_grants
 from shared.bus.port import Bus, QueueSpec
 from shared.bus.rabbitmq import RabbitMqBus
 from shared.clock import Clock
@@ -109,13 +110,16 @@ def _bus_from(settings: ServiceSettings) -> Bus:
     if not settings.amqp_url:
         return InMemoryBus()
     namespace = settings.bus_namespace
+    # Connected as its own broker user, the service declares only what that user may.
+    grants = own_grants(settings.service, namespace, settings.amqp_url)
     if not namespace:
-        return RabbitMqBus(settings.amqp_url, connection_name=settings.service)
+        return RabbitMqBus(settings.amqp_url, connection_name=settings.service, grants=grants)
     return JournaledRabbitMqBus(
         settings.amqp_url,
         namespace=namespace,
         connection_name=f"{namespace}{settings.service}",
         journal=bus_journal(settings.data_dir, settings.service),
+        grants=grants,
     )
 
 

@@ -9,9 +9,19 @@ Topology for a queue ``q`` (every name prefixed with ``namespace``; see docs/bus
   means expiry order equals arrival order, so no message waits behind a longer-lived one
   (per-message TTLs would block at the head of the queue).
 * ``q.dlq``: quorum queue of parked messages, with the reason and attempt count in headers.
+* ``q.transit``: a direct exchange bound to ``q``, each ``q.retry.<ms>`` and ``q.dlq`` with the
+  queue's name as routing key. Copies to a delay queue or the DLQ, re-driven messages and the
+  delay queues' expired messages all travel through it, never through the default exchange:
+  publishing there needs write on ``amq.default``, which would let any user put a message
+  into any queue by name (docs/security.md, "Broker users").
 
 A failed handler's message is republished (with confirm) to the right delay queue or to the
 DLQ *before* the original is acked, so a crash in between duplicates it rather than loses it.
+
+Connected as a service's own broker user (``grants``, :mod:`shared.bus.permissions`), the bus
+declares only what that user may: an exchange it may not configure is declared passively (it
+must exist: provisioning declares it), and a binding to an exchange it may not read is left
+out (the gateway binds every recipient's queue to the delivery exchange).
 """
 
 from __future__ import annotations
@@ -19,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aio_pika
 from aio_pika.abc import (
@@ -31,6 +41,7 @@ from aio_pika.abc import (
 )
 from aiormq.exceptions import (
     AMQPError,
+    ChannelAccessRefused,
     ChannelNotFoundEntity,
     ChannelPreconditionFailed,
     DeliveryError,
@@ -61,6 +72,9 @@ from shared.bus.port import (
     raise_publish_failures,
 )
 from shared.bus.topic import check_name
+
+if TYPE_CHECKING:
+    from shared.bus.permissions import Grants, Permission
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +108,10 @@ class RabbitMqBus:
         connection_name: str = "egov",
         confirm_timeout_s: float = 30.0,
         reconnect_interval_s: float = 1.0,
+        grants: Grants | None = None,
     ) -> None:
+        """``grants``: what the broker user of ``url`` may do (a service's own user); None = it
+        may do everything this bus does (an operator's user, tests)."""
         if confirm_timeout_s <= 0 or reconnect_interval_s <= 0:
             raise ValueError("confirm_timeout_s and reconnect_interval_s must be positive")
         self._url = url
@@ -102,6 +119,7 @@ class RabbitMqBus:
         self._connection_name = connection_name
         self._confirm_timeout_s = confirm_timeout_s
         self._reconnect_interval_s = reconnect_interval_s
+        self._grants = grants
         self._connection: AbstractRobustConnection | None = None
         self._channel: AbstractChannel | None = None  # publishes with confirms
         self._specs: dict[str, QueueSpec] = {}
@@ -157,9 +175,22 @@ class RabbitMqBus:
         check_name("exchange", name)
         if kind not in EXCHANGE_KINDS:
             raise ValueError(f"exchange kind must be one of {EXCHANGE_KINDS}, got {kind!r}")
+        full = self._ns + name
+        if self._grants is not None and not self._grants.allows("configure", full):
+            # Someone else's (provisioning declared it): use it as it is.
+            try:
+                async with self._admin_channel() as channel:
+                    await channel.declare_exchange(full, type=kind, passive=True, robust=False)
+            except BusError as exc:
+                raise BusError(
+                    f"exchange {name!r} does not exist and the broker user "
+                    f"{self._grants.user!r} may not declare it; provisioning declares it "
+                    f"(egov up, deploy/rabbitmq/definitions.json): {exc}"
+                ) from exc
+            return
         async with self._admin_channel() as channel:
-            await channel.declare_exchange(self._ns + name, type=kind, durable=True)
-        self._declared_exchanges.add(self._ns + name)
+            await channel.declare_exchange(full, type=kind, durable=True)
+        self._declared_exchanges.add(full)
 
     async def declare_queue(self, spec: QueueSpec) -> None:
         main = self._ns + spec.name
@@ -167,21 +198,32 @@ class RabbitMqBus:
             queue = await channel.declare_queue(main, robust=False, **_main_queue(spec))
             self._declared_queues.add(main)
             for binding in spec.bindings:
-                await queue.bind(self._ns + binding.exchange, binding.routing_key, robust=False)
+                source = self._ns + binding.exchange
+                if not self._may("read", source):
+                    # Binding needs read on the exchange, which would allow any routing key:
+                    # the exchange's owner (the gateway) binds this queue instead.
+                    log.debug("binding of %s to %s left to its owner", main, source)
+                    continue
+                await queue.bind(source, binding.routing_key, robust=False)
             if spec.transient:
                 self._specs[spec.name] = spec
                 return
+            transit = _transit(main)
+            await channel.declare_exchange(transit, type="direct", durable=True, robust=False)
+            self._declared_exchanges.add(transit)
+            await queue.bind(transit, main, robust=False)
             for delay_ms in spec.retry_delays_ms():
                 name = _retry_queue(main, delay_ms)
-                await channel.declare_queue(
+                delay = await channel.declare_queue(
                     name,
                     durable=True,
                     robust=False,
                     arguments={
                         **QUORUM,
                         "x-message-ttl": delay_ms,
-                        # Expired messages go back to the main queue by name.
-                        "x-dead-letter-exchange": "",
+                        # Expired messages go back to the main queue, through its own
+                        # exchange (not the default one: see the module docstring).
+                        "x-dead-letter-exchange": transit,
                         "x-dead-letter-routing-key": main,
                         # Quorum at-least-once dead-lettering (3.10+) keeps a message until the
                         # main queue confirmed it; it requires the reject-publish overflow.
@@ -190,8 +232,12 @@ class RabbitMqBus:
                     },
                 )
                 self._declared_queues.add(name)
-            await channel.declare_queue(_dlq(main), durable=True, arguments=QUORUM, robust=False)
+                await delay.bind(transit, name, robust=False)
+            dlq = await channel.declare_queue(
+                _dlq(main), durable=True, arguments=QUORUM, robust=False
+            )
             self._declared_queues.add(_dlq(main))
+            await dlq.bind(transit, _dlq(main), robust=False)
         self._specs[spec.name] = spec
 
     async def delete_declared(self) -> None:
@@ -333,7 +379,7 @@ class RabbitMqBus:
                 message = self._decode(incoming)
                 # Confirmed in the main queue before it leaves the DLQ: a crash duplicates.
                 await self._send(
-                    "",
+                    _transit(self._ns + queue),
                     self._ns + queue,
                     _amqp_message(message, _transit_headers(message, attempt=1)),
                     mandatory=True,
@@ -368,7 +414,7 @@ class RabbitMqBus:
         delay_ms = spec.retry_delay_ms(delivery.attempt)
         message = delivery.message
         await self._send(
-            "",
+            _transit(self._ns + spec.name),
             _retry_queue(self._ns + spec.name, delay_ms),
             _amqp_message(message, _transit_headers(message, attempt=delivery.attempt + 1)),
             mandatory=True,
@@ -386,7 +432,7 @@ class RabbitMqBus:
             DEAD_ATTEMPTS: delivery.attempt,
         }
         await self._send(
-            "",
+            _transit(self._ns + spec.name),
             _dlq(self._ns + spec.name),
             _amqp_message(message, headers),
             mandatory=True,
@@ -399,6 +445,9 @@ class RabbitMqBus:
     @property
     def namespace(self) -> str:
         return self._ns
+
+    def _may(self, permission: Permission, name: str) -> bool:
+        return self._grants is None or self._grants.allows(permission, name)
 
     def _require_connection(self) -> AbstractRobustConnection:
         if self._connection is None:
@@ -448,6 +497,8 @@ class _AdminChannel:
             raise BusError(f"RabbitMQ: not found: {translate}") from translate
         if isinstance(translate, ChannelPreconditionFailed):
             raise BusError(f"RabbitMQ: declaration conflicts: {translate}") from translate
+        if isinstance(translate, ChannelAccessRefused):
+            raise BusError(f"RabbitMQ: refused to this user: {translate}") from translate
 
 
 class _RabbitConsumer:
@@ -574,6 +625,11 @@ def _transit_headers(message: Message, *, attempt: int) -> dict[str, Any]:
         ORIGINAL_EXCHANGE: message.exchange,
         ORIGINAL_ROUTING_KEY: message.routing_key,
     }
+
+
+def _transit(main: str) -> str:
+    """The direct exchange of ``main``'s queue family (routing key: the queue's name)."""
+    return f"{main}.transit"
 
 
 def _retry_queue(main: str, delay_ms: int) -> str:
