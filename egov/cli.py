@@ -29,6 +29,7 @@ def build_cli() -> typer.Typer:
     cli.command("settings")(settings)
     from egov.commands import (
         audit,
+        broker,
         calendar,
         diagram,
         elicense,
@@ -68,6 +69,7 @@ def build_cli() -> typer.Typer:
     cli.command("load")(_load)
     cli.add_typer(scenario.build(), name="scenario")
     cli.add_typer(calendar.build(), name="calendar")
+    cli.add_typer(broker.build(), name="broker")
     # Another area's commands: its module under egov/commands/ and one line here.
     return cli
 

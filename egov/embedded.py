@@ -20,7 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 
 from egov.provisioning import (
     Provisioned,
@@ -73,6 +73,14 @@ class EmbeddedSettings(RuntimeSettings):
         "in egov run, egov provision and egov up (running at real speed from 09:00 Almaty); "
         "the seeds' regulations were all repealed by 2020, so on the real date the catalog is "
         "empty; 'today' = the real date",
+    )
+    amqp_admin: SecretStr | None = Field(
+        None,
+        description="RabbitMQ's management API (http://user:password@host:15672/, an "
+        "administrator) through which egov provision and egov up give each service its own "
+        "broker user (docs/security.md, Broker users); unset = port 15672 on EGOV_AMQP_URL's "
+        "host with its user and password; 'none' = no per-service users: every service "
+        "connects as EGOV_AMQP_URL's user",
     )
 
     @field_validator("simulated_date", mode="before")

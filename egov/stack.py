@@ -21,6 +21,11 @@ else reads it), and every RabbitMQ name starts with ``<namespace>.`` (``EGOV_BUS
 :func:`drop_namespace` deletes them all afterwards (the services journal what they declare, so
 this works after ``kill -9`` too). Without a namespace the schemas are the service names and the
 bus names are unprefixed, as in production; such a stack is never dropped.
+
+With ``amqp_admin`` (RabbitMQ's management API, egov.broker) each service connects to the broker
+as its own user, ``<namespace>.<service>``, with only the rights docs/security.md lists; the
+users are made by ``egov provision`` and deleted with the namespace. Without it every service
+connects as ``amqp_url``'s user.
 """
 
 from __future__ import annotations
@@ -45,8 +50,10 @@ import asyncpg
 import httpx
 from aiormq.exceptions import AMQPError
 
+from egov.broker import ADMIN_OFF, PROVISION_JOURNAL, BrokerError, delete_users
 from egov.client.keys import SIMULATION_OPERATOR_KEY, KeyMaterialError, operator_signer
 from egov.provisioning import env_file, read_env_file
+from shared.bus.permissions import broker_user
 from shared.logging import redact
 from shared.pki.http_signing import sign_request
 from shared.private_files import write_private
@@ -85,6 +92,9 @@ class StackOptions:
     env: Mapping[str, str] = field(default_factory=dict)  # extra EGOV_* for every service
     log_dir: Path | None = None  # None = <data dir>/logs; one <service>.log each
     host: str = "127.0.0.1"
+    # RabbitMQ's management API (http://admin:password@host:15672/): one broker user per
+    # service, made through it. None = every service connects as amqp_url's user.
+    amqp_admin: str | None = None
 
     def __post_init__(self) -> None:
         if self.namespace and not _NAMESPACE.match(self.namespace):
@@ -229,6 +239,8 @@ class Stack:
         for service in SERVICES:
             if service in self._envs:
                 merged |= self._envs[service]
+        # The tools connect as the stack's operator, not as the last service's broker user.
+        merged["EGOV_AMQP_URL"] = self.options.amqp_url
         return merged | dict(self.options.env)
 
     def manifest(self) -> dict[str, Any]:
@@ -241,6 +253,10 @@ class Stack:
             "started_at": self.started_at.isoformat() if self.started_at else None,
             "amqp_url": o.amqp_url,
             "bus_namespace": o.bus_namespace,
+            # Each service's own broker user, or null: all connect as amqp_url's user.
+            "broker_users": (
+                {s: broker_user(s, o.bus_namespace) for s in SERVICES} if o.amqp_admin else None
+            ),
             "services": {
                 s: {
                     "url": self.urls[s],
@@ -263,6 +279,8 @@ class Stack:
             "EGOV_DATA_DIR": str(o.data_dir.resolve()),
             "EGOV_HOST": o.host,
             "EGOV_AMQP_URL": o.amqp_url,
+            # egov provision makes the services' broker users through it, or none at all.
+            "EGOV_AMQP_ADMIN": o.amqp_admin or ADMIN_OFF,
             "EGOV_SIMULATION_CONTROL": "true",
             "EGOV_SIMULATION_CLOCK_FILE": str(self.clock_file.resolve()),
             "EGOV_SIMULATED_DATE": o.simulated_date.isoformat() if o.simulated_date else "today",
@@ -503,9 +521,10 @@ async def running_stack(
 
 
 async def drop_namespace(options: StackOptions) -> None:
-    """Delete the PostgreSQL schemas and the RabbitMQ queues and exchanges of ``options``'
-    namespace (the names its services journalled under ``<data dir>/bus/``). Refused
-    without a namespace: an un-namespaced stack holds production names."""
+    """Delete the PostgreSQL schemas, the RabbitMQ queues and exchanges of ``options``'
+    namespace (the names its services and provisioning journalled under ``<data dir>/bus/``)
+    and, with ``amqp_admin``, its broker users. Refused without a namespace: an un-namespaced
+    stack holds production names."""
     if not options.namespace:
         raise StackError("refusing to drop a stack without a namespace (its names are global)")
     conn = await asyncpg.connect(options.pg_dsn, timeout=_CHECK_TIMEOUT_S)
@@ -514,6 +533,18 @@ async def drop_namespace(options: StackOptions) -> None:
             await conn.execute(f'DROP SCHEMA IF EXISTS "{options.schema(service)}" CASCADE')
     finally:
         await conn.close()
+    await _drop_names(options)
+    if options.amqp_admin:
+        try:
+            async with asyncio.timeout(_DROP_TIMEOUT_S):
+                await delete_users(options.amqp_admin, options.bus_namespace)
+        except (TimeoutError, BrokerError) as exc:
+            raise StackError(
+                f"cannot delete the broker users of namespace {options.namespace!r}: {exc}"
+            ) from None
+
+
+async def _drop_names(options: StackOptions) -> None:
     queues, exchanges = journalled_names(options)
     if not queues and not exchanges:
         return
@@ -535,8 +566,14 @@ async def drop_namespace(options: StackOptions) -> None:
             f"namespace {options.namespace!r} ({_why(exc)}); they stay listed in "
             f"{options.data_dir / 'bus'} for another try"
         ) from None
-    for service in SERVICES:
-        bus_journal(options.data_dir, service).unlink(missing_ok=True)
+    for path in _journals(options):
+        path.unlink(missing_ok=True)
+
+
+def _journals(options: StackOptions) -> list[Path]:
+    # The services' journals, and provisioning's (the exchanges it declared for them).
+    journals = [bus_journal(options.data_dir, service) for service in SERVICES]
+    return [*journals, options.data_dir / PROVISION_JOURNAL]
 
 
 def journalled_names(options: StackOptions) -> tuple[set[str], set[str]]:
@@ -544,8 +581,7 @@ def journalled_names(options: StackOptions) -> tuple[set[str], set[str]]:
     under the stack's bus namespace."""
     queues: set[str] = set()
     exchanges: set[str] = set()
-    for service in SERVICES:
-        path = bus_journal(options.data_dir, service)
+    for path in _journals(options):
         if not path.exists():
             continue
         for line in path.read_text(encoding="utf-8").splitlines():

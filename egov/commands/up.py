@@ -1,7 +1,8 @@
 """``egov up``: the five services as separate processes on a real PostgreSQL and RabbitMQ (the
 compose topology without Docker; see egov.stack and docs/stack.md).
 
-It provisions the data directory (``egov provision``), starts one ``egov serve`` process per
+It provisions the data directory (``egov provision``: keys, env files, and one RabbitMQ user
+per service through ``EGOV_AMQP_ADMIN``, egov.broker), starts one ``egov serve`` process per
 service, waits until all are healthy, prints their addresses and writes
 ``<data dir>/stack.json`` (other tools find the running stack there). A service that dies is
 started again, as a compose restart policy would (its new pid goes to stack.json). Ctrl-C or
@@ -32,7 +33,8 @@ if TYPE_CHECKING:  # egov.stack imports the provisioning code: only when egov up
 # Variables egov up decides for each service itself; every other EGOV_* variable of its
 # environment (log level, timeouts, Argon2 costs...) is passed on to every service.
 _MANAGED = re.compile(
-    r"^EGOV_(PG_DSN|AMQP_URL|DATA_DIR|SIMULATED_DATE|BUS_NAMESPACE|SIMULATION_CONTROL|HOST"
+    r"^EGOV_(PG_DSN|AMQP_URL|AMQP_ADMIN|DATA_DIR|SIMULATED_DATE|BUS_NAMESPACE|SIMULATION_CONTROL"
+    r"|HOST"
     r"|SIMULATION_CLOCK_FILE"
     r"|(PORTAL|GATEWAY|ELICENSE|REGISTRY|PROVIDER)_(PORT|EVENT_STORE_URL))$"
 )
@@ -63,7 +65,9 @@ def up_command(
     ] = "",
 ) -> None:
     """Start every service as its own process on PostgreSQL (EGOV_PG_DSN) and RabbitMQ
-    (EGOV_AMQP_URL), wait until all are healthy; Ctrl-C/SIGTERM stops them."""
+    (EGOV_AMQP_URL, each service as its own user made through EGOV_AMQP_ADMIN), wait until all
+    are healthy; Ctrl-C/SIGTERM stops them."""
+    from egov.broker import resolve_admin
     from egov.embedded import EmbeddedSettings, services
     from egov.stack import StackError, StackOptions
 
@@ -88,6 +92,9 @@ def up_command(
         )
         raise typer.Exit(2)
     extra = {k: v for k, v in os.environ.items() if k.startswith("EGOV_") and not _MANAGED.match(k)}
+    admin = resolve_admin(
+        common.amqp_admin.get_secret_value() if common.amqp_admin else None, amqp_url
+    )
     try:
         options = StackOptions(
             data_dir=common.data_dir,
@@ -98,12 +105,21 @@ def up_command(
             ports=ports,
             env=extra,
             host=common.host,
+            amqp_admin=admin,
         )
     except ValueError as exc:
         typer.echo(f"egov up: {exc}", err=True)
         raise typer.Exit(2) from None
     configure_logging(service="egov", level=common.log_level, clock=SystemClock())
     typer.echo(f"starting {len(ports)} services; their logs: {options.logs}")
+    if admin is None:
+        # Chosen explicitly (EGOV_AMQP_ADMIN=none), and said out loud: nothing on the broker
+        # then keeps one service from publishing into another's queue.
+        typer.echo(
+            "egov up: EGOV_AMQP_ADMIN=none: every service connects to RabbitMQ as "
+            "EGOV_AMQP_URL's user, without per-service permissions",
+            err=True,
+        )
     try:
         code = asyncio.run(_up(options, common.simulated_date))
     except StackError as exc:
@@ -115,6 +131,7 @@ def up_command(
 
 
 async def _up(options: StackOptions, simulated_date: date | None) -> int:
+    from egov.broker import PASSWORD_DIR
     from egov.provisioning import KEYS_DIR, STAFF_GROUP
     from egov.stack import MANIFEST, SERVICES, Stack, write_manifest
 
@@ -141,6 +158,12 @@ async def _up(options: StackOptions, simulated_date: date | None) -> int:
         for service in SERVICES:
             url = stack.urls[service]
             typer.echo(f"{service:<{width}}  {url}/health  {url}/docs")
+        users = stack.manifest()["broker_users"]
+        if users:
+            typer.echo(
+                f"broker users: {', '.join(users.values())} (passwords in "
+                f"{options.data_dir / PASSWORD_DIR})"
+            )
         day = simulated_date.isoformat() if simulated_date else "the real date"
         typer.echo(f"simulated day: {day}; manifest: {manifest}")
         staff_keys = options.data_dir / KEYS_DIR / STAFF_GROUP
