@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: install lint test run bench diagrams contract up down clean
+.PHONY: install lint test run bench diagrams contract up down clean broker-passwords
 
 install: $(STAMP)
 
@@ -51,6 +51,11 @@ up:
 
 down:
 	docker compose -f $(COMPOSE) down
+
+# Random broker passwords for the compose topology in deploy/.env (owner-only; the compose file
+# reads them), and their hashes in deploy/rabbitmq/definitions.json (docs/deploy.md).
+broker-passwords: install
+	$(BIN)/egov broker definitions --env-file deploy/.env --generate
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -4,7 +4,6 @@ name and file it names against the code."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
@@ -18,11 +17,13 @@ from urllib.parse import urlsplit
 import jsonschema
 import pytest
 
+from egov.broker import password_matches
 from egov.cli import build_cli
 from egov.commands.serve import ServiceName
 from egov.embedded import EmbeddedSettings, services, settings_classes
 from egov.stack import CLOCK_FILE
 from gateway_svc import topology
+from shared.bus.permissions import broker_user, grants
 from shared.clock import SystemClock
 from shared.config import env_var, load_settings
 from shared.pki.revocation_events import PKI_EXCHANGE
@@ -180,13 +181,7 @@ def test_every_store_url_names_a_database_the_init_script_creates() -> None:
     assert used == {f"EGOV_{s.upper()}_EVENT_STORE_URL": s for s in SETTINGS}
 
 
-def _rabbit_password_ok(stored: str, password: str) -> bool:
-    raw = base64.b64decode(stored)
-    salt, digest = raw[:4], raw[4:]
-    return hashlib.sha256(salt + password.encode()).digest() == digest
-
-
-def test_rabbitmq_definitions_hold_the_user_and_the_gateways_exchanges() -> None:
+def test_rabbitmq_definitions_hold_the_users_and_the_gateways_exchanges() -> None:
     definitions = json.loads((DEPLOY / "rabbitmq" / "definitions.json").read_text())
     conf = (DEPLOY / "rabbitmq" / "rabbitmq.conf").read_text(encoding="utf-8")
     rabbit = compose()["services"]["rabbitmq"]
@@ -211,17 +206,29 @@ def test_rabbitmq_definitions_hold_the_user_and_the_gateways_exchanges() -> None
             False,
         )
         assert (exchange["internal"], exchange["arguments"]) == (False, {})
+    # Each service connects as its own user, with its password, and that user has exactly
+    # the model's permissions (shared.bus.permissions); the provisioning container none.
     users = {u["name"]: u for u in definitions["users"]}
-    for container in [*egov_services(), "provision"]:
+    permissions = {(p["user"], p["vhost"]): p for p in definitions["permissions"]}
+    for container, service in egov_services().items():
         url = urlsplit(environment(container)["EGOV_AMQP_URL"])
-        assert (url.hostname, url.port) == ("rabbitmq", 5672)
-        user = users[url.username or ""]
-        assert _rabbit_password_ok(user["password_hash"], url.password or "")
-        vhost = url.path[1:] or "/"
-        assert any(
-            p["user"] == user["name"] and p["vhost"] == vhost and p["write"] == ".*"
-            for p in definitions["permissions"]
+        assert (url.hostname, url.port, url.path) == ("rabbitmq", 5672, "/")
+        assert url.username == broker_user(service), container
+        user = users[url.username]
+        assert user["tags"] == []
+        assert password_matches(user["password_hash"], url.password or "")
+        own = grants(service)
+        granted = permissions[(user["name"], "/")]
+        assert (granted["configure"], granted["write"], granted["read"]) == (
+            own.configure,
+            own.write,
+            own.read,
         )
+        topics = [t for t in definitions["topic_permissions"] if t["user"] == user["name"]]
+        assert [(t["exchange"], t["write"], t["read"]) for t in topics] == [
+            (t.exchange, t.write, t.read) for t in own.topics
+        ]
+    assert "EGOV_AMQP_URL" not in environment("provision")
 
 
 def test_dockerfile_copies_every_package_pyproject_includes() -> None:
