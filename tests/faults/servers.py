@@ -14,9 +14,10 @@ the fixtures' ``finally``, so also when a test fails).
   the machine, so the data still survives it.
 * RabbitMQ: the node runs as a child process (``rabbitmq-server`` without ``-detached``, in its
   own process group), named ``egovfault-<hex>@localhost``, with its own AMQP, distribution and
-  epmd ports, its own cookie (``HOME``), Mnesia and log directories, and no plugins. A private
-  epmd keeps the node off the shared one; it is killed on close. Stopped with
-  ``rabbitmqctl stop``, killed with SIGKILL on its process group.
+  epmd ports, its own cookie (``HOME``), Mnesia and log directories, and no plugins (or, with
+  ``management=True``, the management plugin on a free port of its own: tests/broker makes
+  users through it). A private epmd keeps the node off the shared one; it is killed on close.
+  Stopped with ``rabbitmqctl stop``, killed with SIGKILL on its process group.
 
 The methods block (subprocesses); async tests call them through ``asyncio.to_thread``.
 """
@@ -190,7 +191,7 @@ def _rabbit_bin(program: str) -> str:
 class PrivateRabbitMQ:
     """A RabbitMQ node of this test's own (see the module docstring)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, management: bool = False) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="egovfault-rmq-"))
         self.node = f"egovfault-{uuid.uuid4().hex[:8]}@localhost"
         self.port = free_port()
@@ -199,7 +200,13 @@ class PrivateRabbitMQ:
         self.log = self.root / "console.log"
         self.process: subprocess.Popen[bytes] | None = None
         self.timings = Timings()
-        (self.root / "enabled_plugins").write_text("[].\n")
+        self.management_port = free_port() if management else None
+        plugins = "rabbitmq_management" if management else ""
+        (self.root / "enabled_plugins").write_text(f"[{plugins}].\n")
+        if self.management_port is not None:
+            (self.root / "rabbitmq.conf").write_text(
+                f"management.tcp.ip = 127.0.0.1\nmanagement.tcp.port = {self.management_port}\n"
+            )
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("RABBITMQ_", "ERL_"))},
             "HOME": str(self.root),  # the Erlang cookie, shared by the node and rabbitmqctl
@@ -211,13 +218,21 @@ class PrivateRabbitMQ:
             "RABBITMQ_MNESIA_BASE": str(self.root / "mnesia"),
             "RABBITMQ_LOG_BASE": str(self.root / "log"),
             "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.root / "enabled_plugins"),
-            "RABBITMQ_CONFIG_FILE": str(self.root / "rabbitmq"),  # absent: defaults
+            # rabbitmq.conf there, or absent: the defaults
+            "RABBITMQ_CONFIG_FILE": str(self.root / "rabbitmq"),
             "RABBITMQ_PID_FILE": str(self.root / "rabbitmq.pid"),
         }
 
     @property
     def url(self) -> str:
         return f"amqp://guest:guest@127.0.0.1:{self.port}/"
+
+    @property
+    def admin_url(self) -> str:
+        """The management API, as the administrator guest (``management=True`` only)."""
+        if self.management_port is None:
+            raise ServerError(f"{self.node} runs without the management plugin")
+        return f"http://guest:guest@127.0.0.1:{self.management_port}/"
 
     def ctl(self, *args: str, timeout: float = CTL_TIMEOUT_S) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
