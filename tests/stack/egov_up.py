@@ -85,6 +85,10 @@ def start_up(tmp_path: Path, pg_dsn: str, amqp_url: str) -> Iterator[Up]:
     env |= {
         "EGOV_PG_DSN": pg_dsn,
         "EGOV_AMQP_URL": amqp_url,
+        # The shared broker has no management API to make per-service users with, and a test
+        # must not reconfigure it: every service runs as EGOV_AMQP_URL's user (said on stderr).
+        # tests/broker runs egov up with its users on a RabbitMQ node of its own.
+        "EGOV_AMQP_ADMIN": "none",
         "EGOV_SHUTDOWN_TIMEOUT_S": "5",
         # The applicant's registration needs Argon2 at its default cost; cheaper here.
         "EGOV_PORTAL_ARGON2_MEMORY_KIB": "1024",
