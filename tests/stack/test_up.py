@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
@@ -131,6 +132,29 @@ async def test_a_request_survives_a_killed_provider_and_its_deadlines_fire_on_a_
             lambda: _overdue(row), f"{request_id} overdue after the clock moved 30 days"
         )
         assert overdue["request_overdue"] or overdue["step_overdue"]
+
+
+async def test_the_stack_holds_at_most_25_database_connections_after_a_journey(
+    up: Up, pg_dsn: str
+) -> None:
+    """After the journey above (a request filed, routed, worked and its timers fired), the five
+    processes together hold at most 25 PostgreSQL connections (EGOV_PG_POOL_MAX 5 each), so
+    four stacks fit in PostgreSQL's default max_connections of 100. Each store names its
+    connections egov:<schema>; the stack's schemas are <namespace>_<service>."""
+    admin = await asyncpg.connect(pg_dsn)
+    try:
+        rows = await admin.fetch(
+            "SELECT application_name, count(*) AS n FROM pg_stat_activity "
+            "WHERE application_name LIKE $1 GROUP BY application_name",
+            f"egov:{up.namespace}\\_%",
+        )
+    finally:
+        await admin.close()
+    per_service = {r["application_name"]: r["n"] for r in rows}
+    print(f"PostgreSQL connections per service after the journey: {per_service}")
+    assert set(per_service) == {f"egov:{up.namespace}_{s}" for s in SERVICES}
+    assert all(n <= 5 for n in per_service.values()), per_service
+    assert sum(per_service.values()) <= 25, per_service
 
 
 async def _move_clock(
