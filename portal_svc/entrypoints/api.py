@@ -191,10 +191,10 @@ def build_router(
         try:
             return await signed_calls.check_request(request)
         except SignedCallRefused as refused:
-            # Freshness refusals carry their own code; a missing or bad signature stays
-            # not_authenticated.
+            # Freshness refusals carry their own code, a revoked certificate CERT_REVOKED; any
+            # other missing or bad signature stays not_authenticated.
             fresh = refused.code in {"REQUEST_EXPIRED", "REQUEST_REPLAYED"}
-            code = refused.code.lower() if fresh else "not_authenticated"
+            code = refused.answer_code(refused.code.lower() if fresh else "not_authenticated")
             raise Unauthorized(code, f"{refused.code}: {refused.detail}") from None
 
     authorized = route_guard("portal", signed_operator)

@@ -57,11 +57,13 @@ def build_router(
             return await signed_calls.check_request(request)
         except SignedCallRefused as refused:
             # A broken signature keeps its signature_<code>; a missing header, a stale
-            # timestamp or a replayed nonce carry their own code.
+            # timestamp or a replayed nonce carry their own code; a revoked one, CERT_REVOKED.
             code = refused.code.lower()
             raise ServiceError(
                 f"the request's signature is not accepted: {refused.code} {refused.detail}",
-                code=f"signature_{code}" if refused.verification is not None else code,
+                code=refused.answer_code(
+                    f"signature_{code}" if refused.verification is not None else code
+                ),
                 status=NotAuthenticated.status,
             ) from None
 

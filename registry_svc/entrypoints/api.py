@@ -69,7 +69,8 @@ def build_router(components: RegistryComponents) -> APIRouter:
             found = refused.verification
             prefix = message(found.code, "en") if found is not None else ""
             raise CallerRejected(
-                f"{prefix} {refused.detail}".strip(), code=refused.code.lower()
+                f"{prefix} {refused.detail}".strip(),
+                code=refused.answer_code(refused.code.lower()),
             ) from None
 
     def may(method: str, path: str) -> Any:

@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from shared.canonical import canonical_json
-from shared.signing import Signer, SignerIdentity, VerificationResult
+from shared.signing import Signer, SignerIdentity, VerificationCode, VerificationResult
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -132,6 +132,14 @@ class SignedCallRefused(Exception):
         self.code = code
         self.detail = detail
         self.verification = verification
+
+    def answer_code(self, own: str) -> str:
+        """The error code a service answers this refusal with, given its own spelling of it
+        (``own``: lower case, ``signature_``-prefixed, ...). A revoked certificate is the
+        exception: it is named by the verifier's code, ``CERT_REVOKED``, exactly, so that a
+        client tells "this certificate is finished, get a new one" from a call it can mend the
+        same way at every service (docs/security.md, "Revocation counts everywhere at once")."""
+        return self.code if self.code == VerificationCode.CERT_REVOKED else own
 
 
 class NonceMemory(Protocol):

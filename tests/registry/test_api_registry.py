@@ -145,7 +145,7 @@ async def test_caller_with_revoked_certificate_is_refused(
     await components.ca.revoke(int(signer.identity.serial, 16), x509.ReasonFlags.key_compromise)
     response = await call(client, signer, "GET", "/persons/900101300126")
     assert response.status_code == 401
-    assert response.json()["code"] == "cert_revoked"
+    assert response.json()["code"] == "CERT_REVOKED"
 
 
 async def test_malformed_signature_header_is_refused(
