@@ -47,6 +47,7 @@ from gateway_svc.rules import JSON_TYPE, Answer, SyncService
 from shared import correlation
 from shared.eventlog.port import AlreadyProcessed
 from shared.ids import IdError, path_key
+from shared.inbound import is_system_certificate
 from shared.pki.http_signing import (
     DEFAULT_WINDOW_S,
     NONCE_HEADER,
@@ -266,6 +267,14 @@ class SyncChannel:
             raise _refused(
                 ErrorCode.SENDER_MISMATCH,
                 f"{SENDER_HEADER} says {sender!r} but the certificate is {subject!r}'s",
+            )
+        if not is_system_certificate(identity):
+            # As the asynchronous channel's admission: a person's or an organisation's
+            # certificate may carry any common name; only a system's speaks for that system.
+            raise _refused(
+                ErrorCode.SENDER_MISMATCH,
+                f"the certificate named {subject!r} (serial {identity.serial}) is not an "
+                "information system's",
             )
         # The body is read once the service is known: JSON fields, or opaque bytes.
         return _Caller(subject, None, correlation.current(), {}, None)

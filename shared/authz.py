@@ -162,10 +162,11 @@ OUT_OF_SCOPE: Mapping[Scope, Refusal] = {
     Scope.ELICENSE: Refusal(401, ("AUTHORIZATION_REFUSED",)),
 }
 # The sync channel's refusals: an unsigned body is read as an envelope without its signature; a
-# signed call by anyone but one of the service's client systems is refused by the gateway's
-# rules.
+# call signed with a certificate that is no information system's does not speak for a system;
+# a system that is not one of the service's clients is refused by the gateway's rules.
 UNSIGNED_SYNC = Refusal(400, ("INVALID_ENVELOPE",))
-NOT_A_CLIENT = Refusal(403, ("ROUTE_DENIED", "NOT_AUTHORIZED", "UNKNOWN_SENDER", "SENDER_MISMATCH"))
+NOT_A_SYSTEM = Refusal(401, ("SENDER_MISMATCH",))
+NOT_A_CLIENT = Refusal(403, ("ROUTE_DENIED", "UNKNOWN_SENDER"))
 
 
 @dataclass(frozen=True)
@@ -625,6 +626,8 @@ def expected(service: str, method: str, path: str, profile: Profile) -> Refusal 
     elif entry.auth is Auth.SYNC:
         if Kind.ANONYMOUS in profile.kinds:
             return UNSIGNED_SYNC
+        if profile.system_id is None:
+            return NOT_A_SYSTEM
         return None if entry.admits_kinds(frozenset(), profile.system_id) else NOT_A_CLIENT
     elif Kind.ANONYMOUS in profile.kinds:
         key = service if (service, method, path) in ROUTES else "*"

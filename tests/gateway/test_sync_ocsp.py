@@ -11,7 +11,7 @@ import base64
 import hashlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -33,8 +33,10 @@ from shared.bus.memory import InMemoryBus
 from shared.clock import SystemClock
 from shared.config import load_settings
 from shared.eventlog.factory import create_event_store
+from shared.ids import Gender, make_iin
 from shared.pki.http_signing import sign_request
 from shared.pki.jws import JwsVerifier
+from shared.pki.profiles import Individual
 from shared.pki.revocation_client import (
     GatewayRevocationSource,
     RevocationChecker,
@@ -42,7 +44,7 @@ from shared.pki.revocation_client import (
 )
 from shared.pki.setup import ViaGateway, http_verifier
 from shared.signing import VerificationCode
-from tests.gateway.conftest import SystemCert, issue_system
+from tests.gateway.conftest import SystemCert, issue_holder, issue_system
 from tests.pki.conftest import CaPair
 from tests.pki.fakes import FakeCaEndpoint
 
@@ -380,3 +382,24 @@ async def test_http_verifier_via_gateway_asks_through_the_sync_channel(
     assert result.code is VerificationCode.CERT_REVOKED
     logged = await world.gateway.log.query(Query(sender="provider.almaty.culture"))
     assert {e.record for e in logged} == {Record.SYNC_REQUEST, Record.SYNC_RESPONSE}
+
+
+async def test_a_signed_call_by_a_persons_certificate_is_not_a_systems(
+    world: World, systems: dict[str, SystemCert]
+) -> None:
+    """The sync channel's signed-call form, as the asynchronous channel's admission: only an
+    information system's certificate speaks for a system; a person's is SENDER_MISMATCH
+    even when the sender header names its own subject."""
+    person = issue_holder(
+        world.ca, "person", Individual(make_iin(date(1990, 1, 1), Gender.MALE, 7), "Portal", "Sync")
+    )
+    der = ocsp_request(systems["portal"].certificate, world.ca.issuing.certificate)
+    headers = {
+        "Content-Type": OCSP_REQUEST,
+        **sign_request(person.signer, "POST", "/sync/pki.ocsp", der),
+        "X-Egov-Sender": person.signer.identity.subject,
+    }
+    response = await world.client.post("/sync/pki.ocsp", content=der, headers=headers)
+    assert (response.status_code, response.json()["code"]) == (401, "SENDER_MISMATCH")
+    assert "not an information system's" in response.json()["message"]
+    assert world.provider_calls == []
