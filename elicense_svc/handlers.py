@@ -24,6 +24,7 @@ from elicense_svc.domain.numbers import permit_number, request_number, year_of
 from elicense_svc.domain.statuses import Status
 from elicense_svc.engines import Engines, routes_through_elicensing, signing_step
 from elicense_svc.registry_port import Found, RegistryLookup, Unavailable
+from shared.authz import Kind, kinds_of
 from shared.canonical import unfit_number
 from shared.clock import Clock, TimerHandle
 from shared.contract.status import STATUS_TYPE, PermitRef, StatusChanged, mask_iin
@@ -238,6 +239,17 @@ class ElicenseService:
                 "APPLICANT_SIGNATURE_INVALID",
                 f"signed with the information system {result.identity.subject!r}'s "
                 "certificate, not by the applicant",
+            )
+        if submission.applicant_bin is not None and (
+            result.identity is None or Kind.ENTITY_HEAD not in kinds_of(result.identity)
+        ):
+            # A legal entity's request is signed by its first head or a person with the right
+            # to sign (НУЦ's roles .1 and .2), as the portal requires: not by its employees.
+            raise Invalid(
+                "APPLICANT_SIGNATURE_INVALID",
+                f"NO_RIGHT_TO_SIGN: the certificate may not sign for BIN "
+                f"{submission.applicant_bin}: a legal entity's request is signed by its first "
+                "head or a person with the right to sign",
             )
 
     async def receive_staff(

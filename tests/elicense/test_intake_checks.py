@@ -20,7 +20,7 @@ from shared.bus.port import Delivery, Message, Reject
 from shared.clock import SimulatedClock
 from shared.envelope import Envelope
 from shared.eventlog.sqlite import SqliteEventStore
-from shared.ids import Gender, make_iin
+from shared.ids import Gender, make_bin, make_iin
 from shared.pki.profiles import EntityRole, Individual, InformationSystem, LegalEntitySigner
 from shared.signing import Signer
 from tests.elicense.conftest import ALMATY_CULTURE_BIN, APPLICANT_IIN, Pki, portal_body
@@ -203,3 +203,55 @@ async def test_an_envelope_signed_with_a_persons_certificate_is_parked(
     envelope = _envelope(clock, _body(pki, clock, "env-2"))
     reason = await _refused(service, store, envelope, pki.signer(employee))
     assert reason.startswith("NOT_A_SYSTEM_CERTIFICATE: ")
+
+
+@pytest.mark.parametrize(
+    ("role", "taken"),
+    [
+        (EntityRole.FIRST_HEAD, True),
+        (EntityRole.SIGNER, True),
+        (EntityRole.EMPLOYEE, False),
+        (EntityRole.FINANCE, False),
+        (EntityRole.HR, False),
+    ],
+)
+async def test_a_legal_entitys_request_is_signed_by_someone_who_may_sign_for_it(
+    service: ElicenseService,
+    store: SqliteEventStore,
+    pki: Pki,
+    clock: SimulatedClock,
+    role: EntityRole,
+    taken: bool,
+) -> None:
+    """As the portal requires: the first head or a person with the right to sign, never an
+    employee, an accountant or an HR officer, even with their own valid certificate of the
+    entity's BIN."""
+    company = make_bin(date(2015, 4, 1), serial=321)
+    holder = LegalEntitySigner(
+        Individual(iin=APPLICANT_IIN, surname="Seitkali", given_name="Aigerim"),
+        company,
+        "Mura LLP",
+        role,
+    )
+    body = portal_body(
+        pki.signer(holder),
+        at=clock.now(),
+        request_id=f"entity-{role.value}",
+        service="cultural_values_export",
+        applicant_iin=APPLICANT_IIN,
+        applicant_bin=company,
+        form={"applicant_iin_bin": company},
+    )
+    portal = pki.signer(InformationSystem("portal"))
+    envelope = _envelope(clock, body)
+    if taken:
+        raw = envelope.signed(portal).model_dump_json().encode()
+        await intake_inbox(service)(
+            Delivery(Message("egov.deliver", "elicense", raw, "t-3"), "to.elicense", 1, False)
+        )
+        assert (await service.load(f"entity-{role.value}")).number == "ALA-CUL-2014-000001"
+        return
+    reason = await _refused(service, store, envelope, portal)
+    assert reason.startswith("APPLICANT_SIGNATURE_INVALID: NO_RIGHT_TO_SIGN: "), reason
+    assert company in reason
+    await _first_number_is_still_free(service, pki, clock)
