@@ -256,29 +256,25 @@ _OWN_REQUEST = allow(
     scope=Scope.OWNER,
     why="the applicant whose request it is",
 )
-_PSC = allow(
-    Kind.STAFF,
-    Kind.ENTITY_HEAD,
-    scope=Scope.PSC,
-    why="a PSC operator, signing with the employee certificate of their center",
+
+
+def _staff(scope: Scope, why: str) -> Allowed:
+    """A route for an organisation's people (an employee, or its head or signer), whom the
+    route's ``scope`` narrows to those of the right roster or directory and BIN."""
+    return allow(Kind.STAFF, Kind.ENTITY_HEAD, scope=scope, why=why)
+
+
+_PSC = _staff(Scope.PSC, "a PSC operator, signing with the employee certificate of their center")
+_WORKSTATION = _staff(
+    Scope.WORKSTATION,
+    "the workstation's staff (its roster; the employee certificate of its BIN)",
 )
-_WORKSTATION = allow(
-    Kind.STAFF,
-    Kind.ENTITY_HEAD,
-    scope=Scope.WORKSTATION,
-    why="the workstation's staff (its roster; the employee certificate of its BIN)",
+_SUPERVISOR = _staff(
+    Scope.SUPERVISOR, "the workstation's head or deputy (002: the deputy reviews for the head)"
 )
-_SUPERVISOR = allow(
-    Kind.STAFF,
-    Kind.ENTITY_HEAD,
-    scope=Scope.SUPERVISOR,
-    why="the workstation's head or deputy (002: the deputy reviews for the head)",
-)
-_ELICENSE_STAFF = allow(
-    Kind.STAFF,
-    Kind.ENTITY_HEAD,
-    scope=Scope.ELICENSE,
-    why="E-licensing's staff (its directory; the employee certificate of the provider's BIN)",
+_ELICENSE_STAFF = _staff(
+    Scope.ELICENSE,
+    "E-licensing's staff (its directory; the employee certificate of the provider's BIN)",
 )
 
 ROUTES: Mapping[Route, Allowed] = {
