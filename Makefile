@@ -8,11 +8,13 @@ STAMP   = $(VENV)/.installed
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml shared/pages/vendor.json
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# The pages' third-party front-end files: pinned npm packages, checked by sha512 (no Node).
+	$(BIN)/python -m shared.pages.vendor
 	touch $(STAMP)
 
 lint: install

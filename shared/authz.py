@@ -279,6 +279,7 @@ _ELICENSE_STAFF = _staff(
 
 ROUTES: Mapping[Route, Allowed] = {
     # --- every service ---------------------------------------------------------------------
+    ("*", "GET", "/"): public("the service's home page: its pages and the developer's links"),
     ("*", "GET", "/health"): _OPERATIONS,
     ("*", "GET", "/metrics"): _OPERATIONS,
     ("*", "GET", "/simulation/clock"): public("the business clock's time is no secret"),

@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared import correlation
 from shared.logging import get_logger, service_scope
 from shared.observability import CONTENT_TYPE_LATEST, UNMATCHED_ROUTE, Metrics, run_checks
+from shared.pages.mount import install as install_pages
 
 Hook = Callable[[], Awaitable[None]]
 
@@ -132,7 +133,7 @@ def create_service_app(
         title=title,
         description=description,
         version=version,
-        docs_url="/docs",
+        docs_url=None,  # served by shared.pages.mount: offline, from the vendored files
         openapi_url="/openapi.json",
         redoc_url=None,
         lifespan=lifespan,
@@ -167,6 +168,8 @@ def create_service_app(
     async def prometheus_metrics() -> Response:
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
+    # /static, the offline /docs and the home page / (shared.pages).
+    install_pages(app, name)
     _install_error_handlers(app)
     _document_errors(app)
     app.add_middleware(

@@ -5,11 +5,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from shared.pages.languages import DEFAULT_LANGUAGE, LANGUAGES, Language, negotiate
 
-Language = Literal["kk", "ru", "en"]
-LANGUAGES: tuple[Language, ...] = ("kk", "ru", "en")
-DEFAULT_LANGUAGE: Language = "kk"  # the state language; egov.kz opens in Kazakh
+__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "TEXTS", "Language", "negotiate", "text"]
 
 TEXTS: dict[str, dict[Language, str]] = {
     "invalid_iin": {
@@ -207,27 +205,6 @@ TEXTS: dict[str, dict[Language, str]] = {
         "en": "The IIN/BIN in the request is not the one in the certificate.",
     },
 }
-
-
-def negotiate(accept_language: str | None) -> Language:
-    """The best of kk/ru/en for an ``Accept-Language`` header (RFC 9110 12.5.4 q-values)."""
-    if not accept_language:
-        return DEFAULT_LANGUAGE
-    ranked: list[tuple[float, int, Language]] = []
-    for index, part in enumerate(accept_language.split(",")):
-        tag, _, params = part.strip().partition(";")
-        quality = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        primary = tag.strip().lower().split("-")[0]
-        if primary in LANGUAGES and quality > 0:
-            ranked.append((-quality, index, primary))
-    return min(ranked)[2] if ranked else DEFAULT_LANGUAGE
 
 
 def text(code: str, language: Language) -> str | None:

@@ -1,0 +1,33 @@
+// The pages' little script: signing through the local signer (NCALayer, or `egov signer`,
+// which speaks its protocol) with the unmodified ncalayer-js-client, and live updates.
+"use strict";
+window.egov = (function () {
+  const SIGNER_URL = "wss://127.0.0.1:13579";
+
+  function toBase64(text) {
+    const bytes = new TextEncoder().encode(text);
+    let binary = "";
+    bytes.forEach((b) => { binary += String.fromCharCode(b); });
+    return btoa(binary);
+  }
+
+  // Sign `text` (the exact bytes the service gave to sign) as a detached CMS, with a key whose
+  // certificate carries every OID of `oids`; resolves to the PEM the signer returns.
+  async function sign(text, oids, url) {
+    const client = new window.NCALayerClient(url || document.body.dataset.signer || SIGNER_URL, false);
+    await client.connect();
+    const params = { extKeyUsageOids: oids || [] };
+    return client.basicsSignCMS(
+      window.NCALayerClient.basicsStorageAll, toBase64(text),
+      window.NCALayerClient.basicsCMSParamsDetached, params, document.documentElement.lang || "ru");
+  }
+
+  // Follow a server-sent event stream; `onEvent(name, data)` for each event.
+  function follow(url, names, onEvent) {
+    const source = new EventSource(url, { withCredentials: true });
+    names.forEach((name) => source.addEventListener(name, (e) => onEvent(name, JSON.parse(e.data))));
+    return source;
+  }
+
+  return { sign, follow, toBase64 };
+})();
