@@ -13,6 +13,7 @@ from gateway_svc.gateway import Gateway
 from gateway_svc.routes import gateway_router
 from gateway_svc.settings import GatewaySettings
 from gateway_svc.sync import SyncChannel
+from shared.pages.signin import mount_sign_in
 from shared.runtime import service_app
 from shared.web import Hook, Pingable
 
@@ -51,3 +52,5 @@ def mount_gateway(app: FastAPI, gateway: Gateway, sync: SyncChannel, *, service:
         if not (isinstance(route, APIRoute) and route.path == "/health")
     ]
     app.include_router(gateway_router(gateway, sync, service=service))
+    # The gateway operator's pages sign in with the operator's certificate (shared.pages).
+    mount_sign_in(app, service, gateway.admission.verify_detached)

@@ -117,6 +117,9 @@ class Auth(StrEnum):
     SESSION = "session"  # the portal's session (``Authorization: Bearer``) of an applicant
     SIGNED = "signed"  # a fresh signed call: X-Egov-Signature, -Timestamp, -Nonce
     SYNC = "sync"  # the gateway's sync channel: a system's signed envelope or signed call
+    # A page for a person who signed in with a certificate (shared.pages.sessions): the
+    # session's certificate is re-verified at each request and read like a signed call's.
+    PAGE = "page"
 
 
 class Scope(StrEnum):
@@ -150,6 +153,8 @@ UNAUTHENTICATED: Mapping[str, Refusal] = {
     "provider": Refusal(401, ("signature_missing",)),
     "*": Refusal(401, ("SIGNATURE_MISSING",)),  # /simulation/clock on every service
 }
+# A page asked for without a session: a redirect to the service's sign-in page.
+NOT_SIGNED_IN = Refusal(303, ("sign_in",))
 # A verified caller of a kind the route does not admit.
 WRONG_KIND = Refusal(403, ("ROLE_REQUIRED",))
 # A caller of the right kind without the relation the route's scope asks for.
@@ -181,6 +186,8 @@ class Allowed:
     scope: Scope | None = None
     auth: Auth = Auth.SIGNED
     why: str = ""
+    # A page (HTML): without a session it redirects to sign in rather than answering 401.
+    page: bool = False
 
     @property
     def holder(self) -> bool:
@@ -217,12 +224,18 @@ def allow(
     scope: Scope | None = None,
     auth: Auth = Auth.SIGNED,
     why: str = "",
+    page: bool = False,
 ) -> Allowed:
-    return Allowed(frozenset(kinds), frozenset(systems), scope, auth, why)
+    return Allowed(frozenset(kinds), frozenset(systems), scope, auth, why, page)
 
 
-def public(why: str) -> Allowed:
-    return Allowed(auth=Auth.PUBLIC, why=why)
+def public(why: str, *, page: bool = False) -> Allowed:
+    return Allowed(auth=Auth.PUBLIC, why=why, page=page)
+
+
+def page(*kinds: Kind, scope: Scope | None = None, why: str) -> Allowed:
+    """A page for people who signed in with a certificate (shared.pages.sessions)."""
+    return allow(*kinds, scope=scope, auth=Auth.PAGE, why=why, page=True)
 
 
 # (service, HTTP method, path template as the router declares it) -> who may call it.
@@ -279,7 +292,14 @@ _ELICENSE_STAFF = _staff(
 
 ROUTES: Mapping[Route, Allowed] = {
     # --- every service ---------------------------------------------------------------------
-    ("*", "GET", "/"): public("the service's home page: its pages and the developer's links"),
+    ("*", "GET", "/"): public(
+        "the service's home page: its pages and the developer's links", page=True
+    ),
+    # Signing in with a certificate in a browser, where a service has pages for people who sign.
+    ("*", "GET", "/sign-in"): public("the sign-in page", page=True),
+    ("*", "POST", "/sign-in/challenge"): public("a challenge to sign (bounded, in memory)"),
+    ("*", "POST", "/sign-in"): public("the signed challenge opens a session"),
+    ("*", "POST", "/sign-out"): public("ends the caller's own session, if any"),
     ("*", "GET", "/health"): _OPERATIONS,
     ("*", "GET", "/metrics"): _OPERATIONS,
     ("*", "GET", "/simulation/clock"): public("the business clock's time is no secret"),
@@ -507,6 +527,13 @@ SECURITY_SCHEMES: Mapping[str, dict[str, str]] = {
         "name": "X-Egov-Sender",
         "description": "The calling information system's id (the sync channel's signed call)",
     },
+    "pageSession": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "egov_signed_in",
+        "description": "The session of a person who signed in with a certificate in a browser "
+        "(POST /sign-in with a signed challenge); re-verified at each request",
+    },
     "portalSession": {
         "type": "http",
         "scheme": "bearer",
@@ -518,6 +545,7 @@ _SECURITY: Mapping[Auth, list[dict[str, list[str]]]] = {
     Auth.PUBLIC: [],
     Auth.SESSION: [{"portalSession": []}],
     Auth.SIGNED: [_SIGNED_CALL],
+    Auth.PAGE: [{"pageSession": []}],
     # A signed call with the sender's id, or (no header) a signed envelope as the body.
     Auth.SYNC: [{**_SIGNED_CALL, "egovSender": []}, {}],
 }
@@ -619,7 +647,7 @@ def expected(service: str, method: str, path: str, profile: Profile) -> Refusal 
         return None
     if entry.auth is Auth.SESSION:
         if not profile.session:
-            return UNAUTHENTICATED[service]
+            return NOT_SIGNED_IN if entry.page else UNAUTHENTICATED[service]
     elif entry.auth is Auth.SYNC:
         if Kind.ANONYMOUS in profile.kinds:
             return UNSIGNED_SYNC
@@ -627,6 +655,8 @@ def expected(service: str, method: str, path: str, profile: Profile) -> Refusal 
             return NOT_A_SYSTEM
         return None if entry.admits_kinds(frozenset(), profile.system_id) else NOT_A_CLIENT
     elif Kind.ANONYMOUS in profile.kinds:
+        if entry.page:
+            return NOT_SIGNED_IN
         key = service if (service, method, path) in ROUTES else "*"
         return UNAUTHENTICATED[key]
     elif not entry.admits_kinds(profile.kinds, profile.system_id):

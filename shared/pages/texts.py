@@ -101,6 +101,26 @@ SHARED_TEXTS = Texts(
             "ru": "Рабочее место услугодателя",
             "en": "The provider's workstation",
         },
+        "sign_in": {"kk": "Кіру", "ru": "Вход", "en": "Sign in"},
+        "sign_out": {"kk": "Шығу", "ru": "Выход", "en": "Sign out"},
+        "sign_in_how": {
+            "kk": "ЭЦҚ кілтіңізбен кіріңіз: қол қою бағдарламасы (NCALayer немесе egov signer) "
+            "кілтті таңдап, құпиясөзді сұрайды. Бет кілтті де, құпиясөзді де көрмейді.",
+            "ru": "Войдите с ключом ЭЦП: программа подписи (NCALayer или egov signer) предложит "
+            "выбрать ключ и спросит пароль. Страница не видит ни ключа, ни пароля.",
+            "en": "Sign in with your EDS key: the signing application (NCALayer or egov signer) "
+            "lets you choose the key and asks for its password. The page sees neither.",
+        },
+        "sign_in_with_key": {
+            "kk": "ЭЦҚ арқылы кіру",
+            "ru": "Войти с ЭЦП",
+            "en": "Sign in with the EDS",
+        },
+        "role_required": {
+            "kk": "Бұл бет сіздің рөліңізге арналмаған.",
+            "ru": "Эта страница не для вашей роли.",
+            "en": "This page is not for your role.",
+        },
         "signer_unavailable": {
             "kk": "Қол қою бағдарламасы (NCALayer немесе egov signer) қосылмаған.",
             "ru": "Программа подписи (NCALayer или egov signer) не запущена.",

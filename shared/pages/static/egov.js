@@ -29,5 +29,26 @@ window.egov = (function () {
     return source;
   }
 
-  return { sign, follow, toBase64 };
+  // Sign in: a challenge from the service, signed with the person's certificate through the
+  // signer, posted back; the service sets the session cookie and says where to go next.
+  async function signIn(next, status, texts) {
+    status.textContent = "";
+    try {
+      const given = await (await fetch("/sign-in/challenge", { method: "POST" })).json();
+      const signature = await sign(given.text, []);
+      const answer = await fetch("/sign-in", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ challenge: given.challenge, signature: signature, next: next }),
+      });
+      const body = await answer.json();
+      if (!answer.ok) { status.textContent = body.message || body.code; return; }
+      window.location.assign(body.next);
+    } catch (error) {
+      status.textContent = error && error.canceledByUser ? texts.cancelled
+        : (error && error.message) || texts.unavailable;
+    }
+  }
+
+  return { sign, signIn, follow, toBase64 };
 })();
