@@ -15,6 +15,7 @@ about are real: the citizen's own draft at the portal, the citizen's own certifi
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
@@ -32,6 +33,7 @@ from portal_svc.sdk import PortalClient
 from provider_svc.domain.workstations import workstation
 from shared import authz
 from shared.ids import Gender, make_bin, make_iin
+from shared.pages.sessions import COOKIE as PAGE_COOKIE
 from shared.pki.http_signing import SENDER_HEADER, sign_request
 from shared.pki.setup import signer_from_key_file
 from shared.signing import Signer
@@ -175,26 +177,56 @@ class _Fill(dict[str, str]):
 
 
 async def _call(
-    http: httpx.AsyncClient, base: str, method: str, target: str, who: Who, *, sync: bool
+    http: httpx.AsyncClient,
+    base: str,
+    method: str,
+    target: str,
+    who: Who,
+    *,
+    sync: bool,
+    page: str | None = None,
 ) -> tuple[int, str | None]:
+    """One call as ``who``: signed (and, for the portal, with the applicant's session), or
+    with ``page``, the cookie of the page session ``who`` opened at that service."""
     body = json.dumps({"iin": APPLICANT}).encode() if sync else b""
     headers = {"Content-Type": "application/json"} if sync else {}
-    if who.signer is not None:
+    if who.signer is not None and page is None:
         headers |= sign_request(who.signer, method, target, body)
         if sync:
             headers[SENDER_HEADER] = who.profile.system_id or who.signer.identity.subject
     if who.token is not None:
         headers["Authorization"] = f"Bearer {who.token}"
+    if page is not None:
+        headers["Cookie"] = f"{PAGE_COOKIE}={page}"
     # Streamed, so the cabinet's event stream answers its status without being read to the end.
     async with http.stream(method, base + target, headers=headers, content=body) as response:
+        if response.status_code in (302, 303, 307):
+            where = response.headers.get("location", "")
+            return response.status_code, "sign_in" if "sign-in" in where else where
         if response.status_code < 400:
             return response.status_code, None
         await response.aread()
     try:
         found = response.json()
     except ValueError:
-        return response.status_code, None
+        # A page's refusal names its code in the page (data-code).
+        code = re.search(r'data-code="([^"]*)"', response.text)
+        return response.status_code, code.group(1) if code else None
     return response.status_code, found.get("code") if isinstance(found, dict) else None
+
+
+async def _page_session(http: httpx.AsyncClient, base: str, who: Who) -> str | None:
+    """``who``'s page session at the service at ``base`` (signing in with a JWS over the
+    challenge, as an API client may), or None when they hold no certificate or the service
+    refuses them (their calls then go without a session, as a browser's would)."""
+    if who.signer is None:
+        return None
+    given = (await http.post(f"{base}/sign-in/challenge")).json()
+    signature = who.signer.sign(given["text"].encode())
+    answer = await http.post(
+        f"{base}/sign-in", json={"challenge": given["challenge"], "signature": signature}
+    )
+    return answer.cookies.get(PAGE_COOKIE) if answer.status_code == 200 else None
 
 
 def _order(route: tuple[str, str]) -> tuple[bool, str, str]:
@@ -206,6 +238,7 @@ def _order(route: tuple[str, str]) -> tuple[bool, str, str]:
 async def test_every_route_answers_every_caller_as_the_table_says(world: World) -> None:
     wrong: list[str] = []
     walked = 0
+    sessions: dict[tuple[str, str], str | None] = {}
     async with httpx.AsyncClient(timeout=30) as http:
         for service in SERVICES:
             base = world.stack.urls[service]
@@ -218,8 +251,20 @@ async def test_every_route_answers_every_caller_as_the_table_says(world: World) 
                 params = {} if path.startswith("/psc/") else world.params
                 target = path.format_map(_Fill(params))
                 for who in world.callers:
+                    page = None
+                    if entry.auth is authz.Auth.PAGE:
+                        key = (service, who.profile.name)
+                        if key not in sessions:
+                            sessions[key] = await _page_session(http, base, who)
+                        page = sessions[key]
                     status, code = await _call(
-                        http, base, method, target, who, sync=entry.auth is authz.Auth.SYNC
+                        http,
+                        base,
+                        method,
+                        target,
+                        who,
+                        sync=entry.auth is authz.Auth.SYNC,
+                        page=page,
                     )
                     walked += 1
                     want = authz.expected(service, method, path, who.profile)
@@ -283,5 +328,7 @@ async def test_each_services_openapi_says_how_every_route_is_called(world: World
                         assert names == set(), (service, method, path)
                     elif entry.auth is authz.Auth.SESSION:
                         assert names == {"portalSession"}, (service, method, path)
+                    elif entry.auth is authz.Auth.PAGE:
+                        assert names == {"pageSession"}, (service, method, path)
                     else:
                         assert {"egovSignature", "egovNonce"} <= names, (service, method, path)
