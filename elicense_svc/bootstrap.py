@@ -8,9 +8,10 @@ from fastapi import FastAPI
 from elicense_svc.app import DESCRIPTION, TITLE
 from elicense_svc.components import ElicenseComponents
 from elicense_svc.domain.errors import ElicenseError
-from elicense_svc.entrypoints.api import build_router, install_error_handler
+from elicense_svc.entrypoints.api import build_router, install_error_handler, public_checks
 from elicense_svc.handlers import ElicenseService
 from elicense_svc.messages import DEFAULT_TOPOLOGY, Topology
+from elicense_svc.pages.router import mount_pages
 from elicense_svc.projections import Projections
 from elicense_svc.registry_port import RegistryLookup
 from elicense_svc.settings import ElicenseSettings
@@ -101,14 +102,14 @@ def bootstrap(
         return running.service, running.projections
 
     install_error_handler(app)
+    # The API's public permit check and the check page share one budget per address.
+    public_limit = public_checks(settings.public_per_address, settings.public_memory_keys)
     app.include_router(
         build_router(
-            parts,
-            signed_call_window_s=settings.signed_call_window_s,
-            public_per_address=settings.public_per_address,
-            public_memory_keys=settings.public_memory_keys,
+            parts, signed_call_window_s=settings.signed_call_window_s, public_limit=public_limit
         )
     )
+    mount_pages(app, parts, public_limit=public_limit)
     # Only the simulation operator moves the clock (shared.authz).
     calls = clock_signed_calls(components.running_verifier, store, settings)
     mount_clock_control(app, settings, today, signed_calls=calls)

@@ -24,6 +24,7 @@ from elicense_svc.domain.numbers import permit_number, request_number, year_of
 from elicense_svc.domain.statuses import Status
 from elicense_svc.engines import Engines, routes_through_elicensing, signing_step
 from elicense_svc.registry_port import Found, RegistryLookup, Unavailable
+from elicense_svc.staff import current_directory
 from shared.authz import Kind, kinds_of
 from shared.canonical import unfit_number
 from shared.clock import Clock, TimerHandle
@@ -45,7 +46,7 @@ from shared.regulation.engine import (
 from shared.regulation.errors import ActionRefused, RegulationError
 from shared.regulation.model import Channel
 from shared.regulation.timers import DeadlineWatch
-from shared.signing import Signer, Verifier, verify_delivered, verify_off_loop
+from shared.signing import Signer, SignerIdentity, Verifier, verify_delivered, verify_off_loop
 
 # Re-decisions of a document attachment that raced another change of the same request.
 _ATTACH_ATTEMPTS = 5
@@ -710,6 +711,19 @@ class ElicenseService:
     def holder_of(self, permit: permits.Permit) -> str:
         """The holder's IIN or BIN as the permit names it (who may read it in full)."""
         return str(permit.document["holder"]["id"])
+
+    async def may_read_permit(self, identity: SignerIdentity, number: str) -> bool:
+        """Whether the verified ``identity`` reads permit ``number`` in full (holder, form,
+        document): its holder (the certificate's IIN, or BIN for an entity, is the permit's
+        holder) or a member of E-licensing's staff as the roster stands now."""
+        if self.holder_of(await self.load_permit(number)) in (identity.iin, identity.bin):
+            return True
+        directory = await current_directory(self.store, self.directory)
+        try:
+            directory.member(identity.iin)
+        except ElicenseError:
+            return False
+        return True
 
     async def verify_permit(self, number: str) -> dict[str, Any]:
         """The full verification of a permit (its holder's and staff's view): its state and the

@@ -364,6 +364,14 @@ ROUTES: Mapping[Route, Allowed] = {
     ("elicense", "GET", "/permits/{number}"): public(
         "anyone checks a permit's validity; its holder and staff (signed) read it in full"
     ),
+    ("elicense", "GET", "/check"): public(
+        "the permit check page: validity only; its holder and staff (signed in) see it whole",
+        page=True,
+    ),
+    ("elicense", "GET", "/check/{number}"): public(
+        "a permit's QR code lands here: validity and the document's hash, never the holder",
+        page=True,
+    ),
     # --- registry_svc: the НУЦ --------------------------------------------------------------
     ("registry", "GET", "/crl"): _CA_PUBLISHED,
     ("registry", "GET", "/crl/root"): _CA_PUBLISHED,

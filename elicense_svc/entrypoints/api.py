@@ -175,9 +175,12 @@ def build_router(
     signed_call_window_s: float = DEFAULT_WINDOW_S,
     public_per_address: int = 60,
     public_memory_keys: int = 10_000,
+    public_limit: RateLimiter | None = None,
 ) -> APIRouter:
     """``parts`` gives the running service and read models (built at start-up); it raises
-    while the service is not running or not configured."""
+    while the service is not running or not configured. ``public_limit`` counts the anonymous
+    permit checks per client address (unset: one of ``public_per_address`` a minute, this
+    router's own); the public check page shares it."""
     router = APIRouter()
 
     def svc() -> ElicenseService:
@@ -278,8 +281,10 @@ def build_router(
 
     # Per client address, in memory and bounded: an anonymous check must not be a way to
     # enumerate the sequential permit numbers at speed.
-    public_limit = RateLimiter(
-        public_per_address, timedelta(minutes=1), max_keys=public_memory_keys
+    limit = (
+        public_limit
+        if public_limit is not None
+        else public_checks(public_per_address, public_memory_keys)
     )
 
     async def reader(request: Request, number: str) -> bool:
@@ -291,17 +296,11 @@ def build_router(
         identity = await signed_identity(
             request, svc().verifier, svc().store, window_s=signed_call_window_s
         )
-        holder = svc().holder_of(await svc().load_permit(number))
-        if holder in (identity.iin, identity.bin):
-            return True
-        directory = await current_directory(svc().store, svc().directory)
-        try:
-            directory.member(identity.iin)
-        except ElicenseError:
+        if not await svc().may_read_permit(identity, number):
             raise AuthorizationRefused(
                 f"permit {number} is read in full by its holder and E-licensing staff only",
                 reason="NOT_HOLDER",
-            ) from None
+            )
         return True
 
     @router.get("/permits/{number}", tags=["public"], summary="Verify a permit by its number")
@@ -315,7 +314,7 @@ def build_router(
         whole permit, holder and document included."""
         now = svc().clock.now()
         host = request.client.host if request.client is not None else "unknown"
-        until = public_limit.hit(host, now)
+        until = limit.hit(host, now)
         if until is not None:
             raise TooManyRequests(retry_after_s(now, until))
         if await reader(request, number):
@@ -323,6 +322,11 @@ def build_router(
         return await svc().public_permit(number, sha256)
 
     return router
+
+
+def public_checks(per_address: int, memory_keys: int) -> RateLimiter:
+    """The budget of anonymous permit checks: ``per_address`` a minute per client address."""
+    return RateLimiter(per_address, timedelta(minutes=1), max_keys=memory_keys)
 
 
 def _to_sign(document: dict[str, Any]) -> dict[str, Any]:
