@@ -50,6 +50,16 @@ class NoTrustAnchors:
             detail="the gateway has no trusted roots configured (EGOV_GATEWAY_TRUST_ANCHORS)",
         )
 
+    def verify_document(
+        self,
+        payload: bytes,
+        signature: str,
+        *,
+        expected_iin: str | None = None,
+        expected_bin: str | None = None,
+    ) -> VerificationResult:
+        return self.verify(payload, signature)
+
 
 def _load_key(settings: GatewaySettings) -> KeyFile:
     if settings.key_file is None:

@@ -5,14 +5,16 @@ challenge login."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final
 
 from cryptography import x509
 
 from shared.authz import Kind, kinds_of
-from shared.pki.jws import JwsVerifier, _Rejected
-from shared.pki.oids import EKU_AUTH
-from shared.pki.profiles import EntityRole
+from shared.clock import Clock
+from shared.pki.jws import JwsVerifier
+from shared.pki.profiles import EntityRole, KeyPurpose
+from shared.pki.revocation_client import RevocationChecker
 from shared.signing import SignerIdentity, VerificationCode
 
 # Verification codes -> the definitions' refusal grounds (refusal_grounds in each YAML).
@@ -54,16 +56,15 @@ def no_right_to_sign(identity: SignerIdentity | None) -> str | None:
 
 
 class AuthKeyVerifier(JwsVerifier):
-    """A JWS verifier for НУЦ authentication keys (login by signing a challenge, as egov.kz
-    allows): the same chain, validity, subject and revocation checks, but the key must be an
-    authentication key (digitalSignature + clientAuth) instead of a document-signing one."""
+    """A verifier for НУЦ authentication keys (login by signing a challenge, as egov.kz
+    allows): the same chain, validity, subject and revocation checks, JWS or CMS, but the key
+    must be an authentication key (digitalSignature + clientAuth) instead of a document-signing
+    one."""
 
-    @staticmethod
-    def _check_key_usage(leaf: x509.Certificate) -> None:
-        try:
-            usage = leaf.extensions.get_extension_for_class(x509.KeyUsage).value
-            purposes = leaf.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-        except x509.ExtensionNotFound as exc:
-            raise _Rejected(VerificationCode.WRONG_KEY_USAGE, f"missing {exc.oid}") from None
-        if not usage.digital_signature or EKU_AUTH not in purposes:
-            raise _Rejected(VerificationCode.WRONG_KEY_USAGE, "not an authentication key")
+    def __init__(
+        self,
+        trust_anchors: Sequence[x509.Certificate],
+        clock: Clock,
+        revocation: RevocationChecker,
+    ) -> None:
+        super().__init__(trust_anchors, clock, revocation, purpose=KeyPurpose.AUTH)

@@ -28,6 +28,16 @@ class NoTrustAnchors:
             detail="EGOV_PROVIDER_TRUST_ANCHORS is not set: no certificate can be trusted",
         )
 
+    def verify_document(
+        self,
+        payload: bytes,
+        signature: str,
+        *,
+        expected_iin: str | None = None,
+        expected_bin: str | None = None,
+    ) -> VerificationResult:
+        return self.verify(payload, signature)
+
 
 def load_signers(keys_dir: Path | None, password: str) -> Mapping[str, Signer]:
     """``<keys_dir>/<system id>.p12`` for each workstation that has one."""

@@ -72,8 +72,22 @@ class Verifier(Protocol):
         expected_iin: str | None = None,
         expected_bin: str | None = None,
     ) -> VerificationResult:
-        """Check ``signature`` over ``payload``; with ``expected_iin``/``expected_bin``, also
-        that the certificate's IIN/BIN equals it (condition 2 of every seed regulation)."""
+        """Check ``signature`` (a detached JWS: envelopes, signed calls) over ``payload``; with
+        ``expected_iin``/``expected_bin``, also that the certificate's IIN/BIN equals it
+        (condition 2 of every seed regulation)."""
+        ...
+
+    def verify_document(
+        self,
+        payload: bytes,
+        signature: str,
+        *,
+        expected_iin: str | None = None,
+        expected_bin: str | None = None,
+    ) -> VerificationResult:
+        """:meth:`verify` for a person's signature over a document (a request, a login
+        challenge, a result document, a permit), which may also be a CMS SignedData: the
+        signature NCALayer (or ``egov signer``) makes in a browser. Same checks, same codes."""
         ...
 
 
@@ -162,6 +176,17 @@ class InsecureTestVerifier:
             )
         return VerificationResult(VerificationCode.OK, identity)
 
+    def verify_document(
+        self,
+        payload: bytes,
+        signature: str,
+        *,
+        expected_iin: str | None = None,
+        expected_bin: str | None = None,
+    ) -> VerificationResult:
+        """The test signer makes no CMS: the same check as :meth:`verify`."""
+        return self.verify(payload, signature, expected_iin=expected_iin, expected_bin=expected_bin)
+
 
 def _bad(detail: str) -> VerificationResult:
     return VerificationResult(VerificationCode.BAD_SIGNATURE, detail=detail)
@@ -174,13 +199,16 @@ async def verify_off_loop(
     *,
     expected_iin: str | None = None,
     expected_bin: str | None = None,
+    document: bool = False,
 ) -> VerificationResult:
-    """:meth:`Verifier.verify` from async code. Verification may ask an OCSP responder or fetch
-    a CRL over blocking HTTP (shared.pki.revocation_client), which must not stall the event
-    loop: it runs on a worker thread (the verifier and its caches are safe to share between
-    threads, docs/pki.md)."""
+    """:meth:`Verifier.verify` (with ``document``, :meth:`Verifier.verify_document`: a person's
+    signature over a document, JWS or CMS) from async code. Verification may ask an OCSP
+    responder or fetch a CRL over blocking HTTP (shared.pki.revocation_client), which must not
+    stall the event loop: it runs on a worker thread (the verifier and its caches are safe to
+    share between threads, docs/pki.md)."""
+    check = verifier.verify_document if document else verifier.verify
     return await asyncio.to_thread(
-        verifier.verify, payload, signature, expected_iin=expected_iin, expected_bin=expected_bin
+        check, payload, signature, expected_iin=expected_iin, expected_bin=expected_bin
     )
 
 
@@ -191,6 +219,7 @@ async def verify_delivered(
     *,
     expected_iin: str | None = None,
     expected_bin: str | None = None,
+    document: bool = False,
     wait_s: float = 30.0,
     every_s: float = 1.0,
 ) -> VerificationResult:
@@ -204,7 +233,12 @@ async def verify_delivered(
     deadline = time.monotonic() + wait_s
     while True:
         result = await verify_off_loop(
-            verifier, payload, signature, expected_iin=expected_iin, expected_bin=expected_bin
+            verifier,
+            payload,
+            signature,
+            expected_iin=expected_iin,
+            expected_bin=expected_bin,
+            document=document,
         )
         if result.code is not VerificationCode.REVOCATION_UNKNOWN:
             return result

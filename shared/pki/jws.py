@@ -12,11 +12,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -28,16 +25,16 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 )
 
 from shared.clock import Clock
+from shared.pki.certcheck import MAX_CHAIN, CertificateChecks, Rejected
 from shared.pki.certinfo import identity_of
+from shared.pki.cms import parse_cms
 from shared.pki.keys import KeyAlgorithm, PrivateKey, algorithm_of
-from shared.pki.oids import EKU_SIGNING
 from shared.pki.pkcs12 import KeyFile
-from shared.pki.revocation_client import RevocationChecker, RevocationState
+from shared.pki.profiles import KeyPurpose
+from shared.pki.revocation_client import RevocationChecker
 from shared.signing import SignerIdentity, VerificationCode, VerificationResult
 
 _P256_BYTES = 32
-_MAX_CHAIN = 5  # root + issuing + leaf is the НУЦ shape; anything much longer is suspect
-_PATH_CACHE_SIZE = 4096  # distinct signer chains remembered (systems, officers, applicants)
 
 
 def b64url(data: bytes) -> str:
@@ -96,94 +93,95 @@ class JwsSigner:
 class _Parsed:
     header_b64: str
     algorithm: KeyAlgorithm
-    x5c: tuple[str, ...]
+    chain: tuple[bytes, ...]  # x5c's DER
     signature: bytes
 
-
-class _Rejected(Exception):
-    def __init__(self, code: VerificationCode, detail: str) -> None:
-        super().__init__(detail)
-        self.code = code
-        self.detail = detail
+    def check_signature(self, payload: bytes, leaf: x509.Certificate) -> None:
+        signing_input = f"{self.header_b64}.{b64url(payload)}".encode("ascii")
+        public = leaf.public_key()
+        try:
+            if self.algorithm is KeyAlgorithm.ES256 and isinstance(
+                public, ec.EllipticCurvePublicKey
+            ):
+                if len(self.signature) != 2 * _P256_BYTES:
+                    raise InvalidSignature
+                r = int.from_bytes(self.signature[:_P256_BYTES], "big")
+                s = int.from_bytes(self.signature[_P256_BYTES:], "big")
+                public.verify(encode_dss_signature(r, s), signing_input, ec.ECDSA(hashes.SHA256()))
+            elif self.algorithm is KeyAlgorithm.RS256 and isinstance(public, rsa.RSAPublicKey):
+                public.verify(self.signature, signing_input, padding.PKCS1v15(), hashes.SHA256())
+            else:
+                raise Rejected(
+                    VerificationCode.BAD_SIGNATURE,
+                    f"{self.algorithm} does not fit the certificate's key",
+                )
+        except InvalidSignature:
+            raise Rejected(
+                VerificationCode.BAD_SIGNATURE, "the signature does not verify over the payload"
+            ) from None
 
 
 def _parse(signature: str) -> _Parsed:
     parts = signature.split(".")
     if len(parts) != 3 or parts[1] != "":
-        raise _Rejected(VerificationCode.BAD_SIGNATURE, "not a detached JWS (header..signature)")
+        raise Rejected(VerificationCode.BAD_SIGNATURE, "not a detached JWS (header..signature)")
     try:
         header = json.loads(b64url_decode(parts[0]))
         raw_signature = b64url_decode(parts[2])
     except (ValueError, binascii.Error) as exc:
-        raise _Rejected(VerificationCode.BAD_SIGNATURE, f"undecodable JWS: {exc}") from exc
+        raise Rejected(VerificationCode.BAD_SIGNATURE, f"undecodable JWS: {exc}") from exc
     if not isinstance(header, dict):
-        raise _Rejected(VerificationCode.BAD_SIGNATURE, "the JWS header is not a JSON object")
+        raise Rejected(VerificationCode.BAD_SIGNATURE, "the JWS header is not a JSON object")
     if "crit" in header:
         # RFC 7515 4.1.11: extensions we do not understand must make the JWS invalid.
-        raise _Rejected(VerificationCode.BAD_SIGNATURE, "unsupported critical header parameters")
+        raise Rejected(VerificationCode.BAD_SIGNATURE, "unsupported critical header parameters")
     try:
         algorithm = KeyAlgorithm(str(header.get("alg")))
     except ValueError:
-        raise _Rejected(
+        raise Rejected(
             VerificationCode.BAD_SIGNATURE, f"algorithm {header.get('alg')!r} is not accepted"
         ) from None
     x5c = header.get("x5c")
     if (
         not isinstance(x5c, list)
         or not x5c
-        or len(x5c) > _MAX_CHAIN
+        or len(x5c) > MAX_CHAIN
         or not all(isinstance(c, str) for c in x5c)
     ):
-        raise _Rejected(VerificationCode.UNTRUSTED_CHAIN, "no usable certificate chain in x5c")
-    return _Parsed(parts[0], algorithm, tuple(x5c), raw_signature)
-
-
-def _load_x5c(x5c: tuple[str, ...]) -> list[x509.Certificate]:
+        raise Rejected(VerificationCode.UNTRUSTED_CHAIN, "no usable certificate chain in x5c")
     try:
-        return [x509.load_der_x509_certificate(base64.b64decode(c, validate=True)) for c in x5c]
-    except (ValueError, TypeError, binascii.Error) as exc:
-        raise _Rejected(VerificationCode.UNTRUSTED_CHAIN, f"unreadable x5c: {exc}") from exc
+        # RFC 7515 4.1.6: standard (not URL-safe) base64 DER.
+        chain = tuple(base64.b64decode(c, validate=True) for c in x5c)
+    except (ValueError, binascii.Error) as exc:
+        raise Rejected(VerificationCode.UNTRUSTED_CHAIN, f"unreadable x5c: {exc}") from exc
+    return _Parsed(parts[0], algorithm, chain, raw_signature)
 
 
-def _issued(child: x509.Certificate, parent: x509.Certificate) -> bool:
-    if child.issuer != parent.subject:
-        return False
-    try:
-        child.verify_directly_issued_by(parent)
-    except (ValueError, TypeError, InvalidSignature):
-        return False
-    return True
-
-
-def _is_ca(certificate: x509.Certificate) -> bool:
-    try:
-        constraints = certificate.extensions.get_extension_for_class(x509.BasicConstraints).value
-        usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
-    except x509.ExtensionNotFound:
-        return False
-    return constraints.ca and usage.key_cert_sign
+def is_compact_jws(signature: str) -> bool:
+    """Whether ``signature`` has the shape of a compact JWS (three parts joined by dots); a CMS,
+    PEM or base64, never has a dot."""
+    return signature.count(".") == 2
 
 
 class JwsVerifier:
-    """Checks, in order: form, chain to a trust anchor, signature, validity now, key usage,
-    the expected IIN/BIN, and revocation (last, because it may cost a network round trip)."""
+    """The :class:`~shared.signing.Verifier` of the services. :meth:`verify` checks a detached
+    JWS (envelopes, signed calls), in order: form, chain to a trust anchor, signature,
+    validity now, key usage, the expected IIN/BIN, and revocation (last, because it may cost a
+    network round trip). :meth:`verify_document` takes a CMS as well (a person's signature
+    made in a browser), with the same checks and codes (:mod:`shared.pki.certcheck`).
+
+    ``purpose`` is the key the signatures must be made with: НУЦ's document-signing key, or
+    its authentication key (the portal's login by signing a challenge)."""
 
     def __init__(
         self,
         trust_anchors: Sequence[x509.Certificate],
         clock: Clock,
         revocation: RevocationChecker,
+        *,
+        purpose: KeyPurpose = KeyPurpose.SIGNING,
     ) -> None:
-        if not trust_anchors:
-            raise ValueError("a verifier needs at least one trusted root")
-        self._anchors = list(trust_anchors)
-        self._clock = clock
-        self._revocation = revocation
-        # Paths already built from an x5c, so that the chain's signatures are checked once per
-        # sender rather than once per message. Only what never changes is cached (the path to
-        # these anchors); validity and revocation are checked on every call.
-        self._paths: OrderedDict[tuple[str, ...], list[x509.Certificate]] = OrderedDict()
-        self._paths_lock = threading.Lock()
+        self._certificates = CertificateChecks(trust_anchors, clock, revocation, purpose=purpose)
 
     def verify(
         self,
@@ -193,131 +191,22 @@ class JwsVerifier:
         expected_iin: str | None = None,
         expected_bin: str | None = None,
     ) -> VerificationResult:
-        identity: SignerIdentity | None = None
-        try:
-            parsed = _parse(signature)
-            path = self._cached_path(parsed.x5c)
-            leaf = path[0]
-            identity = identity_of(leaf)
-            self._check_signature(parsed, payload, leaf)
-            self._check_validity(path, self._clock.now())
-            self._check_key_usage(leaf)
-            self._check_subject(identity, expected_iin, expected_bin)
-            self._check_revocation(leaf, path[1])
-        except _Rejected as rejected:
-            return VerificationResult(rejected.code, identity, rejected.detail)
-        return VerificationResult(VerificationCode.OK, identity)
-
-    def _cached_path(self, x5c: tuple[str, ...]) -> list[x509.Certificate]:
-        # A lock, because async callers run verify() in worker threads (asyncio.to_thread) and
-        # an OrderedDict's reordering is not atomic; building a path happens outside it.
-        with self._paths_lock:
-            path = self._paths.get(x5c)
-            if path is not None:
-                self._paths.move_to_end(x5c)
-                return path
-        path = self._path(_load_x5c(x5c))
-        with self._paths_lock:
-            self._paths[x5c] = path
-            if len(self._paths) > _PATH_CACHE_SIZE:
-                self._paths.popitem(last=False)
-        return path
-
-    def _path(self, chain: list[x509.Certificate]) -> list[x509.Certificate]:
-        """Leaf, intermediates, and the trust anchor that closes the path."""
-        path = [chain[0]]
-        pool = chain[1:]
-        for _ in range(_MAX_CHAIN):
-            current = path[-1]
-            for anchor in self._anchors:
-                if _issued(current, anchor):
-                    return [*path, anchor]
-            parent = next((c for c in pool if _issued(current, c) and _is_ca(c)), None)
-            if parent is None or parent in path:
-                break
-            path.append(parent)
-        raise _Rejected(
-            VerificationCode.UNTRUSTED_CHAIN,
-            f"no path from {chain[0].subject.rfc4514_string()} to a trusted root",
+        return self._certificates.verify(
+            _parse, payload, signature, expected_iin=expected_iin, expected_bin=expected_bin
         )
 
-    @staticmethod
-    def _check_signature(parsed: _Parsed, payload: bytes, leaf: x509.Certificate) -> None:
-        signing_input = f"{parsed.header_b64}.{b64url(payload)}".encode("ascii")
-        public = leaf.public_key()
-        try:
-            if parsed.algorithm is KeyAlgorithm.ES256 and isinstance(
-                public, ec.EllipticCurvePublicKey
-            ):
-                if len(parsed.signature) != 2 * _P256_BYTES:
-                    raise InvalidSignature
-                r = int.from_bytes(parsed.signature[:_P256_BYTES], "big")
-                s = int.from_bytes(parsed.signature[_P256_BYTES:], "big")
-                public.verify(encode_dss_signature(r, s), signing_input, ec.ECDSA(hashes.SHA256()))
-            elif parsed.algorithm is KeyAlgorithm.RS256 and isinstance(public, rsa.RSAPublicKey):
-                public.verify(parsed.signature, signing_input, padding.PKCS1v15(), hashes.SHA256())
-            else:
-                raise _Rejected(
-                    VerificationCode.BAD_SIGNATURE,
-                    f"{parsed.algorithm} does not fit the certificate's key",
-                )
-        except InvalidSignature:
-            raise _Rejected(
-                VerificationCode.BAD_SIGNATURE, "the signature does not verify over the payload"
-            ) from None
-
-    @staticmethod
-    def _check_validity(path: list[x509.Certificate], now: datetime) -> None:
-        for certificate in path:
-            name = certificate.subject.rfc4514_string()
-            if now < certificate.not_valid_before_utc:
-                raise _Rejected(
-                    VerificationCode.CERT_NOT_YET_VALID,
-                    f"{name} is valid from {certificate.not_valid_before_utc.isoformat()}",
-                )
-            if now > certificate.not_valid_after_utc:
-                raise _Rejected(
-                    VerificationCode.CERT_EXPIRED,
-                    f"{name} expired at {certificate.not_valid_after_utc.isoformat()}",
-                )
-
-    @staticmethod
-    def _check_key_usage(leaf: x509.Certificate) -> None:
-        # A document signature needs digitalSignature + nonRepudiation and the signing purpose;
-        # НУЦ's authentication key (keyEncipherment, clientAuth) must not sign documents.
-        try:
-            usage = leaf.extensions.get_extension_for_class(x509.KeyUsage).value
-            purposes = leaf.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-        except x509.ExtensionNotFound as exc:
-            raise _Rejected(VerificationCode.WRONG_KEY_USAGE, f"missing {exc.oid}") from None
-        if not (usage.digital_signature and usage.content_commitment):
-            raise _Rejected(
-                VerificationCode.WRONG_KEY_USAGE,
-                "key usage lacks digitalSignature and nonRepudiation",
-            )
-        if EKU_SIGNING not in purposes:
-            raise _Rejected(VerificationCode.WRONG_KEY_USAGE, "not a document-signing key")
-
-    @staticmethod
-    def _check_subject(
-        identity: SignerIdentity, expected_iin: str | None, expected_bin: str | None
-    ) -> None:
-        # Condition 2 of every seed regulation: the IIN/BIN in the request must be the
-        # certificate's.
-        if expected_iin is not None and identity.iin != expected_iin:
-            raise _Rejected(
-                VerificationCode.SUBJECT_MISMATCH,
-                f"request IIN {expected_iin} is not the certificate's ({identity.iin or 'none'})",
-            )
-        if expected_bin is not None and identity.bin != expected_bin:
-            raise _Rejected(
-                VerificationCode.SUBJECT_MISMATCH,
-                f"request BIN {expected_bin} is not the certificate's ({identity.bin or 'none'})",
-            )
-
-    def _check_revocation(self, leaf: x509.Certificate, issuer: x509.Certificate) -> None:
-        answer = self._revocation.check(leaf, issuer)
-        if answer.state is RevocationState.REVOKED:
-            raise _Rejected(VerificationCode.CERT_REVOKED, answer.detail)
-        if answer.state is RevocationState.UNKNOWN:
-            raise _Rejected(VerificationCode.REVOCATION_UNKNOWN, answer.detail)
+    def verify_document(
+        self,
+        payload: bytes,
+        signature: str,
+        *,
+        expected_iin: str | None = None,
+        expected_bin: str | None = None,
+    ) -> VerificationResult:
+        """A person's signature over a document: a detached JWS (API clients, ``egov sign``)
+        or a CMS SignedData, PEM or base64 DER (browsers, through NCALayer or ``egov
+        signer``), told apart by their form."""
+        parse = _parse if is_compact_jws(signature) else parse_cms
+        return self._certificates.verify(
+            parse, payload, signature, expected_iin=expected_iin, expected_bin=expected_bin
+        )
