@@ -610,10 +610,16 @@ class ElicenseService:
             raise NotFound("PERMIT_NOT_FOUND", f"no permit {number} in the registry")
         return permit, len(events)
 
-    def _signer_role(self, permit: permits.Permit) -> str:
+    def signer_role(self, permit: permits.Permit) -> str:
+        """Who signs the permit's editions and runs its lifecycle: the result's signing role."""
         state_service = permit.document["service"]
         definition = self.engines.catalog.get(state_service["code"], state_service["version"])
         return definition.results[0].signed_by_role
+
+    async def permit_of(self, actor: Actor, number: str) -> permits.Permit:
+        """Permit ``number`` as the staff member sees it: one of their provider's (another
+        provider's permit does not exist for them)."""
+        return (await self._permit_for(actor, number))[0]
 
     async def reissue_draft(self, actor: Actor, number: str, reason: str) -> dict[str, Any]:
         permit, _ = await self._permit_for(actor, number)
@@ -632,7 +638,7 @@ class ElicenseService:
         person; each is an event with a status notification."""
         for _ in range(_ATTEMPTS):
             permit, version = await self._permit_for(actor, number)
-            role = self._signer_role(permit)
+            role = self.signer_role(permit)
             if role not in actor.roles:
                 raise Forbidden("ROLE_REQUIRED", f"permit commands need role {role!r}")
             now = self.clock.now()

@@ -57,27 +57,40 @@ class Projections:
             count += len(batch)
 
     def requests_of(self, provider: str) -> list[dict[str, Any]]:
-        out = []
-        for state in self.requests.values():
-            if state.provider != provider:
-                continue
-            engine = self.engines.get(state.service, state.version)
-            steps = state.steps(engine)
-            current = steps.current
-            out.append(
-                {
-                    "request_id": state.request_id,
-                    "number": state.number,
-                    "service": state.service,
-                    "version": state.version,
-                    "channel": state.channel.value,
-                    "status": req.status_of(engine, state),
-                    "step": current.step if current else None,
-                    "role": current.role if current else None,
-                    "permit_number": state.permit_number,
-                }
-            )
-        return sorted(out, key=lambda r: str(r["number"]))
+        return [self._row(state) for state in self._of(provider)]
+
+    def page_of(
+        self, provider: str, *, offset: int, limit: int
+    ) -> tuple[list[dict[str, Any]], int]:
+        """One page of the provider's requests, the newest first, and how many there are: the
+        steps are worked out for the page's rows only, so a page costs O(its rows)."""
+        states = self._of(provider)
+        states.reverse()
+        return [self._row(state) for state in states[offset : offset + limit]], len(states)
+
+    def _of(self, provider: str) -> list[req.ElicenseRequest]:
+        found = [s for s in self.requests.values() if s.provider == provider]
+        return sorted(found, key=lambda s: str(s.number))
+
+    def _row(self, state: req.ElicenseRequest) -> dict[str, Any]:
+        engine = self.engines.get(state.service, state.version)
+        steps = state.steps(engine)
+        current = steps.current
+        step_deadline = current.deadline if current is not None else None
+        return {
+            "request_id": state.request_id,
+            "number": state.number,
+            "service": state.service,
+            "version": state.version,
+            "channel": state.channel.value,
+            "status": req.status_of(engine, state),
+            "step": current.step if current else None,
+            "role": current.role if current else None,
+            "step_deadline": step_deadline.isoformat() if step_deadline else None,
+            "deadline": steps.deadline.isoformat(),
+            "finished": steps.finished,
+            "permit_number": state.permit_number,
+        }
 
     def registry_digest(self) -> str:
         """SHA-256 of the permit registry's canonical form: equal digests, equal registries."""

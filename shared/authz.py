@@ -290,6 +290,15 @@ _ELICENSE_STAFF = _staff(
     "E-licensing's staff (its directory; the employee certificate of the provider's BIN)",
 )
 
+# E-licensing's desk pages: the API's staff, signed in with the same certificate.
+_ELICENSE_DESK = page(
+    Kind.STAFF,
+    Kind.ENTITY_HEAD,
+    scope=Scope.ELICENSE,
+    why="E-licensing's staff, signed in (its directory; the employee certificate of the "
+    "provider's BIN)",
+)
+
 ROUTES: Mapping[Route, Allowed] = {
     # --- every service ---------------------------------------------------------------------
     ("*", "GET", "/"): public(
@@ -372,6 +381,15 @@ ROUTES: Mapping[Route, Allowed] = {
         "a permit's QR code lands here: validity and the document's hash, never the holder",
         page=True,
     ),
+    ("elicense", "GET", "/desk"): _ELICENSE_DESK,
+    ("elicense", "GET", "/desk/requests/{request_id}"): _ELICENSE_DESK,
+    ("elicense", "POST", "/desk/requests/{request_id}/actions"): _ELICENSE_DESK,
+    ("elicense", "POST", "/desk/requests/{request_id}/documents"): _ELICENSE_DESK,
+    ("elicense", "POST", "/desk/requests/{request_id}/permit-draft"): _ELICENSE_DESK,
+    ("elicense", "GET", "/desk/requests/{request_id}/permit"): _ELICENSE_DESK,
+    ("elicense", "GET", "/desk/permits/{number}"): _ELICENSE_DESK,
+    ("elicense", "GET", "/desk/permits/{number}/reissue"): _ELICENSE_DESK,
+    ("elicense", "POST", "/desk/permits/{number}/{command}"): _ELICENSE_DESK,
     # --- registry_svc: the НУЦ --------------------------------------------------------------
     ("registry", "GET", "/crl"): _CA_PUBLISHED,
     ("registry", "GET", "/crl/root"): _CA_PUBLISHED,

@@ -173,6 +173,11 @@ _TRANSITIONS: dict[str, tuple[frozenset[PermitState], str]] = {
 LIFECYCLE_COMMANDS = tuple(_TRANSITIONS)
 
 
+def commands_allowed(state: PermitState) -> tuple[str, ...]:
+    """The lifecycle commands a permit in ``state`` takes (003 p.5.3), in their usual order."""
+    return tuple(c for c, (allowed, _) in _TRANSITIONS.items() if state in allowed)
+
+
 def lifecycle(
     permit: Permit,
     command: str,

@@ -46,24 +46,28 @@ class ScanIn(BaseModel):
     media_type: str = "application/pdf"
 
     def document(self) -> req.Document:
-        unfit = unfit_file_name(self.name)
-        if unfit is not None:
-            raise Invalid("INVALID_FILE_NAME", f"document {self.code!r}: the file name {unfit}")
         try:
             content = base64.b64decode(self.content_base64, validate=True)
         except (binascii.Error, ValueError) as exc:
             raise Invalid("BAD_SCAN", f"document {self.code!r}: not base64: {exc}") from exc
-        if len(content) > MAX_SCAN_BYTES:
-            raise Invalid(
-                "SCAN_TOO_LARGE", f"document {self.code!r} exceeds {MAX_SCAN_BYTES} bytes"
-            )
-        return req.Document(
-            code=self.code,
-            name=self.name,
-            sha256=hashlib.sha256(content).hexdigest(),
-            size=len(content),
-            media_type=self.media_type,
-        )
+        return scanned(self.code, self.name, content, self.media_type)
+
+
+def scanned(code: str, name: str, content: bytes, media_type: str) -> req.Document:
+    """A scanned document as E-licensing keeps it (process 6): by its SHA-256 and size, the
+    bytes themselves not kept; refused for an unfit file name or a scan over the limit."""
+    unfit = unfit_file_name(name)
+    if unfit is not None:
+        raise Invalid("INVALID_FILE_NAME", f"document {code!r}: the file name {unfit}")
+    if len(content) > MAX_SCAN_BYTES:
+        raise Invalid("SCAN_TOO_LARGE", f"document {code!r} exceeds {MAX_SCAN_BYTES} bytes")
+    return req.Document(
+        code=code,
+        name=name,
+        sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content),
+        media_type=media_type,
+    )
 
 
 class NewRequestIn(BaseModel):

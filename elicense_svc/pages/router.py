@@ -13,6 +13,7 @@ from elicense_svc.domain.errors import ElicenseError
 from elicense_svc.handlers import ElicenseService
 from elicense_svc.pages.common import Site, localized, when
 from elicense_svc.pages.public import public_router
+from elicense_svc.pages.staff import staff_router
 from elicense_svc.pages.texts import TEXTS
 from elicense_svc.projections import Projections
 from shared.pages.render import Pages
@@ -47,4 +48,5 @@ def mount_pages(
     sessions = mount_sign_in(app, "elicense", verify)
     site = Site(parts, pages, sessions, public_limit)
     app.include_router(public_router(site))
+    app.include_router(staff_router(site))
     return site
