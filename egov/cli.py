@@ -42,6 +42,7 @@ def build_cli() -> typer.Typer:
         replay,
         scenario,
         sign,
+        signer,
         subscribe,
     )
     from egov.commands import provision as _provision
@@ -54,6 +55,7 @@ def build_cli() -> typer.Typer:
     cli.add_typer(registry.build(), name="registry")
     cli.command("sign")(sign.sign)
     cli.command("verify")(sign.verify)
+    cli.add_typer(signer.build(), name="signer")
     cli.add_typer(audit.build(), name="audit")
     cli.add_typer(gateway.build(), name="gateway")
     cli.add_typer(elicense.build(), name="elicense")
