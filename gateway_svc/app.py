@@ -1,6 +1,7 @@
 """The gateway service's HTTP app: the shared operational endpoints plus the gateway's own
-routes (sync channel, message log, parked messages); its /health replaces the shared one
-because it also checks the signing key and revocation freshness and gates traffic."""
+routes (sync channel, message log, parked messages) and its operator's console pages; its
+/health replaces the shared one because it also checks the signing key and revocation
+freshness and gates traffic."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from gateway_svc.gateway import Gateway
+from gateway_svc.pages.router import mount_pages
 from gateway_svc.routes import gateway_router
 from gateway_svc.settings import GatewaySettings
 from gateway_svc.sync import SyncChannel
@@ -53,4 +55,5 @@ def mount_gateway(app: FastAPI, gateway: Gateway, sync: SyncChannel, *, service:
     ]
     app.include_router(gateway_router(gateway, sync, service=service))
     # The gateway operator's pages sign in with the operator's certificate (shared.pages).
-    mount_sign_in(app, service, gateway.admission.verify_detached)
+    sessions = mount_sign_in(app, service, gateway.admission.verify_detached)
+    mount_pages(app, gateway, sessions)

@@ -19,6 +19,7 @@ position seen), so several gateway processes sharing one database see each other
 from __future__ import annotations
 
 import asyncio
+import bisect
 import hashlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -181,6 +182,11 @@ class MessageLog:
     def store(self) -> EventStore:
         return self._store
 
+    @property
+    def clock(self) -> Clock:
+        """The clock the log's records are stamped by."""
+        return self._clock
+
     async def append(
         self,
         record: Record,
@@ -231,6 +237,42 @@ class MessageLog:
                 if len(out) >= query.limit:
                     break
         return out
+
+    async def newest(self, query: Query, *, before: int | None = None) -> list[LogEntry]:
+        """Up to ``query.limit`` entries matching ``query``, newest first, from log positions
+        below ``before`` (the last row of the previous page: keyset pagination). The scan walks
+        back from the newest entry and stops at ``query.since`` (log order is append order,
+        so nothing older follows), so a page costs its own size plus what the filter skips."""
+        await self.catch_up()
+        if query.message_id is not None:
+            candidates: Sequence[LogEntry] = self._index.by_message.get(query.message_id, [])
+        elif query.correlation_id is not None:
+            candidates = self._index.by_correlation.get(query.correlation_id, [])
+        else:
+            candidates = self._index.entries
+        end = len(candidates)
+        if before is not None:
+            end = bisect.bisect_left(candidates, before, key=lambda e: e.position)
+        out: list[LogEntry] = []
+        for index in range(end - 1, -1, -1):
+            entry = candidates[index]
+            if query.since is not None and entry.recorded_at < query.since:
+                break
+            if _matches(entry, query):
+                out.append(entry)
+                if len(out) >= query.limit:
+                    break
+        return out
+
+    async def recent(self, since: datetime) -> list[LogEntry]:
+        """Every entry recorded at or after ``since``, oldest first (walked back from the
+        newest, so a short window costs only its own entries)."""
+        await self.catch_up()
+        entries = self._index.entries
+        start = len(entries)
+        while start > 0 and entries[start - 1].recorded_at >= since:
+            start -= 1
+        return entries[start:]
 
     async def query_message(self, message_id: str) -> list[LogEntry]:
         return await self.query(Query(message_id=message_id, limit=10_000))

@@ -256,6 +256,12 @@ _GATEWAY_LOG = allow(
     Kind.SIMULATION_OPERATOR,
     why="the gateway's operator; the simulation operator follows journeys (IINs masked)",
 )
+_CONSOLE = page(Kind.GATEWAY_OPERATOR, why="the gateway operator's console")
+_CONSOLE_LOG = page(
+    Kind.GATEWAY_OPERATOR,
+    Kind.SIMULATION_OPERATOR,
+    why="the gateway's operator; the simulation operator follows journeys (IINs masked)",
+)
 _APPLICANT = allow(
     Kind.CITIZEN,
     Kind.ENTITY_HEAD,
@@ -361,6 +367,16 @@ ROUTES: Mapping[Route, Allowed] = {
     ("gateway", "POST", "/parked/{message_id}/{recipient}/redrive"): _GATEWAY_OPERATOR,
     ("gateway", "POST", "/parked/{message_id}/{recipient}/stop"): _GATEWAY_OPERATOR,
     ("gateway", "POST", "/admin/rules/reload"): _GATEWAY_OPERATOR,
+    # The gateway console: the same data to the same kinds as the API rows above.
+    ("gateway", "GET", "/console/messages"): _CONSOLE_LOG,
+    ("gateway", "GET", "/console/trace"): _CONSOLE_LOG,
+    ("gateway", "GET", "/console/trace/{correlation_id}"): _CONSOLE_LOG,
+    ("gateway", "GET", "/console/parked"): _CONSOLE,
+    ("gateway", "POST", "/console/parked/{message_id}/{recipient}/redrive"): _CONSOLE,
+    ("gateway", "POST", "/console/parked/{message_id}/{recipient}/stop"): _CONSOLE,
+    ("gateway", "GET", "/console/rules"): _CONSOLE,
+    ("gateway", "POST", "/console/rules/reload"): _CONSOLE,
+    ("gateway", "GET", "/console/traffic"): _CONSOLE,
     # --- elicense_svc --------------------------------------------------------------------------
     ("elicense", "GET", "/staff/requests"): _ELICENSE_STAFF,
     ("elicense", "POST", "/staff/requests"): _ELICENSE_STAFF,

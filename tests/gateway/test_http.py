@@ -149,6 +149,8 @@ class Served:
     gateway: Gateway
     ca_endpoint: FakeCaEndpoint
     provider_callers: list[str]
+    app: FastAPI | None = None  # for a second client (a browser of the console's pages)
+    bus: InMemoryBus | None = None
 
 
 @pytest.fixture
@@ -216,7 +218,7 @@ async def served(
         async with httpx.AsyncClient(
             transport=transport, base_url="http://gw", auth=auth
         ) as client:
-            yield Served(client, gateway, endpoint, callers)
+            yield Served(client, gateway, endpoint, callers, app, bus)
     await provider.aclose()
 
 
