@@ -228,6 +228,7 @@ class ElicenseService:
             signature,
             expected_iin=submission.applicant_iin,
             expected_bin=submission.applicant_bin,
+            document=True,
         )
         if not result.ok:
             raise Invalid(
@@ -568,7 +569,11 @@ class ElicenseService:
             self.engine_of(state).definition, state, state.permit_number
         )
         result = await verify_off_loop(
-            self.verifier, permits.signing_bytes(document), signature, expected_iin=actor.iin
+            self.verifier,
+            permits.signing_bytes(document),
+            signature,
+            expected_iin=actor.iin,
+            document=True,
         )
         if not result.ok:
             raise Invalid(
@@ -652,6 +657,7 @@ class ElicenseService:
                     permits.signing_bytes(document),
                     document_signature,
                     expected_iin=actor.iin,
+                    document=True,
                 )
                 if not result.ok:
                     raise Invalid(
@@ -697,7 +703,7 @@ class ElicenseService:
         sequential, so anything personal here would be a list of holders for anyone."""
         permit = await self.load_permit(number)
         signed = permits.signing_bytes(permit.document)
-        result = await verify_off_loop(self.verifier, signed, permit.signature)
+        result = await verify_off_loop(self.verifier, signed, permit.signature, document=True)
         digest = hashlib.sha256(signed).hexdigest()
         return {
             "permit_number": permit.number,
@@ -737,7 +743,7 @@ class ElicenseService:
         holder and the signed document."""
         permit = await self.load_permit(number)
         result = await verify_off_loop(
-            self.verifier, permits.signing_bytes(permit.document), permit.signature
+            self.verifier, permits.signing_bytes(permit.document), permit.signature, document=True
         )
         return {
             "permit_number": permit.number,

@@ -177,9 +177,10 @@ class PortalService:
         iin: str | None = None,
         bin_: str | None = None,
     ) -> VerificationResult:
+        # A person's signature: a JWS from an API client or a CMS from a browser (NCALayer).
         # Revocation may be an HTTP round trip (OCSP): keep it off the event loop.
         return await asyncio.to_thread(
-            verifier.verify, payload, signature, expected_iin=iin, expected_bin=bin_
+            verifier.verify_document, payload, signature, expected_iin=iin, expected_bin=bin_
         )
 
     async def _append(

@@ -588,7 +588,11 @@ class ProviderService:
             return None
         document = self.draft_document(request, engine, outcome)
         return await verify_off_loop(
-            self.verifier, documents.signing_bytes(document), signature, expected_iin=actor.id
+            self.verifier,
+            documents.signing_bytes(document),
+            signature,
+            expected_iin=actor.id,
+            document=True,
         )
 
     def draft_document(

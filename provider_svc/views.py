@@ -24,7 +24,9 @@ class ActionIn(_In):
     outcome: str = Field(min_length=1, max_length=64)
     grounds: Grounds | None = None
     document_signature: str | None = Field(
-        default=None, description="detached JWS of the signer over the draft (POST .../draft)"
+        default=None,
+        description="the signer's signature over the draft (POST .../draft): a detached JWS, "
+        "or a CMS as NCALayer makes it (PEM or base64 DER)",
     )
 
 

@@ -414,7 +414,7 @@ def build_router(
         if not isinstance(document, dict) or not isinstance(signature, str):
             return SignatureCheck("NO_SIGNATURE", None)
         outcome = await asyncio.to_thread(
-            service.verifier.verify, canonical_json(document), signature
+            service.verifier.verify_document, canonical_json(document), signature
         )
         signer = None if outcome.identity is None else outcome.identity.subject
         return SignatureCheck(outcome.code.value, signer)

@@ -28,7 +28,7 @@ from shared.eventlog.sqlite import SqliteEventStore
 from shared.ids import Gender, make_bin, make_iin
 from shared.pki.ca import issue_certificate
 from shared.pki.jws import JwsSigner, JwsVerifier
-from shared.pki.keys import KeyAlgorithm, generate_private_key
+from shared.pki.keys import KeyAlgorithm, PrivateKey, generate_private_key
 from shared.pki.profiles import (
     EntityRole,
     Holder,
@@ -42,6 +42,7 @@ from shared.regulation.catalog import Catalog
 from shared.signing import Signer
 from tests.pki.conftest import URLS, CaPair
 from tests.pki.fakes import FakeCaEndpoint
+from tests.signer.support import BrowserSigner
 
 # Tuesday 2014-09-02 10:00 in Almaty (UTC+6): A and B Almaty 2014 are in force.
 START = datetime(2014, 9, 2, 4, 0, tzinfo=UTC)
@@ -114,6 +115,7 @@ class Pki:
     endpoint: FakeCaEndpoint
     serials: Iterator[int] = field(default_factory=lambda: itertools.count(5000))
     issued: dict[str, x509.Certificate] = field(default_factory=dict)  # by serial (hex)
+    keys: dict[str, PrivateKey] = field(default_factory=dict)  # by serial (hex)
 
     def signer(self, holder: Holder, purpose: KeyPurpose = KeyPurpose.SIGNING) -> JwsSigner:
         key = generate_private_key(KeyAlgorithm.ES256)
@@ -129,7 +131,16 @@ class Pki:
         signer = JwsSigner(key, certificate, [self.ca.issuing.certificate])
         assert signer.identity.serial is not None
         self.issued[signer.identity.serial] = certificate
+        self.keys[signer.identity.serial] = key
         return signer
+
+    def in_browser(self, signer: JwsSigner) -> BrowserSigner:
+        """The key behind ``signer``, signing CMS as a browser does through `egov signer`."""
+        assert signer.identity.serial is not None
+        serial = signer.identity.serial
+        return BrowserSigner.of(
+            self.keys[serial], self.issued[serial], (self.ca.issuing.certificate,)
+        )
 
     def verifier(self) -> JwsVerifier:
         return JwsVerifier(

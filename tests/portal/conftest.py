@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ from shared.ids import Gender, make_iin
 from shared.pki.ca import CaUrls, create_issuing, create_root, issue_certificate
 from shared.pki.http_signing import sign_request
 from shared.pki.jws import JwsSigner, JwsVerifier
-from shared.pki.keys import KeyAlgorithm, generate_private_key
+from shared.pki.keys import KeyAlgorithm, PrivateKey, generate_private_key
 from shared.pki.profiles import (
     EntityRole,
     Holder,
@@ -48,6 +48,7 @@ from shared.pki.revocation_client import RevocationChecker
 from shared.regulation.catalog import Catalog
 from tests.pki.conftest import CaPair
 from tests.pki.fakes import FakeCaEndpoint
+from tests.signer.support import BrowserSigner
 
 # Monday 4 November 2019, 09:00 in Almaty: A@almaty-2018, C and D are in force.
 ALMATY_2019 = datetime(2019, 11, 4, 3, 0, tzinfo=UTC)
@@ -112,6 +113,9 @@ class World:
     systems: dict[str, JwsSigner]
     serials: Any
     registry: FakeRegistry
+    # Each issued key and certificate, by serial: the same key signs CMS as a browser would
+    # (in_browser), beside the JwsSigner an API client uses.
+    issued: dict[int, tuple[PrivateKey, x509.Certificate]] = field(default_factory=dict)
 
     def issue(
         self,
@@ -145,7 +149,14 @@ class World:
             not_before=not_before,
             validity=validity,
         )
+        self.issued[certificate.serial_number] = (key, certificate)
         return JwsSigner(key, certificate, [self.ca.issuing.certificate]), certificate
+
+    def in_browser(self, signer: JwsSigner) -> BrowserSigner:
+        """The key behind ``signer``, signing CMS as a browser does through `egov signer`."""
+        assert signer.identity.serial is not None
+        key, certificate = self.issued[int(signer.identity.serial, 16)]
+        return BrowserSigner.of(key, certificate, (self.ca.issuing.certificate,))
 
     def person(self, serial: int, **kwargs: Any) -> Keys:
         holder = person_holder(serial)

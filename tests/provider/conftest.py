@@ -30,7 +30,7 @@ from shared.ids import Gender, make_iin
 from shared.inbox import InboxConsumer
 from shared.pki.ca import CaUrls
 from shared.pki.jws import JwsSigner, JwsVerifier
-from shared.pki.pkcs12 import load_pkcs12
+from shared.pki.pkcs12 import KeyFile, load_pkcs12
 from shared.pki.profiles import (
     EntityRole,
     Individual,
@@ -77,6 +77,8 @@ class Harness:
     registry: FakeRegistry
     systems: dict[str, JwsSigner]
     staff: dict[tuple[str, str], tuple[str, JwsSigner]] = field(default_factory=dict)
+    # Each staff member's key file, by IIN: the same key signs CMS in a browser.
+    key_files: dict[str, KeyFile] = field(default_factory=dict)
 
     async def system_signer(self, system_id: str) -> JwsSigner:
         if system_id not in self.systems:
@@ -98,7 +100,8 @@ class Harness:
         department = workstation_of(workstation)  # its staff sign with OU=BIN<its BIN>
         holder = LegalEntitySigner(person, department.bin, department.name, EntityRole.EMPLOYEE)
         issued = await self.ca.issue(holder, KeyPurpose.SIGNING, password="pw")
-        signer = JwsSigner.from_key_file(load_pkcs12(issued.pkcs12, password="pw"))
+        self.key_files[staff_iin] = load_pkcs12(issued.pkcs12, password="pw")
+        signer = JwsSigner.from_key_file(self.key_files[staff_iin])
         await self.service.appoint(
             workstation, iin=staff_iin, name=f"{role} clerk", roles=[role, *roles], by="test-admin"
         )
