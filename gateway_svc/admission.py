@@ -150,6 +150,15 @@ class Admission:
         )
         return result
 
+    async def verify_person(self, payload: bytes, signature: str) -> VerificationResult:
+        """A person's detached signature over ``payload`` (the challenge an operator signs to
+        open the console): a JWS, or the CMS a browser's signer (NCALayer, ``egov signer``)
+        makes; the same checks, on the verification thread."""
+        result: VerificationResult = await self.run_blocking(
+            lambda: self._verifier.verify_document(payload, signature)
+        )
+        return result
+
     async def admit(self, raw: bytes, rules: AccessRules) -> Admitted:
         """:meth:`authenticate`, then the access rule for the async channel."""
         who = await self.authenticate(raw)

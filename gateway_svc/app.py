@@ -54,6 +54,7 @@ def mount_gateway(app: FastAPI, gateway: Gateway, sync: SyncChannel, *, service:
         if not (isinstance(route, APIRoute) and route.path == "/health")
     ]
     app.include_router(gateway_router(gateway, sync, service=service))
-    # The gateway operator's pages sign in with the operator's certificate (shared.pages).
-    sessions = mount_sign_in(app, service, gateway.admission.verify_detached)
+    # The gateway operator's pages sign in with the operator's certificate (shared.pages),
+    # signed in the browser (a CMS) or by an API client (a JWS).
+    sessions = mount_sign_in(app, service, gateway.admission.verify_person)
     mount_pages(app, gateway, sessions)

@@ -20,10 +20,12 @@ from gateway_svc.messagelog import DeliveryState, Query, Record
 from gateway_svc.topology import DELIVER_EXCHANGE, INBOUND_EXCHANGE
 from shared.bus.port import Binding, Delivery, Message, QueueSpec
 from shared.pages.sessions import COOKIE
+from shared.pki.cms import CmsSigner, cms_pem
 from shared.signing import Signer
 from tests.gateway import test_http
 from tests.gateway.conftest import SystemCert, envelope
 from tests.gateway.test_http import Served, request_from
+from tests.pki.conftest import CaPair
 
 served = test_http.served  # the in-process gateway (SQLite log, in-memory bus)
 
@@ -133,6 +135,29 @@ async def test_a_page_without_a_session_goes_to_sign_in(served: Served, path: st
         answer = await anonymous.get(path)
     assert answer.status_code == 303
     assert answer.headers["location"] == f"/sign-in?next={path}"
+
+
+async def test_the_operator_signs_in_with_the_cms_a_browsers_signer_makes(
+    served: Served, operators: dict[str, SystemCert], gw_ca: CaPair
+) -> None:
+    """NCALayer (or egov signer) answers the page a CMS SignedData, not a JWS."""
+    who = operators["gateway"]
+    signer = CmsSigner(who.key, who.certificate, [gw_ca.issuing.certificate])
+    async with _client(served) as browser:
+        given = (await browser.post("/sign-in/challenge")).json()
+        signature = cms_pem(signer.sign(given["text"].encode()))
+        answer = await browser.post(
+            "/sign-in", json={"challenge": given["challenge"], "signature": signature}
+        )
+        assert answer.status_code == 200, answer.text
+        assert "gateway_operator" in answer.json()["kinds"]
+        assert (await browser.get("/console/messages")).status_code == 200
+        given = (await browser.post("/sign-in/challenge")).json()
+        other = cms_pem(signer.sign(b"some other text"))
+        wrong = await browser.post(
+            "/sign-in", json={"challenge": given["challenge"], "signature": other}
+        )
+        assert wrong.status_code == 401
 
 
 @pytest.mark.parametrize("lang", ["kk", "ru", "en"])
