@@ -167,6 +167,70 @@ class ElicenseService:
         # the receipt, now.
         received = self.clock.now()
         at = min(submission.submitted_at or envelope.sent_at, received)
+        actor = Actor(kind="system", subject=envelope.sender)
+        source = {
+            "via": "gateway",
+            "message_id": str(envelope.message_id),
+            "sender": envelope.sender,
+            "applicant_signature": submission.applicant_signature,
+        }
+        events, outbox = await self._intake(
+            submission, actor=actor, source=source, received=received, at=at
+        )
+        return Effects(stream_id=stream, events=events, expected_version=0, outbox=outbox)
+
+    async def receive_applicant(self, submission: msg.PortalSubmission) -> req.ElicenseRequest:
+        """A request the applicant files at E-licensing's own web portal, elicense.kz (003 p.1:
+        "www.e.gov.kz немесе www.elicense.kz", channel ``elicense_portal``): the one way in
+        for its pages and any API. Registered as a portal request is (process 7): the
+        applicant's signature over the request they signed (shared.contract.application),
+        by the certificate of the IIN/BIN it names (condition 2), checked before a number is
+        drawn; then the number, the engine's submission and the ``registered`` notification
+        in one transaction. The same request id again is DUPLICATE_REQUEST."""
+        if submission.channel != Channel.ELICENSE_PORTAL.value:
+            raise Invalid(
+                "CHANNEL_NOT_OFFERED",
+                f"elicense.kz takes {Channel.ELICENSE_PORTAL.value!r} requests, "
+                f"not {submission.channel!r}",
+            )
+        signer = await self._check_applicant_signature(submission)
+        stream = ev.request_stream(submission.request_id)
+        if await self.store.stream_version(stream) > 0:
+            raise ElicenseError(
+                "DUPLICATE_REQUEST", f"request {submission.request_id} already exists"
+            )
+        received = self.clock.now()
+        actor = Actor(
+            kind="applicant",
+            subject=signer.subject if signer is not None else "applicant",
+            iin=signer.iin if signer is not None else submission.applicant_iin,
+            serial=signer.serial if signer is not None else None,
+        )
+        source = {"via": msg.ELICENSE_KZ, "applicant_signature": submission.applicant_signature}
+        events, outbox = await self._intake(
+            submission, actor=actor, source=source, received=received, at=received
+        )
+        try:
+            await self.store.append(stream, events, expected_version=0, outbox=outbox)
+        except ConcurrencyConflict:
+            raise ElicenseError(
+                "DUPLICATE_REQUEST", f"request {submission.request_id} already exists"
+            ) from None
+        self._notify()
+        self.kick(submission.request_id)
+        return await self.load(submission.request_id)
+
+    async def _intake(
+        self,
+        submission: msg.PortalSubmission,
+        *,
+        actor: Actor,
+        source: Mapping[str, Any],
+        received: datetime,
+        at: datetime,
+    ) -> tuple[list[NewEvent], list[OutboxMessage]]:
+        """The events and messages of a signed request taken in (process 7): the version in
+        force ``at``, its number, the engine's submission; the first step starts ``received``."""
         engine, provider, applicant, number = await self._registration(
             request_id=submission.request_id,
             service=submission.service,
@@ -176,19 +240,13 @@ class ElicenseService:
             at=at,
             provider_id=None,
         )
-        actor = Actor(kind="system", subject=envelope.sender)
         new = req.receive(
             engine,
             request_id=submission.request_id,
             channel=Channel(submission.channel),
             provider=provider,
             applicant=applicant,
-            source={
-                "via": "gateway",
-                "message_id": str(envelope.message_id),
-                "sender": envelope.sender,
-                "applicant_signature": submission.applicant_signature,
-            },
+            source=source,
             number=number,
             at=received,
             submitted_at=at,
@@ -197,11 +255,11 @@ class ElicenseService:
         )
         events = ev.stamped(new, actor.as_data(), submission.request_id)
         notes, outbox = await self._messages(None, req.fold(events), events)
-        return Effects(
-            stream_id=stream, events=[*events, *notes], expected_version=0, outbox=outbox
-        )
+        return [*events, *notes], outbox
 
-    async def _check_applicant_signature(self, submission: msg.PortalSubmission) -> None:
+    async def _check_applicant_signature(
+        self, submission: msg.PortalSubmission
+    ) -> SignerIdentity | None:
         """000 p.10 / 003 p.7, condition 2, checked here again: the applicant's own EDS over
         exactly the request they signed at the portal (rebuilt from the submission), by the
         certificate of the IIN and the BIN the submission names. The portal checked it
@@ -253,6 +311,7 @@ class ElicenseService:
                 f"{submission.applicant_bin}: a legal entity's request is signed by its first "
                 "head or a person with the right to sign",
             )
+        return result.identity
 
     async def receive_staff(
         self,
@@ -904,7 +963,9 @@ class ElicenseService:
         self, state: req.ElicenseRequest, events: Sequence[NewEvent], cause: str, at: datetime
     ) -> list[OutboxMessage]:
         """The result to the applicant's cabinet (process 9 / process 8)."""
-        if state.channel not in _PORTAL_CHANNELS:
+        if state.channel not in _PORTAL_CHANNELS or state.source.get("via") == msg.ELICENSE_KZ:
+            # A request filed at elicense.kz itself has no cabinet at the portal: its applicant
+            # takes the result from E-licensing's own pages.
             return []
         finished = [e for e in events if e.type in (REQUEST_COMPLETED, REQUEST_REFUSED)]
         if not finished:

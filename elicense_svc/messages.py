@@ -42,6 +42,8 @@ DEFAULT_TOPOLOGY = Topology()
 
 
 SUBMIT_TYPE = "request.elicense.submit.v1"  # portal → elicense (REQUEST)
+# ``source.via`` of a request the applicant filed at E-licensing's own portal (elicense.kz).
+ELICENSE_KZ = "elicense.kz"
 # STATUS_TYPE (elicense → portal / provider, NOTIFICATION) is the contract's, imported above.
 RESULT_ISSUED_TYPE = "result.issued.v1"  # elicense → portal: the signed permit (RESPONSE)
 RESULT_REFUSED_TYPE = "result.refused.v1"  # elicense → portal: refusal with grounds (RESPONSE)

@@ -23,6 +23,8 @@ class Projections:
     permits: dict[str, permits.Permit] = field(default_factory=dict)
     requests: dict[str, req.ElicenseRequest] = field(default_factory=dict)
     _permit_events: dict[str, list[RecordedEvent]] = field(default_factory=dict)
+    # Request ids per applicant (IIN or BIN), in the order they arrived: the applicant's list.
+    _by_applicant: dict[str, list[str]] = field(default_factory=dict)
 
     def apply(self, event: RecordedEvent) -> None:
         if event.position <= self.position:
@@ -40,7 +42,9 @@ class Projections:
         elif stream.startswith(ev.REQUEST_STREAM_PREFIX):
             request_id = stream.removeprefix(ev.REQUEST_STREAM_PREFIX)
             if event.type == ev.REQUEST_RECEIVED:
-                self.requests[request_id] = req.fold([event], stream_version=event.version)
+                state = req.fold([event], stream_version=event.version)
+                self.requests[request_id] = state
+                self._by_applicant.setdefault(state.applicant.id, []).append(request_id)
             else:
                 state = req.apply(self.requests[request_id], [event])
                 self.requests[request_id] = state
@@ -67,6 +71,15 @@ class Projections:
         states = self._of(provider)
         states.reverse()
         return [self._row(state) for state in states[offset : offset + limit]], len(states)
+
+    def page_of_applicant(
+        self, applicant: str, *, offset: int, limit: int
+    ) -> tuple[list[dict[str, Any]], int]:
+        """One page of the requests whose applicant is ``applicant`` (an IIN, or a BIN), the
+        latest first, and how many there are."""
+        ids = self._by_applicant.get(applicant, [])
+        chosen = list(reversed(ids))[offset : offset + limit]
+        return [self._row(self.requests[i]) for i in chosen], len(ids)
 
     def _of(self, provider: str) -> list[req.ElicenseRequest]:
         found = [s for s in self.requests.values() if s.provider == provider]

@@ -305,6 +305,14 @@ _ELICENSE_DESK = page(
     "provider's BIN)",
 )
 
+# The applicant at elicense.kz, signed in with their certificate: their own requests only (the
+# certificate's IIN, or the BIN its head signs for; another's request is not found).
+_ELICENSE_APPLICANT = page(
+    Kind.CITIZEN,
+    Kind.ENTITY_HEAD,
+    why="the applicant signed in at elicense.kz with their certificate (their own requests)",
+)
+
 ROUTES: Mapping[Route, Allowed] = {
     # --- every service ---------------------------------------------------------------------
     ("*", "GET", "/"): public(
@@ -397,6 +405,14 @@ ROUTES: Mapping[Route, Allowed] = {
         "a permit's QR code lands here: validity and the document's hash, never the holder",
         page=True,
     ),
+    ("elicense", "GET", "/apply"): public(
+        "the services E-licensing takes requests for at elicense.kz (published facts)", page=True
+    ),
+    ("elicense", "GET", "/apply/{service}"): _ELICENSE_APPLICANT,
+    ("elicense", "POST", "/apply/{service}"): _ELICENSE_APPLICANT,
+    ("elicense", "POST", "/apply/{service}/sign"): _ELICENSE_APPLICANT,
+    ("elicense", "GET", "/my/requests"): _ELICENSE_APPLICANT,
+    ("elicense", "GET", "/my/requests/{request_id}"): _ELICENSE_APPLICANT,
     ("elicense", "GET", "/desk"): _ELICENSE_DESK,
     ("elicense", "GET", "/desk/requests/{request_id}"): _ELICENSE_DESK,
     ("elicense", "POST", "/desk/requests/{request_id}/actions"): _ELICENSE_DESK,

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from elicense_svc.domain.errors import ElicenseError
 from elicense_svc.handlers import ElicenseService
+from elicense_svc.pages.applicant import applicant_router
 from elicense_svc.pages.common import Site, localized, when
 from elicense_svc.pages.public import public_router
 from elicense_svc.pages.staff import staff_router
@@ -43,10 +44,12 @@ def mount_pages(
         except ElicenseError as exc:
             # No verdict while the service is not running: the session waits, fails closed.
             return VerificationResult(VerificationCode.REVOCATION_UNKNOWN, detail=exc.message)
-        return await verify_off_loop(service.verifier, payload, signature)
+        # A person's signature: the CMS the browser's signer returns, or a JWS.
+        return await verify_off_loop(service.verifier, payload, signature, document=True)
 
     sessions = mount_sign_in(app, "elicense", verify)
     site = Site(parts, pages, sessions, public_limit)
     app.include_router(public_router(site))
     app.include_router(staff_router(site))
+    app.include_router(applicant_router(site))
     return site

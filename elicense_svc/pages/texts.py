@@ -365,6 +365,121 @@ TEXTS = Texts(
             "ru": "Подписать ЭЦП и отправить",
             "en": "Sign with the EDS and send",
         },
+        # --- the applicant at elicense.kz -------------------------------------------------------
+        "apply.title": {
+            "kk": "«Е-лицензиялау» арқылы өтініш беру",
+            "ru": "Подать заявление через «Е-лицензирование»",
+            "en": "Apply through E-licensing",
+        },
+        "apply.intro": {
+            "kk": "«Е-лицензиялау» арқылы бүгін көрсетілетін қызметтер. Өтініш беру үшін ЭЦҚ кілтіңізбен кіріңіз: өтінішке сол кілтпен қол қоясыз.",
+            "ru": "Услуги, которые сегодня оказываются через «Е-лицензирование». Чтобы подать заявление, войдите с ключом ЭЦП: им же вы подпишете запрос.",
+            "en": "The services provided through E-licensing today. To apply, sign in with your EDS key: you sign the request with it too.",
+        },
+        "apply.not_here": {
+            "kk": "бұл нұсқасы elicense.kz арқылы қабылданбайды: egov.kz порталы немесе қызмет берушінің кеңсесі арқылы беріледі",
+            "ru": "эта редакция не принимается через elicense.kz: подаётся через портал egov.kz или в канцелярии услугодателя",
+            "en": "this version is not taken at elicense.kz: apply at the egov.kz portal or at the provider's office",
+        },
+        "apply.none": {
+            "kk": "Бүгін «Е-лицензиялау» арқылы көрсетілетін қызмет жоқ.",
+            "ru": "Сегодня через «Е-лицензирование» услуги не оказываются.",
+            "en": "No service is provided through E-licensing today.",
+        },
+        "apply.form_intro": {
+            "kk": "Нысанды толтырып, Стандартта көрсетілген құжаттардың электрондық көшірмелерін бекітіңіз. Келесі қадамда өтінішке ЭЦҚ-мен қол қоясыз.",
+            "ru": "Заполните форму и прикрепите электронные копии документов, указанных в Стандарте. На следующем шаге вы подпишете запрос ЭЦП.",
+            "en": "Fill in the form and attach electronic copies of the documents the Standard lists. Next you sign the request with your EDS.",
+        },
+        "apply.from_certificate": {
+            "kk": "ЭЦҚ тіркеу куәлігінен алынды",
+            "ru": "Взято из регистрационного свидетельства ЭЦП",
+            "en": "Taken from your EDS certificate",
+        },
+        "apply.problems": {
+            "kk": "Нысанда қателер бар: төменде көрсетілген.",
+            "ru": "В форме есть ошибки: они указаны ниже.",
+            "en": "The form has problems, shown below.",
+        },
+        "apply.next": {
+            "kk": "Тексеру және қол қоюға өту",
+            "ru": "Проверить и перейти к подписанию",
+            "en": "Check and go on to signing",
+        },
+        "apply.edit": {"kk": "нысанды өзгерту", "ru": "изменить форму", "en": "change the form"},
+        "apply.sign_title": {
+            "kk": "Сұрау салуға ЭЦҚ-мен қол қою",
+            "ru": "Подписание запроса ЭЦП",
+            "en": "Sign the request with the EDS",
+        },
+        "apply.sign_intro": {
+            "kk": "Сұрау салуды тексеріңіз. Қол қою бағдарламасы (NCALayer немесе egov signer) кілтті таңдап, құпиясөзді сұрайды және дәл төмендегі мәтінге қол қояды. «Е-лицензиялау» ЭЦҚ-ны және сұраудағы ЖСН/БСН-нің тіркеу куәлігіндегімен сәйкестігін тексеріп, сұрауды нөмір беріп тіркейді.",
+            "ru": "Проверьте запрос. Программа подписи (NCALayer или egov signer) предложит выбрать ключ, спросит пароль и подпишет ровно текст ниже. «Е-лицензирование» проверит ЭЦП и совпадение ИИН/БИН в запросе с регистрационным свидетельством и зарегистрирует запрос с присвоением номера.",
+            "en": "Check the request. The signing application (NCALayer or egov signer) lets you choose the key, asks for its password and signs exactly the text below. E-licensing checks the signature and that the IIN/BIN in the request is the certificate's, and registers the request under a number.",
+        },
+        "apply.sign_button": {
+            "kk": "ЭЦҚ-мен қол қою және жіберу",
+            "ru": "Подписать ЭЦП и отправить",
+            "en": "Sign with the EDS and send",
+        },
+        "mine.title": {"kk": "Менің өтініштерім", "ru": "Мои заявления", "en": "My requests"},
+        "mine.intro": {
+            "kk": "«Е-лицензиялаудағы» {who} өтініштері: elicense.kz, egov.kz порталы немесе қызмет берушінің кеңсесі арқылы берілгендер.",
+            "ru": "Заявления {who} в «Е-лицензировании»: поданные через elicense.kz, портал egov.kz или в канцелярии услугодателя.",
+            "en": "The requests of {who} in E-licensing: filed at elicense.kz, at the egov.kz portal or at the provider's office.",
+        },
+        "mine.empty": {"kk": "Өтініштер жоқ.", "ru": "Заявлений нет.", "en": "No requests."},
+        "mine.refusal": {
+            "kk": "Бас тарту негізі",
+            "ru": "Основание отказа",
+            "en": "Ground of refusal",
+        },
+        "mine.permit_link": {
+            "kk": "рұқсатты ашу және тексеру",
+            "ru": "открыть и проверить разрешение",
+            "en": "open and check the permit",
+        },
+        "mine.refresh": {
+            "kk": "Мәртебені жаңарту",
+            "ru": "Обновить статус",
+            "en": "Update the status",
+        },
+        "field.REQUIRED": {"kk": "Толтырыңыз.", "ru": "Заполните это поле.", "en": "Fill this in."},
+        "field.WRONG_TYPE": {
+            "kk": "Мәні сәйкес емес: сан енгізіңіз.",
+            "ru": "Неверное значение: введите число.",
+            "en": "Wrong value: enter a number.",
+        },
+        "field.TOO_LONG": {
+            "kk": "Мәтін тым ұзын.",
+            "ru": "Слишком длинный текст.",
+            "en": "The text is too long.",
+        },
+        "field.PATTERN": {
+            "kk": "Мәні талап етілген пішімге сәйкес емес.",
+            "ru": "Значение не соответствует требуемому формату.",
+            "en": "The value is not in the required format.",
+        },
+        "field.NOT_A_CHOICE": {
+            "kk": "Тізімнен таңдаңыз.",
+            "ru": "Выберите из списка.",
+            "en": "Choose from the list.",
+        },
+        "field.INVALID": {
+            "kk": "Мәні дұрыс емес.",
+            "ru": "Неверное значение.",
+            "en": "The value is not valid.",
+        },
+        "field.UNKNOWN_FIELD": {
+            "kk": "Нысанда мұндай өріс жоқ.",
+            "ru": "В форме нет такого поля.",
+            "en": "The form has no such field.",
+        },
+        "field.DOCUMENT_MISSING": {
+            "kk": "Құжаттың электрондық көшірмесін бекітіңіз.",
+            "ru": "Прикрепите электронную копию документа.",
+            "en": "Attach the document's electronic copy.",
+        },
         # --- refusals ---------------------------------------------------------------------------
         "error.refused": {
             "kk": "Әрекет орындалмады: «Е-лицензиялау» оны қабылдамады.",
@@ -495,6 +610,41 @@ TEXTS = Texts(
             "kk": "Өтініш бойынша жұмыс әлі аяқталмаған.",
             "ru": "Работа по заявлению ещё не завершена.",
             "en": "The request is still in work.",
+        },
+        "error.APPLICANT_SIGNATURE_INVALID": {
+            "kk": "ЭЦҚ расталмады: сұрау салуға сіздің тіркеу куәлігіңізбен қол қойылмаған, мәтін өзгерген немесе куәлік жарамсыз. Сұрау тіркелмеді.",
+            "ru": "ЭЦП не подтверждена: запрос подписан не вашим регистрационным свидетельством, текст изменён или свидетельство недействительно. Запрос не зарегистрирован.",
+            "en": "The signature is not confirmed: the request is not signed with your certificate, its text changed, or the certificate is not valid. The request is not registered.",
+        },
+        "error.APPLICATION_DAMAGED": {
+            "kk": "Қол қойылатын сұрау бүлінген немесе толық емес. Нысанды қайта толтырыңыз.",
+            "ru": "Подписываемый запрос повреждён или неполон. Заполните форму заново.",
+            "en": "The request to sign is damaged or incomplete. Fill in the form again.",
+        },
+        "error.NOT_YOURS": {
+            "kk": "Сіз тек өз атыңыздан (немесе өзіңіз басқаратын заңды тұлғаның атынан) өтініш бере аласыз.",
+            "ru": "Подать заявление можно только от своего имени (или от имени юридического лица, которое вы возглавляете).",
+            "en": "You can file only your own request (or that of the legal entity you head).",
+        },
+        "error.VERSION_CHANGED": {
+            "kk": "Қызмет регламенті өзгерді: нысанды қайта толтырыңыз.",
+            "ru": "Регламент услуги изменился: заполните форму заново.",
+            "en": "The service's regulation changed: fill in the form again.",
+        },
+        "error.SERVICE_NOT_PROVIDED": {
+            "kk": "«Е-лицензиялау» бұл қызметті бүгін көрсетпейді.",
+            "ru": "«Е-лицензирование» сегодня эту услугу не оказывает.",
+            "en": "E-licensing does not provide this service today.",
+        },
+        "error.CHANNEL_NOT_OFFERED": {
+            "kk": "Бұл қызмет elicense.kz арқылы қабылданбайды.",
+            "ru": "Эта услуга не принимается через elicense.kz.",
+            "en": "This service is not taken at elicense.kz.",
+        },
+        "error.DUPLICATE_REQUEST": {
+            "kk": "Бұл сұрау тіркеліп қойған.",
+            "ru": "Этот запрос уже зарегистрирован.",
+            "en": "This request is registered already.",
         },
         "error.PERMIT_NOT_FOUND": {
             "kk": "Мұндай рұқсат тізілімде жоқ.",

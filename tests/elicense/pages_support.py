@@ -5,6 +5,7 @@ JWS over the sign-in text, as an API client may), and a permit issued through th
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -81,6 +82,15 @@ async def sign_in(client: httpx.AsyncClient, signer: Signer) -> httpx.Response:
     assert answer.status_code == 200, answer.text
     assert client.cookies.get(COOKIE)
     return answer
+
+
+def text_to_sign(page: httpx.Response) -> str:
+    """The exact text a signing page hands to the local signer (its JSON script element)."""
+    found = re.search(
+        r'<script type="application/json" id="text-to-sign">(.*?)</script>', page.text
+    )
+    assert found, page.text
+    return str(json.loads(found.group(1)))
 
 
 def code_of(page: httpx.Response) -> str | None:

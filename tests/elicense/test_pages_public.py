@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - Kazakh and Russian words are Cyrillic on purpose
 """The public permit check page (/check, and /check/{number} where a permit's QR code lands):
 validity, what the permit is and whether its signature verifies, in each language, never the
 holder's data; the holder and staff, signed in, see the whole permit and its QR code."""

@@ -5,8 +5,6 @@ somebody not on the roster, another site's form) and what an invalid form stores
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -27,7 +25,14 @@ from tests.elicense.conftest import (
     FakeRegistry,
     Pki,
 )
-from tests.elicense.pages_support import LANGUAGES, app_client, code_of, offered, sign_in
+from tests.elicense.pages_support import (
+    LANGUAGES,
+    app_client,
+    code_of,
+    offered,
+    sign_in,
+    text_to_sign,
+)
 from tests.elicense.test_app import signed_call
 
 
@@ -64,13 +69,6 @@ async def office_request(client: httpx.AsyncClient, employee: JwsSigner, request
     )
     assert created.status_code == 201, created.text
     return str(created.json()["number"])
-
-
-def text_to_sign(page: httpx.Response) -> str:
-    """The exact text a signing page hands to the local signer."""
-    found = re.search(r'<script type="application/json" id="text-to-sign">(.*?)</script>', page.text)
-    assert found, page.text
-    return str(json.loads(found.group(1)))
 
 
 async def test_staff_sign_in_and_see_their_providers_requests(
@@ -200,11 +198,12 @@ async def test_who_is_refused_on_the_desk(
     client: httpx.AsyncClient, pki: Pki, employee: JwsSigner
 ) -> None:
     await sign_in(client, pki.applicant(APPLICANT_IIN))  # a citizen
-    for lang, words in {"kk": "рөліңізге", "ru": "не для вашей роли", "en": "not for your role"}.items():
+    words = {"kk": "рөліңізге", "ru": "не для вашей роли", "en": "not for your role"}
+    for lang in LANGUAGES:
         page = await client.get("/desk", params={"lang": lang})
         assert page.status_code == 403
         assert code_of(page) == "ROLE_REQUIRED"
-        assert words in page.text
+        assert words[lang] in page.text
     client.cookies.clear()
     await sign_in(client, pki.staff(UNKNOWN_IIN, AKMOLA_CULTURE_BIN))  # not on the roster
     page = await client.get("/desk")
@@ -224,3 +223,23 @@ async def test_who_is_refused_on_the_desk(
     assert (foreign.status_code, code_of(foreign)) == (403, "FOREIGN_ORIGIN")
     missing = await client.get("/desk/requests/nope")
     assert (missing.status_code, code_of(missing)) == (404, "REQUEST_NOT_FOUND")
+
+
+async def test_a_scan_attached_through_the_card(
+    client: httpx.AsyncClient, employee: JwsSigner
+) -> None:
+    await office_request(client, employee, "desk-6")
+    await sign_in(client, employee)
+    attached = await client.post(
+        "/desk/requests/desk-6/documents",
+        data={"code": "standard_documents"},
+        files={"scan": ("passport.pdf", b"%PDF-1.4 scan", "application/pdf")},
+    )
+    assert attached.status_code == 303, attached.text
+    card = await client.get("/desk/requests/desk-6")
+    assert "passport.pdf" in card.text
+    assert "13" in card.text  # kept by size and SHA-256 only
+    empty = await client.post(
+        "/desk/requests/desk-6/documents", data={"code": "standard_documents"}
+    )
+    assert (empty.status_code, code_of(empty)) == (422, "NO_DOCUMENTS")
