@@ -9,7 +9,8 @@ definitions and the files have drifted apart. The files are ordinary scenarios: 
 copy them, change them.
 
 What is not generated, and why (:data:`NOT_COVERED`): the ``elicense_portal`` channel
-(elicense.kz) has no door in the topology — the portal files egov.kz requests only.
+(elicense.kz): the scenario runner files at the portal (egov.kz), the office and the PSC; the
+elicense.kz door is E-licensing's own pages, which a browser drives (docs/web.md).
 """
 
 from __future__ import annotations
@@ -41,8 +42,8 @@ HEADER = (
     "# (egov/scenario/catalogue.py); a test fails when they drift. Format: docs/scenarios.md\n"
 )
 NOT_COVERED = {
-    Channel.ELICENSE_PORTAL: "elicense.kz has no door in the topology: the portal files "
-    "egov.kz requests only (elicense takes that channel from a portal message)",
+    Channel.ELICENSE_PORTAL: "the runner files at egov.kz, the office and the PSC; elicense.kz's "
+    "door is E-licensing's pages, driven by a browser (tests/elicense/test_pages_applicant.py)",
 }
 # The simulated day each era's scenarios start on: a working day early in the versions' time in
 # force, so that the clock moves of the overdue scenarios stay inside it.

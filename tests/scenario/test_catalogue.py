@@ -45,7 +45,7 @@ def test_every_version_channel_and_ending_has_a_scenario() -> None:
                 asks_registry
             ), (d.key, channel)
     assert "a-almaty-2014-portal-registry-down" in ids
-    # What is left out is said: elicense.kz has no door in the topology.
+    # What is left out is said: elicense.kz's door is E-licensing's pages, not the runner's.
     assert set(NOT_COVERED) == {Channel.ELICENSE_PORTAL}
 
 
