@@ -9,6 +9,7 @@ from registry_svc.announce import RevocationEvents
 from registry_svc.app import DESCRIPTION, TITLE
 from registry_svc.components import RegistryComponents
 from registry_svc.entrypoints.api import build_router
+from registry_svc.pages.router import mount_pages
 from registry_svc.settings import RegistrySettings
 from shared.bus.port import Bus
 from shared.clock import Clock, SystemClock
@@ -59,6 +60,7 @@ def bootstrap(
         shutdown=[*lifecycle.shutdown, revocations.stop],  # run in reverse: events first
     )
     app.include_router(build_router(components))
+    mount_pages(app, components)  # the RA operators' and registrars' pages (/ra/...)
     mount_clock_control(app, settings, clock)  # real time: the НУЦ's clock is not moved
     return Service(settings.service, settings, store, bus, app)
 

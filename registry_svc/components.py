@@ -48,6 +48,13 @@ class RegistryComponents:
         await self.ca.refresh()  # the verifier answers revocation from this state
         return self.verifier.verify(payload, signature)
 
+    async def verify_person(self, payload: bytes, signature: str) -> VerificationResult:
+        """A person's detached signature over ``payload`` (the challenge an RA operator signs
+        to open the pages): a JWS, or the CMS a browser's signer (NCALayer, ``egov signer``)
+        makes; the same checks as a signed call's, revocation from the CA's refreshed state."""
+        await self.ca.refresh()
+        return self.verifier.verify_document(payload, signature)
+
     async def start(self) -> None:
         await self.ca.start()
         await self.registry.catch_up()

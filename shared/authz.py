@@ -249,6 +249,8 @@ _REGISTRY_READ = allow(
     "(the gateway signs the call); registrars read what they keep",
 )
 _REGISTRY_WRITE = allow(Kind.REGISTRAR, why="only a registrar writes ГБД ФЛ / ГБД ЮЛ")
+_RA_REGISTRAR = page(Kind.REGISTRAR, why="the registrar's pages of ГБД ФЛ / ГБД ЮЛ")
+_RA_PAGE = page(Kind.RA_OPERATOR, why="the registration authority's certificate pages")
 _CA_PUBLISHED = public("what the НУЦ publishes so that anyone can check a signature")
 _GATEWAY_OPERATOR = allow(Kind.GATEWAY_OPERATOR, why="the gateway's operator routes")
 _GATEWAY_LOG = allow(
@@ -447,6 +449,23 @@ ROUTES: Mapping[Route, Allowed] = {
     ("registry", "GET", "/legal-entities"): _REGISTRY_READ,
     ("registry", "POST", "/legal-entities"): _REGISTRY_WRITE,
     ("registry", "PATCH", "/legal-entities/{bin}"): _REGISTRY_WRITE,
+    # The НУЦ's pages: the same data to the same kinds as the API rows above.
+    ("registry", "GET", "/ra/persons"): _RA_REGISTRAR,
+    ("registry", "GET", "/ra/persons/new"): _RA_REGISTRAR,
+    ("registry", "POST", "/ra/persons"): _RA_REGISTRAR,
+    ("registry", "GET", "/ra/entities"): _RA_REGISTRAR,
+    ("registry", "GET", "/ra/entities/new"): _RA_REGISTRAR,
+    ("registry", "POST", "/ra/entities"): _RA_REGISTRAR,
+    ("registry", "GET", "/ra/certificates"): _RA_PAGE,
+    ("registry", "GET", "/ra/certificates/new"): _RA_PAGE,
+    ("registry", "POST", "/ra/certificates"): _RA_PAGE,
+    ("registry", "GET", "/ra/certificates/{serial}"): _RA_PAGE,
+    ("registry", "POST", "/ra/certificates/{serial}/revocation"): _RA_PAGE,
+    ("registry", "GET", "/ra/revocation"): page(
+        Kind.RA_OPERATOR,
+        Kind.REGISTRAR,
+        why="the CRL and the OCSP responder, as the RA and the registrars watch them",
+    ),
     # --- provider_svc: the workstations ------------------------------------------------------
     ("provider", "GET", "/provider/workstations"): public(
         "which workstations exist, their BINs and services (published facts)"
