@@ -24,8 +24,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import json
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,6 +108,7 @@ class Protocol:
     def __init__(self, chooser: KeyChooser) -> None:
         self._chooser = chooser
         self._choosing = asyncio.Lock()
+        self._prompt: asyncio.Future[KeyFile] | None = None
 
     async def answer(self, text: str, origin: str | None = None) -> Reply:
         try:
@@ -117,16 +120,29 @@ class Protocol:
         module, method = request.get("module"), request.get("method")
         args = request.get("args")
         _log.info("signer.request", module=module, method=method, origin=origin)
-        if module == BASICS:
-            return await self._basics(method, args, origin)
-        if module == COMMON_UTILS:
-            return await self._common_utils(method, args, origin)
+        try:
+            if module == BASICS:
+                return await self._basics(method, args, origin)
+            if module == COMMON_UTILS:
+                return await self._common_utils(method, args, origin)
+        except (ValueError, OSError) as exc:
+            # A key file that cannot be read or a key that cannot sign (another curve): the
+            # page gets an error reply, the connection stays.
+            _log.warning("signer.failed", module=module, method=method, error=str(exc))
+            message = f"the signer could not sign: {exc}"
+            if module == BASICS:
+                return _basics_error("SIGNER_ERROR", message)
+            return {"code": "500", "message": message}
         # KAZTOKEN's probe lands here too: an error tells the client this is not KAZTOKEN.
         return {"code": "500", "message": f"module {module!r} is not available"}
 
     async def _key(self, request: SignRequest) -> KeyFile:
         async with self._choosing:
-            return await asyncio.to_thread(self._chooser.choose, request)
+            if self._prompt is not None and not self._prompt.done():
+                # A prompt still open for a request whose page went away: one prompt at a time.
+                await asyncio.wait([self._prompt])
+            self._prompt = _on_daemon_thread(self._chooser.choose, request)
+            return await asyncio.shield(self._prompt)
 
     # --- kz.gov.pki.knca.basics -------------------------------------------------------------
 
@@ -187,6 +203,35 @@ class Protocol:
         [signature] = await asyncio.to_thread(signing.sign, key, [document])
         _signed(key, 1, origin)
         return {"code": "200", "responseObject": base64.b64encode(signature).decode("ascii")}
+
+
+def _on_daemon_thread(
+    choose: Callable[[SignRequest], KeyFile], request: SignRequest
+) -> asyncio.Future[KeyFile]:
+    """``choose(request)`` on a thread of its own. A chooser may block on the terminal; on the
+    event loop's worker threads an unanswered prompt would keep Ctrl-C from ending the signer
+    (asyncio.run waits for them), a daemon thread does not."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[KeyFile] = loop.create_future()
+
+    def settle(outcome: KeyFile | BaseException) -> None:
+        if future.done():
+            return
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
+
+    def run() -> None:
+        try:
+            outcome: KeyFile | BaseException = choose(request)
+        except Exception as exc:  # Refused, or a fault: the waiting request gets it
+            outcome = exc
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits
+            loop.call_soon_threadsafe(settle, outcome)
+
+    threading.Thread(target=run, name="egov-signer-choose", daemon=True).start()
+    return future
 
 
 def _basics_error(code: str, message: str, details: str = "") -> Reply:

@@ -8,19 +8,25 @@ import hashlib
 import io
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from egov.signer.choosers import Unattended
 from egov.signer.keys import KeyFolder
 from egov.signer.protocol import Protocol
 from shared.clock import SimulatedClock
 from shared.logging import configure_logging
+from shared.pki.ca import issue_certificate
 from shared.pki.cms import cms_pem
+from shared.pki.pkcs12 import dump_pkcs12
+from shared.pki.profiles import KeyPurpose
+from shared.private_files import write_private
 from shared.signing import VerificationCode
-from tests.pki.conftest import ALICE
+from tests.pki.conftest import ALICE, URLS
 from tests.signer.conftest import HEAD, PASSWORD, Keys
 
 DATA = b"%PDF-1.4 the request to sign\r\n\x00\xff"
@@ -227,3 +233,22 @@ async def test_the_log_names_requests_and_refusals_never_the_password(keys: Keys
     assert ("signer.signed", None) in events
     assert ("signer.refused", "wrong_password") in events
     assert PASSWORD not in stream.getvalue()
+
+
+async def test_a_key_that_cannot_sign_is_an_error_reply(keys: Keys, tmp_path: Path) -> None:
+    # A P-384 key: the simulated НУЦ's keys are P-256 or RSA, and so are the CMS made here.
+    key = ec.generate_private_key(ec.SECP384R1())
+    certificate = issue_certificate(
+        keys.ca.issuing, ALICE, KeyPurpose.SIGNING, key.public_key(), serial=7100,
+        now=datetime.now(UTC), urls=URLS,
+    )  # fmt: skip
+    folder = tmp_path / "p384"
+    write_private(folder / "p384.p12", dump_pkcs12(key, certificate, (), password=PASSWORD))
+    signer = Protocol(Unattended(KeyFolder(folder), "p384", PASSWORD))
+    reply = await signer.answer(basics(b64(DATA)))
+    assert (reply["status"], reply["code"]) == (False, "SIGNER_ERROR")
+    assert "P-256" in reply["message"]
+    common = await signer.answer(
+        utils("createCAdESFromBase64", "PKCS12", "SIGNATURE", b64(DATA), False)
+    )
+    assert common["code"] == "500"

@@ -7,10 +7,18 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
+import os
+import pty
+import re
+import select
+import signal
 import ssl
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,12 +26,14 @@ from pathlib import Path
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect as sync_connect
 
-from egov.signer.choosers import Unattended
+from egov.signer.choosers import KeyChooser, SignRequest, Unattended
 from egov.signer.keys import KeyFolder
 from egov.signer.protocol import Protocol
 from egov.signer.server import Listen, run_server
 from egov.signer.tls import TlsFiles, ensure_certificate, server_context
+from shared.pki.pkcs12 import KeyFile
 from tests.signer.conftest import PASSWORD, Keys, egov_signer
 
 DETACHED = {"decode": True, "encapsulate": False, "digested": False}
@@ -43,10 +53,13 @@ def sign_request(data: bytes) -> str:
 
 @asynccontextmanager
 async def serving(
-    keys: Keys, tls: ssl.SSLContext | None = None, origins: tuple[str, ...] = ()
+    keys: Keys,
+    tls: ssl.SSLContext | None = None,
+    origins: tuple[str, ...] = (),
+    chooser: KeyChooser | None = None,
 ) -> AsyncIterator[Callable[[str], str]]:
     """The server on a free port; yields a function giving its URL for a host name."""
-    chooser = Unattended(KeyFolder(keys.folder), "alice-sign.p12", PASSWORD)
+    chooser = chooser or Unattended(KeyFolder(keys.folder), "alice-sign.p12", PASSWORD)
     stop = asyncio.Event()
     listening: asyncio.Future[str] = asyncio.get_running_loop().create_future()
     task = asyncio.create_task(
@@ -86,6 +99,42 @@ async def test_speaks_first_and_answers_each_request_once_in_order(keys: Keys) -
         assert replies[3] == replies[1]
         with pytest.raises(TimeoutError):
             await asyncio.wait_for(websocket.recv(), 0.3)  # nothing unasked for
+
+
+class SlowPerson:
+    """A person who answers the signer's prompt only when told to."""
+
+    def __init__(self, keys: Keys) -> None:
+        self._key = Unattended(KeyFolder(keys.folder), "alice-sign.p12", PASSWORD)
+        self.asked: list[SignRequest] = []
+        self.prompted = threading.Event()
+        self.answer = threading.Event()
+
+    def choose(self, request: SignRequest) -> KeyFile:
+        self.asked.append(request)
+        self.prompted.set()
+        self.answer.wait(10)
+        return self._key.choose(request)
+
+
+async def test_a_page_that_goes_away_leaves_its_prompt_and_the_next_waits(keys: Keys) -> None:
+    person = SlowPerson(keys)
+    async with serving(keys, chooser=person) as url:
+        async with connect(url("127.0.0.1")) as gone:
+            await greeted(gone)
+            await gone.send(sign_request(b"first"))
+            assert await asyncio.to_thread(person.prompted.wait, 10)
+        # The first page closed with its prompt open; the next request waits for that prompt.
+        async with connect(url("127.0.0.1")) as websocket:
+            await greeted(websocket)
+            await websocket.send(sign_request(b"second"))
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(websocket.recv(), 0.3)
+            assert len(person.asked) == 1
+            person.answer.set()
+            reply = json.loads(await asyncio.wait_for(websocket.recv(), 10))
+    assert keys.verifier.verify_document(b"second", reply["body"]["result"]).ok
+    assert [r.documents for r in person.asked] == [(b"first",), (b"second",)]
 
 
 async def test_a_frame_of_more_than_16_megabytes_is_signed(keys: Keys) -> None:
@@ -170,3 +219,49 @@ def test_egov_signer_trust_says_where_the_authority_is(tmp_path: Path) -> None:
     )
     assert "update-ca-certificates" in done.stdout
     assert oct(state.stat().st_mode & 0o777) == "0o700"
+
+
+def test_ctrl_c_stops_the_signer_with_a_prompt_open(keys: Keys, tmp_path: Path) -> None:
+    # At a terminal, a prompt waits for the person while the page waits for the answer;
+    # Ctrl-C must still stop the signer, promptly.
+    egov = str(Path(sys.executable).with_name("egov"))
+    args = [egov, "signer", "--insecure-ws", "--port", "0", "--keys", str(keys.folder)]
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: egov signer with the pty as its terminal
+        os.execv(egov, [*args, "--state-dir", str(tmp_path / "state")])  # noqa: S606
+    seen = bytearray()
+
+    def read(wait_s: float) -> None:
+        if select.select([terminal], [], [], wait_s)[0]:
+            with contextlib.suppress(OSError):  # EIO once the child has gone
+                seen.extend(os.read(terminal, 65536))
+
+    def until(pattern: bytes, timeout_s: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while pattern not in seen and time.monotonic() < deadline:
+            read(0.1)
+        assert pattern in seen, seen.decode(errors="replace")
+
+    try:
+        until(b", keys in ")
+        found = re.search(rb"listening on (ws://[^,\s]+),", seen)
+        assert found is not None, seen
+        with sync_connect(found.group(1).decode()) as page:  # stays connected, waiting
+            assert "version" in json.loads(page.recv(10))["result"]
+            page.send(sign_request(b"at the terminal"))
+            until(b"key number (Enter cancels)")
+            stopped_at = time.monotonic()
+            os.kill(pid, signal.SIGINT)
+            status = None
+            while status is None and time.monotonic() < stopped_at + 10:
+                done, code = os.waitpid(pid, os.WNOHANG)
+                status = code if done else None
+                read(0.1)
+            assert status is not None, "egov signer did not stop on Ctrl-C with a prompt open"
+            assert os.waitstatus_to_exitcode(status) == 0
+            assert time.monotonic() - stopped_at < 5
+    finally:
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(terminal)
