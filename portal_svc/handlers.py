@@ -378,25 +378,36 @@ class PortalService:
         return nonce, expires
 
     async def login_signed(
-        self, *, iin: str, bin_: str | None, challenge: str, signature: str, source: str = "local"
+        self,
+        *,
+        iin: str | None,
+        bin_: str | None,
+        challenge: str,
+        signature: str,
+        source: str = "local",
     ) -> Session:
         """Login by signing a challenge with the НУЦ authentication key. The password lock does
         not stop it: the holder proves possession of the key, which a password guesser does
-        not have. Failures slow the address down, not the account."""
+        not have. Failures slow the address down, not the account.
+
+        Without ``iin`` (a browser signing through NCALayer names no one), the account is the
+        verified certificate's own: its IIN, and its BIN for a legal entity's certificate."""
         self.admit(source, iin)
         self._wait(self._address_failures, f"address:{source}")
         now = self.clock.now()
         if not self._challenges.use(challenge, now):
             self._address_failures.failed(f"address:{source}", now)
             raise Unauthorized("bad_challenge", "unknown, used or expired challenge")
-        account_id = accounts.account_id(iin, bin_)
         result = await self._verify(
             self._auth_verifier, challenge_bytes(challenge), signature, iin=iin, bin_=bin_
         )
-        if not result.ok:
+        if not result.ok or result.identity is None or result.identity.iin is None:
             self._address_failures.failed(f"address:{source}", now)
             detail = f"{result.code.value}: {result.detail}" if result.detail else result.code.value
             raise Unauthorized("wrong_credentials", detail)
+        if iin is None:
+            iin, bin_ = result.identity.iin, result.identity.bin
+        account_id = accounts.account_id(iin, bin_)
         account = await self._account(account_id)
         if account is None:
             # Only the key's holder gets here: telling them they are not registered is no leak.
@@ -451,8 +462,17 @@ class PortalService:
         channel: Channel = Channel.PORTAL,
         center: Center | None = None,
         operator_iin: str | None = None,
+        form: Mapping[str, Any] | None = None,
     ) -> req.PortalRequest:
+        """A new draft of the version in force; with ``form``, filled in the same transaction
+        (an invalid form is refused before anything is stored, as :meth:`fill` refuses it)."""
         definition = self.definition_for(service, channel)
+        filled: dict[str, Any] | None = None
+        if form is not None:
+            filled = _prefill(definition, form, applicant_bin or applicant_iin)
+            problems = validate_form(definition, filled)
+            if problems:
+                raise _form_error(problems)
         try:
             recipient = routing.recipient(definition)
         except routing.NoRoute as exc:
@@ -471,12 +491,19 @@ class PortalService:
             "operator_iin": operator_iin,
             "at": self.clock.now().isoformat(),
         }
+        new = [_Ev(events.DRAFT_CREATED, data)]
+        if filled is not None:
+            new.append(
+                _Ev(
+                    events.FORM_FILLED, {"request_id": request_id, "form": filled, "at": data["at"]}
+                )
+            )
         await self._append(
             events.request_stream(request_id),
-            [_new(events.DRAFT_CREATED, data, actor)],
+            [_new(e.type, e.data, actor) for e in new],
             expected=0,
         )
-        return _must(req.fold([_Ev(events.DRAFT_CREATED, data)]))
+        return _must(req.fold(new))
 
     async def load(self, request_id: str) -> req.PortalRequest:
         request = req.fold(await self.store.read_stream(events.request_stream(request_id)))
@@ -494,13 +521,8 @@ class PortalService:
         return self.catalog.get(request.service, request.version)
 
     def _prefilled(self, request: req.PortalRequest, form: Mapping[str, Any]) -> dict[str, Any]:
-        # Fields the definition fills from registration are the applicant's own IIN/BIN: the
-        # applicant cannot type someone else's there (condition 2 compares them to the EDS).
-        filled = dict(form)
-        for spec in self._definition(request).form:
-            if spec.prefilled_from is not None:
-                filled[spec.name] = request.applicant_bin or request.applicant_iin
-        return filled
+        own = request.applicant_bin or request.applicant_iin
+        return _prefill(self._definition(request), form, own)
 
     async def fill(
         self, request_id: str, *, owner: str, actor: str, form: Mapping[str, Any]
@@ -816,6 +838,17 @@ def _must(value: _T | None) -> _T:
     if value is None:  # a fold of a creation event always yields its aggregate
         raise RuntimeError("fold of a creation event gave nothing")
     return value
+
+
+def _prefill(definition: Definition, form: Mapping[str, Any], own: str | None) -> dict[str, Any]:
+    """``form`` with the fields the definition fills from registration set to the applicant's
+    own IIN/BIN: the applicant cannot type someone else's there (condition 2 compares them to
+    the EDS)."""
+    filled = dict(form)
+    for spec in definition.form:
+        if spec.prefilled_from is not None:
+            filled[spec.name] = own
+    return filled
 
 
 def _form_error(problems: Sequence[FieldProblem]) -> InvalidInput:

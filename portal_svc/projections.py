@@ -239,3 +239,23 @@ def rebuild(history: Iterable[RecordedEvent]) -> CabinetState:
     for event in history:
         apply(state, event)
     return state
+
+
+def result_waiting_since(row: dict[str, Any]) -> datetime:
+    """When a request's result reached the desk (its final status), for the list of results
+    not collected (004 p.17.4: kept for the applicant)."""
+    for entry in reversed(row["history"]):
+        if entry["status"] in (statuses.COMPLETED, statuses.REFUSED):
+            return datetime.fromisoformat(entry["at"])
+    return datetime.fromisoformat(row["last_change"])
+
+
+def uncollected(rows: Iterable[dict[str, Any]], now: datetime, days: int) -> list[dict[str, Any]]:
+    """The rows whose result has waited at least ``days`` days and was not handed out."""
+    return [
+        r
+        for r in rows
+        if r["result_number"] is not None
+        and r["handed_out"] is None
+        and (now - result_waiting_since(r)).days >= days
+    ]

@@ -12,17 +12,16 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from portal_svc import results
 from portal_svc.domain import accounts
 from portal_svc.domain.survey import survey_of
 from portal_svc.domain.texts import negotiate
 from portal_svc.errors import Forbidden, NotFound, Unauthorized
 from portal_svc.handlers import PortalService, challenge_bytes, token_hash
 from portal_svc.identifiers import check_identifiers
-from portal_svc.pdf import SignatureCheck, render
-from portal_svc.projections import Cabinet, indicators
+from portal_svc.projections import Cabinet, indicators, uncollected
 from portal_svc.psc import Center, center_by_bin
 from shared.authz import Caller, route_guard
-from shared.canonical import canonical_json
 from shared.pki.http_signing import DEFAULT_WINDOW_S, SignedCallRefused, SignedCalls
 from shared.regulation.errors import RegulationError
 from shared.regulation.model import Channel, Definition
@@ -408,17 +407,6 @@ def build_router(
 
         return StreamingResponse(events(), media_type="text/event-stream")
 
-    async def _check(result: dict[str, Any]) -> SignatureCheck:
-        document = result.get("document")
-        signature = result.get("signature")
-        if not isinstance(document, dict) or not isinstance(signature, str):
-            return SignatureCheck("NO_SIGNATURE", None)
-        outcome = await asyncio.to_thread(
-            service.verifier.verify_document, canonical_json(document), signature
-        )
-        signer = None if outcome.identity is None else outcome.identity.subject
-        return SignatureCheck(outcome.code.value, signer)
-
     @router.get("/cabinet/requests/{request_id}/result.pdf")
     async def result_pdf(request: Request, request_id: str, who: Account) -> Response:
         await _row(request_id, who)
@@ -426,14 +414,12 @@ def build_router(
         if found.result is None:
             raise NotFound("no_result_yet", f"no result for {request_id} yet")
         stored = dict(found.result)
-        language = negotiate(request.headers.get("accept-language"))
-        content = await asyncio.to_thread(
-            render,
-            stored,
-            check=await _check(stored),
-            verify_url=f"{public_url.rstrip('/')}/verify/{stored['number']}",
-            language=language,
-            contacts=service.catalog.get(found.service, found.version).contacts,
+        content = await results.result_pdf(
+            found,
+            verifier=service.verifier,
+            catalog=service.catalog,
+            public_url=public_url,
+            language=negotiate(request.headers.get("accept-language")),
         )
         return Response(
             content,
@@ -450,7 +436,7 @@ def build_router(
             raise NotFound("result_not_found", f"no result document {number}")
         found = await service.load(request_id)
         stored = dict(found.result or {})
-        check = await _check(stored)
+        check = await results.check_result(service.verifier, stored)
         return {
             "number": number,
             "service": found.service,
@@ -561,14 +547,7 @@ def build_router(
         await cabinet.refresh()
         rows = cabinet.mine(f"psc:{op[0].desk}")
         if uncollected_days is not None:
-            now = service.clock.now()
-            rows = [
-                r
-                for r in rows
-                if r["result_number"] is not None
-                and r["handed_out"] is None
-                and (now - _arrived(r)).days >= uncollected_days
-            ]
+            rows = uncollected(rows, service.clock.now(), uncollected_days)
         return {"requests": [_request_view(r) for r in rows]}
 
     @router.post("/psc/requests/{request_id}/hand-out")
@@ -585,12 +564,3 @@ def build_router(
         return {"emails": [e for e in cabinet.state.emails if e["desk"] == op[0].desk]}
 
     return router
-
-
-def _arrived(row: dict[str, Any]) -> Any:
-    from datetime import datetime
-
-    for entry in reversed(row["history"]):
-        if entry["status"] in ("completed", "refused"):
-            return datetime.fromisoformat(entry["at"])
-    return datetime.fromisoformat(row["last_change"])
