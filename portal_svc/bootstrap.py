@@ -14,6 +14,7 @@ from portal_svc.app import create_app
 from portal_svc.assembly import Portal, build_portal
 from portal_svc.blobs import BlobStore
 from portal_svc.handlers import Limits
+from portal_svc.pages import mount_pages
 from portal_svc.passwords import Passwords
 from portal_svc.psc import CENTERS
 from portal_svc.registry_lookup import GatewayPersonLookup
@@ -147,6 +148,13 @@ def bootstrap(
         shutdown=shutdown,
         router=portal.router if portal is not None else None,
     )
+    if portal is not None:
+        mount_pages(
+            app,
+            portal,
+            public_url=settings.public_url,
+            heartbeat_s=settings.stream_heartbeat_s,
+        )
     # Only the simulation operator moves the clock (shared.authz), checked with the portal's
     # verifier; a portal without keys verifies nobody.
     running = portal.service.verifier if portal is not None else None

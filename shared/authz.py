@@ -278,6 +278,24 @@ _OWN_REQUEST = allow(
     why="the applicant whose request it is",
 )
 
+# The applicant's pages at the portal: the same session (a cookie holding the portal's session
+# token); without one, a redirect to the portal's log-in page.
+_APPLICANT_PAGE = allow(
+    Kind.CITIZEN,
+    Kind.ENTITY_HEAD,
+    auth=Auth.SESSION,
+    why="the applicant logged in to the portal (by EDS or password), in a browser",
+    page=True,
+)
+_OWN_REQUEST_PAGE = allow(
+    Kind.CITIZEN,
+    Kind.ENTITY_HEAD,
+    auth=Auth.SESSION,
+    scope=Scope.OWNER,
+    why="the applicant whose request it is, in a browser",
+    page=True,
+)
+
 
 def _staff(scope: Scope, why: str) -> Allowed:
     """A route for an organisation's people (an employee, or its head or signer), whom the
@@ -286,6 +304,29 @@ def _staff(scope: Scope, why: str) -> Allowed:
 
 
 _PSC = _staff(Scope.PSC, "a PSC operator, signing with the employee certificate of their center")
+
+
+def _staff(scope: Scope, why: str) -> Allowed:
+    """A route for an organisation's people (an employee, or its head or signer), whom the
+    route's ``scope`` narrows to those of the right roster or directory and BIN."""
+    return allow(Kind.STAFF, Kind.ENTITY_HEAD, scope=scope, why=why)
+
+
+_PSC = _staff(Scope.PSC, "a PSC operator, signing with the employee certificate of their center")
+# The PSC desk's pages: the same operators, signed in with their certificate in a browser.
+_PSC_PAGE = page(
+    Kind.STAFF,
+    Kind.ENTITY_HEAD,
+    scope=Scope.PSC,
+    why="a PSC operator, signed in with the employee certificate of their center",
+)
+_WORKSTATION = _staff(
+    Scope.WORKSTATION,
+    "the workstation's staff (its roster; the employee certificate of its BIN)",
+)
+_SUPERVISOR = _staff(
+    Scope.SUPERVISOR, "the workstation's head or deputy (002: the deputy reviews for the head)"
+)
 _WORKSTATION = _staff(
     Scope.WORKSTATION,
     "the workstation's staff (its roster; the employee certificate of its BIN)",
@@ -357,6 +398,47 @@ ROUTES: Mapping[Route, Allowed] = {
     ("portal", "GET", "/cabinet/requests/{request_id}/result"): _OWN_REQUEST,
     ("portal", "GET", "/cabinet/requests/{request_id}/result.pdf"): _OWN_REQUEST,
     ("portal", "POST", "/requests/{request_id}/survey"): _OWN_REQUEST,
+    # The portal's pages: the catalog, logging in and registering, the cabinet, the form.
+    ("portal", "GET", "/services"): public("the catalog of the services in force", page=True),
+    ("portal", "GET", "/services/{code}"): public(
+        "a service's page: term, cost, documents, result, where to ask and complain", page=True
+    ),
+    ("portal", "POST", "/sign-in/password"): public(
+        "log-in by password from the page (throttled as /auth/login)"
+    ),
+    ("portal", "POST", "/sign-in/eds/challenge"): public(
+        "the challenge an EDS log-in signs (bounded, in memory)"
+    ),
+    ("portal", "POST", "/sign-in/eds"): public("log-in by EDS from the page (throttled)"),
+    ("portal", "GET", "/register"): public("the registration page", page=True),
+    ("portal", "POST", "/register"): public("sign-up from the page, proven by the EDS"),
+    ("portal", "GET", "/services/{code}/apply"): _APPLICANT_PAGE,
+    ("portal", "POST", "/services/{code}/apply"): _APPLICANT_PAGE,
+    ("portal", "GET", "/my/requests"): _APPLICANT_PAGE,
+    ("portal", "GET", "/my/requests/{request_id}"): _OWN_REQUEST_PAGE,
+    ("portal", "GET", "/my/requests/{request_id}/events"): _OWN_REQUEST_PAGE,
+    ("portal", "GET", "/my/requests/{request_id}/result"): _OWN_REQUEST_PAGE,
+    ("portal", "GET", "/my/requests/{request_id}/result.pdf"): _OWN_REQUEST_PAGE,
+    ("portal", "POST", "/my/requests/{request_id}/form"): _OWN_REQUEST_PAGE,
+    ("portal", "POST", "/my/requests/{request_id}/documents/{code}"): _OWN_REQUEST_PAGE,
+    ("portal", "POST", "/my/requests/{request_id}/sign"): _OWN_REQUEST_PAGE,
+    ("portal", "POST", "/my/requests/{request_id}/survey"): _OWN_REQUEST_PAGE,
+    # The PSC desk's pages; the operators sign in with their certificate under /psc (the
+    # portal's /sign-in is the applicants').
+    ("portal", "GET", "/psc/sign-in"): public("the PSC operator's sign-in page", page=True),
+    ("portal", "POST", "/psc/sign-in/challenge"): public(
+        "a challenge to sign (bounded, in memory)"
+    ),
+    ("portal", "POST", "/psc/sign-in"): public("the signed challenge opens a session"),
+    ("portal", "POST", "/psc/sign-out"): public("ends the caller's own session, if any"),
+    ("portal", "GET", "/psc/desk"): _PSC_PAGE,
+    ("portal", "GET", "/psc/desk/new"): _PSC_PAGE,
+    ("portal", "POST", "/psc/desk/new"): _PSC_PAGE,
+    ("portal", "GET", "/psc/desk/requests/{request_id}"): _PSC_PAGE,
+    ("portal", "POST", "/psc/desk/requests/{request_id}/form"): _PSC_PAGE,
+    ("portal", "POST", "/psc/desk/requests/{request_id}/documents/{code}"): _PSC_PAGE,
+    ("portal", "POST", "/psc/desk/requests/{request_id}/sign"): _PSC_PAGE,
+    ("portal", "POST", "/psc/desk/requests/{request_id}/hand-out"): _PSC_PAGE,
     ("portal", "POST", "/psc/requests"): _PSC,
     ("portal", "GET", "/psc/requests"): _PSC,
     ("portal", "PUT", "/psc/requests/{request_id}/form"): _PSC,

@@ -28,6 +28,7 @@ import pytest_asyncio
 from egov.client.client import TopologyClient
 from egov.client.keys import IssuedKey, OperatorKeys
 from egov.client.topology import TopologyUrls
+from portal_svc.pages.common import SESSION_COOKIE as PORTAL_PAGE_COOKIE
 from portal_svc.psc import CENTERS
 from portal_svc.sdk import PortalClient
 from provider_svc.domain.workstations import workstation
@@ -194,10 +195,15 @@ async def _call(
         headers |= sign_request(who.signer, method, target, body)
         if sync:
             headers[SENDER_HEADER] = who.profile.system_id or who.signer.identity.subject
+    cookies = []
     if who.token is not None:
         headers["Authorization"] = f"Bearer {who.token}"
+        # The portal's applicant pages read the same session token from their cookie.
+        cookies.append(f"{PORTAL_PAGE_COOKIE}={who.token}")
     if page is not None:
-        headers["Cookie"] = f"{PAGE_COOKIE}={page}"
+        cookies.append(f"{PAGE_COOKIE}={page}")
+    if cookies:
+        headers["Cookie"] = "; ".join(cookies)
     # Streamed, so the cabinet's event stream answers its status without being read to the end.
     async with http.stream(method, base + target, headers=headers, content=body) as response:
         if response.status_code in (302, 303, 307):
@@ -215,23 +221,32 @@ async def _call(
     return response.status_code, found.get("code") if isinstance(found, dict) else None
 
 
-async def _page_session(http: httpx.AsyncClient, base: str, who: Who) -> str | None:
+# Where each service's people sign in with a certificate: the portal's /sign-in is the
+# applicants' (password or EDS), its PSC operators sign in under /psc.
+SIGN_IN = {"portal": "/psc/sign-in"}
+
+
+async def _page_session(
+    http: httpx.AsyncClient, base: str, who: Who, sign_in: str = "/sign-in"
+) -> str | None:
     """``who``'s page session at the service at ``base`` (signing in with a JWS over the
     challenge, as an API client may), or None when they hold no certificate or the service
     refuses them (their calls then go without a session, as a browser's would)."""
     if who.signer is None:
         return None
-    given = (await http.post(f"{base}/sign-in/challenge")).json()
+    given = (await http.post(f"{base}{sign_in}/challenge")).json()
     signature = who.signer.sign(given["text"].encode())
     answer = await http.post(
-        f"{base}/sign-in", json={"challenge": given["challenge"], "signature": signature}
+        f"{base}{sign_in}", json={"challenge": given["challenge"], "signature": signature}
     )
+    # Each call names its caller's cookies itself: none stays in the client for the next one.
+    http.cookies.clear()
     return answer.cookies.get(PAGE_COOKIE) if answer.status_code == 200 else None
 
 
 def _order(route: tuple[str, str]) -> tuple[bool, str, str]:
     method, path = route
-    return (path == "/auth/logout", path, method)  # the sessions end last
+    return (path in ("/auth/logout", "/sign-out"), path, method)  # the sessions end last
 
 
 @shared_world
@@ -255,7 +270,9 @@ async def test_every_route_answers_every_caller_as_the_table_says(world: World) 
                     if entry.auth is authz.Auth.PAGE:
                         key = (service, who.profile.name)
                         if key not in sessions:
-                            sessions[key] = await _page_session(http, base, who)
+                            sessions[key] = await _page_session(
+                                http, base, who, SIGN_IN.get(service, "/sign-in")
+                            )
                         page = sessions[key]
                     status, code = await _call(
                         http,

@@ -1,0 +1,67 @@
+"""The portal's pages for people (server-rendered, kk/ru/en): the applicant's (catalog,
+logging in and registering, the personal cabinet, the form signed through the local signer)
+and the PSC desk's. They use the same service layer and read model as the API
+(portal_svc.handlers, portal_svc.projections), never the portal's own HTTP API."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+
+from portal_svc.assembly import Portal
+from portal_svc.pages.applicant import build_applicant_router
+from portal_svc.pages.common import PortalPages
+from portal_svc.pages.desk import build_desk_router
+from portal_svc.pages.texts import PAGE_TEXTS
+from shared.pages.render import Pages
+from shared.pages.sessions import BrowserSessions, NotSignedIn
+from shared.pages.signin import install_page_errors, sign_in_router
+from shared.signing import VerificationResult
+
+TEMPLATES = Path(__file__).parent / "templates"
+NAV = (
+    ("/services", "nav.services"),
+    ("/my/requests", "nav.cabinet"),
+    ("/register", "nav.register"),
+    ("/psc/desk", "nav.desk"),
+)
+# The portal's /sign-in is the applicants' (password or EDS, the portal's own sessions); the
+# PSC operators sign in with their certificate under /psc (shared.pages.signin's routes).
+DESK = "/psc"
+
+
+def mount_pages(
+    app: FastAPI, portal: Portal, *, public_url: str, heartbeat_s: float = 15.0
+) -> PortalPages:
+    """The portal's pages on ``app`` (its Pages, so that ``/`` and the error pages are the
+    portal's), over ``portal``'s service layer and cabinet."""
+    pages = Pages("portal", TEMPLATES, PAGE_TEXTS, title_key="service.portal", nav=NAV)
+    app.state.pages = pages
+    parts = PortalPages(portal.service, portal.cabinet, pages, public_url, heartbeat_s)
+    verifier = portal.service.verifier
+
+    async def verify(payload: bytes, signature: str) -> VerificationResult:
+        return await asyncio.to_thread(verifier.verify_document, payload, signature)
+
+    sessions = BrowserSessions("portal", verify)
+    app.state.sessions = sessions
+    install_page_errors(app, lambda: pages)
+
+    async def not_signed_in(_request: Request, exc: Exception) -> Response:
+        # A desk page sends the operator to the desk's sign-in, any other to the applicant's.
+        assert isinstance(exc, NotSignedIn)  # noqa: S101 - registered for this type only
+        if exc.next_path.startswith(f"{DESK}/"):
+            return RedirectResponse(
+                f"{DESK}/sign-in?next={quote(exc.next_path, safe='/')}", status_code=303
+            )
+        return RedirectResponse(exc.location, status_code=303)
+
+    app.add_exception_handler(NotSignedIn, not_signed_in)
+    app.include_router(sign_in_router(lambda: pages, sessions), prefix=DESK)
+    app.include_router(build_applicant_router(parts))
+    app.include_router(build_desk_router(parts, sessions))
+    return parts
