@@ -20,6 +20,7 @@ from provider_svc.entrypoints.api import build_router
 from provider_svc.entrypoints.consumer import start_consumers
 from provider_svc.handlers import ProviderService
 from provider_svc.lookup import GatewayPersonLookup
+from provider_svc.pages.router import mount_pages
 from provider_svc.projections import ProviderProjection
 from provider_svc.settings import ProviderSettings
 from regulations import definitions_dir
@@ -95,11 +96,12 @@ def bootstrap(
     signers = load_signers(settings.keys_dir, password)
     wakeup = asyncio.Event()
     relay = OutboxRelay(store, bus, clock=clock, wakeup=wakeup)
+    calendar = KzCalendar()
     service = ProviderService(
         store,
         today,
         catalog,
-        KzCalendar(),
+        calendar,
         signers=signers,
         verifier=verifier,
         lookup=GatewayPersonLookup(lookup_http, settings.gateway_url, lambda ws: signers[ws]),
@@ -160,6 +162,8 @@ def bootstrap(
     app.include_router(
         build_router(service, projection, signed_call_window_s=settings.signed_call_window_s)
     )
+    # The staff's pages: signing in with the department's certificate, over the same service.
+    mount_pages(app, service, projection, zone=calendar.tz)
     # Only the simulation operator moves the clock (shared.authz).
     calls = clock_signed_calls(lambda: verifier, store, settings)
     mount_clock_control(app, settings, today, signed_calls=calls)

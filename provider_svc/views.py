@@ -1,11 +1,17 @@
-"""Shapes of the HTTP API (pydantic v2): what staff send and what they see."""
+"""Shapes of the HTTP API (pydantic v2): what staff send and what they see, and the one view of
+a request both the API and the pages show (:func:`request_out`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from provider_svc.domain.request import ProviderRequest
+from shared.eventlog.port import RecordedEvent
+from shared.regulation.engine import StepEngine
 
 
 class _In(BaseModel):
@@ -73,3 +79,59 @@ class RequestOut(BaseModel):
     allowed: list[dict[str, Any]]
     result: dict[str, Any] | None
     history: list[dict[str, Any]]
+
+
+def history_of(stream: Sequence[RecordedEvent]) -> list[dict[str, Any]]:
+    """A request's events as staff see them: each with who did it and in which role."""
+    return [
+        {
+            "type": e.type,
+            "at": e.recorded_at.isoformat(),
+            "actor": e.metadata.get("actor"),
+            "role": e.metadata.get("role"),
+            "step": e.data.get("step"),
+            "outcome": e.data.get("outcome"),
+            "status": e.data.get("status"),
+        }
+        for e in stream
+    ]
+
+
+def request_out(
+    workstation: str,
+    request: ProviderRequest,
+    engine: StepEngine,
+    stream: Sequence[RecordedEvent],
+) -> RequestOut:
+    """One request of ``workstation`` as loaded (``ProviderService.load``): where it stands,
+    what the step engine allows now, its signed result and its history."""
+    state = request.state
+    current = state.current
+    return RequestOut(
+        request_id=request.request_id,
+        workstation=workstation,
+        service=state.service,
+        version=state.version,
+        channel=state.channel.value,
+        status=state.status,
+        step=None if current is None else current.step,
+        role=None if current is None else current.role,
+        step_deadline=None
+        if current is None or current.deadline is None
+        else current.deadline.isoformat(),
+        request_deadline=state.deadline.isoformat(),
+        finished=state.finished,
+        refusal=state.refusal,
+        allowed=[
+            {"role": a.role, "step": a.step, "outcomes": list(a.outcomes)}
+            for a in engine.allowed(state)
+        ],
+        result=None
+        if request.result is None
+        else {
+            "document": dict(request.result.document),
+            "signature": request.result.signature,
+            "signer_iin": request.result.signer_iin,
+        },
+        history=history_of(stream),
+    )

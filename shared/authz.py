@@ -304,15 +304,6 @@ def _staff(scope: Scope, why: str) -> Allowed:
 
 
 _PSC = _staff(Scope.PSC, "a PSC operator, signing with the employee certificate of their center")
-
-
-def _staff(scope: Scope, why: str) -> Allowed:
-    """A route for an organisation's people (an employee, or its head or signer), whom the
-    route's ``scope`` narrows to those of the right roster or directory and BIN."""
-    return allow(Kind.STAFF, Kind.ENTITY_HEAD, scope=scope, why=why)
-
-
-_PSC = _staff(Scope.PSC, "a PSC operator, signing with the employee certificate of their center")
 # The PSC desk's pages: the same operators, signed in with their certificate in a browser.
 _PSC_PAGE = page(
     Kind.STAFF,
@@ -327,12 +318,18 @@ _WORKSTATION = _staff(
 _SUPERVISOR = _staff(
     Scope.SUPERVISOR, "the workstation's head or deputy (002: the deputy reviews for the head)"
 )
-_WORKSTATION = _staff(
-    Scope.WORKSTATION,
-    "the workstation's staff (its roster; the employee certificate of its BIN)",
+# The workstation's pages: the same people, signed in with the same certificate in a browser.
+_WORKSTATION_PAGE = page(
+    Kind.STAFF,
+    Kind.ENTITY_HEAD,
+    scope=Scope.WORKSTATION,
+    why="the workstation's staff, signed in with the employee certificate of its BIN",
 )
-_SUPERVISOR = _staff(
-    Scope.SUPERVISOR, "the workstation's head or deputy (002: the deputy reviews for the head)"
+_SUPERVISOR_PAGE = page(
+    Kind.STAFF,
+    Kind.ENTITY_HEAD,
+    scope=Scope.SUPERVISOR,
+    why="the workstation's head or deputy, signed in with the certificate of its BIN",
 )
 _ELICENSE_STAFF = _staff(
     Scope.ELICENSE,
@@ -571,6 +568,24 @@ ROUTES: Mapping[Route, Allowed] = {
         "/provider/workstations/{workstation}/requests/{request_id}/extensions",
     ): _WORKSTATION,
     ("provider", "POST", "/provider/workstations/{workstation}/paper-applications"): (_WORKSTATION),
+    # --- provider_svc: the workstation's pages (provider_svc/pages) -----------------------------
+    ("provider", "GET", "/workstations"): public(
+        "the workstations, their BINs and services (published facts)", page=True
+    ),
+    ("provider", "GET", "/workstations/{workstation}/inbox"): _WORKSTATION_PAGE,
+    ("provider", "GET", "/workstations/{workstation}/requests/{request_id}"): _WORKSTATION_PAGE,
+    ("provider", "POST", "/workstations/{workstation}/requests/{request_id}/draft"): (
+        _WORKSTATION_PAGE
+    ),
+    ("provider", "POST", "/workstations/{workstation}/requests/{request_id}/actions"): (
+        _WORKSTATION_PAGE
+    ),
+    ("provider", "POST", "/workstations/{workstation}/requests/{request_id}/extensions"): (
+        _WORKSTATION_PAGE
+    ),
+    ("provider", "GET", "/workstations/{workstation}/paper-applications"): _WORKSTATION_PAGE,
+    ("provider", "POST", "/workstations/{workstation}/paper-applications"): _WORKSTATION_PAGE,
+    ("provider", "GET", "/workstations/{workstation}/sla"): _SUPERVISOR_PAGE,
 }
 
 # Who sees applicants' IINs and BINs in full in the gateway's message log (others see them

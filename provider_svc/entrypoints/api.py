@@ -17,7 +17,14 @@ from provider_svc.domain.statuses import ALL_STATUSES
 from provider_svc.domain.workstations import WORKSTATIONS
 from provider_svc.handlers import ProviderService
 from provider_svc.projections import ProviderProjection
-from provider_svc.views import ActionIn, DraftIn, ExtensionIn, PaperApplicationIn, RequestOut
+from provider_svc.views import (
+    ActionIn,
+    DraftIn,
+    ExtensionIn,
+    PaperApplicationIn,
+    RequestOut,
+    request_out,
+)
 from shared.authz import Caller as AuthzCaller
 from shared.authz import route_guard
 from shared.pki.http_signing import DEFAULT_WINDOW_S, SignedCallRefused, SignedCalls
@@ -215,47 +222,7 @@ async def _show(service: ProviderService, workstation: str, request_id: str) -> 
     request, engine, stream = await service.load(request_id)
     if request.origin.workstation != workstation:
         raise ProviderErrorNotHere(request_id, workstation)
-    state = request.state
-    current = state.current
-    return RequestOut(
-        request_id=request.request_id,
-        workstation=workstation,
-        service=state.service,
-        version=state.version,
-        channel=state.channel.value,
-        status=state.status,
-        step=None if current is None else current.step,
-        role=None if current is None else current.role,
-        step_deadline=None
-        if current is None or current.deadline is None
-        else current.deadline.isoformat(),
-        request_deadline=state.deadline.isoformat(),
-        finished=state.finished,
-        refusal=state.refusal,
-        allowed=[
-            {"role": a.role, "step": a.step, "outcomes": list(a.outcomes)}
-            for a in engine.allowed(state)
-        ],
-        result=None
-        if request.result is None
-        else {
-            "document": dict(request.result.document),
-            "signature": request.result.signature,
-            "signer_iin": request.result.signer_iin,
-        },
-        history=[
-            {
-                "type": e.type,
-                "at": e.recorded_at.isoformat(),
-                "actor": e.metadata.get("actor"),
-                "role": e.metadata.get("role"),
-                "step": e.data.get("step"),
-                "outcome": e.data.get("outcome"),
-                "status": e.data.get("status"),
-            }
-            for e in stream
-        ],
-    )
+    return request_out(workstation, request, engine, stream)
 
 
 class ProviderErrorNotHere(ServiceError):
