@@ -41,6 +41,7 @@ from portal_svc.pages.common import (
     overdue,
     page_refusal,
     refusal_reason,
+    size_text,
     status_name,
 )
 from portal_svc.pages.forms import fields, posted, problems_of
@@ -426,7 +427,7 @@ def build_applicant_router(p: PortalPages) -> APIRouter:
                 (r.code, getattr(r.name, language), documents.get(r.code))
                 for r in definition.required_documents
             ],
-            max_mb=max(1, service.limits.max_attachment_bytes // (1024 * 1024)),
+            max_size=size_text(service.limits.max_attachment_bytes, pages, language),
             complete=complete,
             payload=found.signing_bytes().decode() if complete else None,
             signing=[("head", HEAD_SIGNING), ("signer", SIGNER_SIGNING)]

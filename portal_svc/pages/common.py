@@ -107,6 +107,14 @@ def norm_text(norm: Norm, pages: Pages, language: Language) -> str:
     return f"{prefix}{low}{norm.amount} {unit}"
 
 
+def size_text(size: int, pages: Pages, language: Language) -> str:
+    """A file size limit as the reader says it: «10 МБ», «64 KB»."""
+    mib = 1024 * 1024
+    if size >= mib and size % mib == 0:
+        return pages.texts.text("unit.mb", language, n=size // mib)
+    return pages.texts.text("unit.kb", language, n=max(1, size // 1024))
+
+
 def status_name(
     status: str, definition: Definition | None, pages: Pages, language: Language
 ) -> str:

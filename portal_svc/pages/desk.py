@@ -24,6 +24,7 @@ from portal_svc.pages.common import (
     overdue,
     page_refusal,
     refusal_reason,
+    size_text,
     status_name,
 )
 from portal_svc.pages.forms import fields, posted, problems_of
@@ -259,7 +260,7 @@ def build_desk_router(p: PortalPages, sessions: BrowserSessions) -> APIRouter:
                 (r.code, getattr(r.name, language), documents.get(r.code))
                 for r in definition.required_documents
             ],
-            max_mb=max(1, service.limits.max_attachment_bytes // (1024 * 1024)),
+            max_size=size_text(service.limits.max_attachment_bytes, pages, language),
             payload=found.signing_bytes().decode() if complete else None,
             sign_oids=OPERATOR_SIGNING,
             result=result,

@@ -78,9 +78,9 @@ _PAGES: Final[dict[str, Entry]] = {
     ),
     "service.regulation": _t("Регламент", "Регламент", "Regulation"),
     "service.act": _t(
-        "{body}, {date} № {number} {kind}",
-        "{kind} {body} от {date} № {number}",
-        "{kind} of {body}, No. {number} of {date}",
+        "{body}: {kind} № {number}, {date}",
+        "{body}: {kind} № {number} от {date}",
+        "{body}: {kind} No. {number} of {date}",
     ),
     "service.in_force": _t(
         "{date} бастап қолданылады", "Применяется с {date}", "Applies from {date}"
@@ -241,10 +241,12 @@ _PAGES: Final[dict[str, Entry]] = {
         "Electronic copies of the documents",
     ),
     "draft.file_rules": _t(
-        "PDF, JPEG немесе PNG, {mb} МБ-тан аспайды.",
-        "PDF, JPEG или PNG, не более {mb} МБ.",
-        "PDF, JPEG or PNG, at most {mb} MB.",
+        "PDF, JPEG немесе PNG, {size}-тан аспайды.",
+        "PDF, JPEG или PNG, не более {size}.",
+        "PDF, JPEG or PNG, at most {size}.",
     ),
+    "unit.mb": _t("{n} МБ", "{n} МБ", "{n} MB"),
+    "unit.kb": _t("{n} КБ", "{n} КБ", "{n} KB"),
     "draft.attach": _t("Тіркеу", "Прикрепить", "Attach"),
     "draft.attached": _t(
         "Тіркелген: {name} ({size} байт)",

@@ -22,8 +22,8 @@ from portal_svc.pages.common import SESSION_COOKIE
 from portal_svc.pages.texts import PAGE_TEXTS
 from shared.canonical import canonical_json
 from shared.pages.languages import LANGUAGES, Language
-from shared.pki.profiles import Individual
-from tests.portal.conftest import PASSWORD, Keys, World, iin
+from shared.pki.profiles import EntityRole, Individual
+from tests.portal.conftest import ORG_BIN, PASSWORD, Keys, World, iin
 
 PROVIDER = "provider.almaty.culture"
 SERVICE = "cultural_values_export"
@@ -558,3 +558,46 @@ async def test_the_survey_takes_typed_answers_once(site: World, language: Langua
     assert found.survey["answers"] == {"process": 3, "information": 2}
     again = await site.client.get(f"/my/requests/{request_id}", params={"lang": language})
     assert t("survey.thanks", language) in again.text
+
+
+async def entity_logged_in(world: World, client: httpx.AsyncClient, keys: Keys) -> None:
+    assert (await world.register(keys, bin_=ORG_BIN)).status_code == 201
+    answer = await client.post(
+        "/sign-in/password",
+        data={"iin": keys.signing.identity.iin, "bin": ORG_BIN, "password": PASSWORD},
+    )
+    assert answer.status_code == 303, answer.text
+
+
+async def test_a_legal_entitys_request_is_signed_as_its_head_not_by_an_employee(
+    site: World,
+) -> None:
+    head = site.org_signer(25)
+    await entity_logged_in(site, site.client, head)
+    request_id = await drafted(site, site.client)
+    page = await site.client.get(f"/my/requests/{request_id}", params={"lang": "ru"})
+    assert ORG_BIN in page.text  # the entity's BIN is the form's IIN/BIN
+    assert t("sign.as_head", "ru") in page.text
+    assert t("sign.as_signer", "ru") in page.text
+    oids = html.unescape(page.text)
+    assert EntityRole.FIRST_HEAD.holder_oid.dotted_string in oids
+    assert EntityRole.SIGNER.holder_oid.dotted_string in oids
+    payload = (await site.portal.service.load(request_id)).signing_bytes()
+    signed = await site.client.post(
+        f"/my/requests/{request_id}/sign", data={"signature": head.signing.sign(payload)}
+    )
+    assert signed.status_code == 303
+    assert (await site.portal.service.load(request_id)).status == "submitted"
+    # The entity's employee may prepare a request, not sign it.
+    employee = site.org_signer(26, role=EntityRole.EMPLOYEE)
+    async with browser(site) as other:
+        await entity_logged_in(site, other, employee)
+        drafted_by_employee = await drafted(site, other)
+        payload = (await site.portal.service.load(drafted_by_employee)).signing_bytes()
+        refused = await other.post(
+            f"/my/requests/{drafted_by_employee}/sign?lang=ru",
+            data={"signature": employee.signing.sign(payload)},
+        )
+    assert refused.status_code == 403
+    assert code_of(refused) == "no_right_to_sign"
+    assert t("no_right_to_sign", "ru") in refused.text
