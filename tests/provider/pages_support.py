@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -15,7 +16,6 @@ from provider_svc.entrypoints.api import build_router
 from provider_svc.pages.router import mount_pages
 from provider_svc.projections import ProviderProjection
 from shared.pages.sessions import COOKIE
-from shared.signing import Signer
 from shared.web import create_service_app
 from tests.provider.conftest import Harness
 
@@ -41,7 +41,13 @@ async def browser(h: Harness) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
-async def sign_in(http: httpx.AsyncClient, signer: Signer) -> httpx.Response:
+class SignsText(Protocol):
+    """A key that signs bytes: a JWS signer, or a CMS one as the browser's signer is."""
+
+    def sign(self, payload: bytes) -> str: ...
+
+
+async def sign_in(http: httpx.AsyncClient, signer: SignsText) -> httpx.Response:
     """Sign in as the holder of ``signer``: the challenge signed, as the page does."""
     given = (await http.post("/sign-in/challenge")).json()
     signature = signer.sign(given["text"].encode("utf-8"))

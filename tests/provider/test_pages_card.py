@@ -13,6 +13,7 @@ from html import unescape
 import httpx
 
 from provider_svc.domain.documents import signing_bytes
+from shared.pki.cms import CmsSigner, cms_pem
 from tests.provider.conftest import APPLICANT, Harness, applicant_body
 from tests.provider.pages_support import browser, code_of, form_ids, sign_in
 from tests.provider.test_flows import CULTURE, GROUNDS, do
@@ -294,3 +295,41 @@ async def test_another_workstations_request_is_not_shown(almaty: Harness) -> Non
         )
     assert page.status_code == missing.status_code == posted.status_code == 404
     assert "site_address" not in page.text
+
+
+class _CmsKey:
+    """The key as the browser's signer uses it: a detached CMS (PEM) of exactly the text."""
+
+    def __init__(self, signer: CmsSigner) -> None:
+        self._signer = signer
+
+    def sign(self, payload: bytes) -> str:
+        return cms_pem(self._signer.sign(payload))
+
+
+async def test_the_browser_signers_cms_signs_in_and_signs_the_result(almaty: Harness) -> None:
+    h = almaty
+    rid = await _at_review(h)
+    head_iin, _ = await h.hire(CULTURE, "head")
+    cms = _CmsKey(CmsSigner.from_key_file(h.key_files[head_iin]))
+    with_grounds = {
+        "step": "review_and_assign",
+        "outcome": "documents_non_compliant",
+        "grounds_kk": GROUNDS["kk"],
+        "grounds_ru": GROUNDS["ru"],
+    }
+    async with browser(h) as http:
+        await sign_in(http, cms)
+        drafted = await http.post(f"{_card(rid)}/draft", data=with_grounds)
+        assert drafted.status_code == 200, drafted.text
+        signature = cms.sign(drafted.json()["text"].encode("utf-8"))
+        assert signature.startswith("-----BEGIN CMS-----")
+        done = await http.post(
+            f"{_card(rid)}/actions", data={**with_grounds, "document_signature": signature}
+        )
+        assert done.status_code == 303, done.text
+    request, _, _ = await h.service.load(rid)
+    assert request.state.finished == "refused"
+    assert request.result is not None
+    assert request.result.signature == signature.strip()  # the PEM the signer returned
+    assert request.result.signer_iin == head_iin
