@@ -34,10 +34,10 @@ from elicense_svc.pages.common import (
     as_page,
     message_key,
     pages_count,
-    same_origin,
 )
 from shared.authz import Caller, Kind
 from shared.contract.application import SIGNED_KIND
+from shared.pages.forms import refuse_foreign_origin
 from shared.pages.signin import PageRefused, page_guard
 from shared.regulation.errors import RegulationError
 from shared.regulation.forms import validate_form
@@ -97,7 +97,7 @@ def applicant_router(site: Site) -> APIRouter:
         summary="Check the form and documents; the request to sign (form)",
     )
     async def prepare(request: Request, service: str, who: Applicant) -> HTMLResponse:
-        same_origin(request)
+        refuse_foreign_origin(request)
         with as_page():
             definition = _definition(site, service)
         # The scans are read (for their hash and size) and let go: E-licensing keeps documents
@@ -152,7 +152,7 @@ def applicant_router(site: Site) -> APIRouter:
         application: Annotated[str, Form()] = "",
         signature: Annotated[str, Form()] = "",
     ) -> Response:
-        same_origin(request)
+        refuse_foreign_origin(request)
         with as_page():
             definition = _definition(site, service)
         submission = _signed(definition, who, application, signature)

@@ -68,17 +68,6 @@ def as_page() -> Iterator[None]:
         raise PageRefused(exc.code, message_key(exc.code), exc.status) from None
 
 
-def same_origin(request: Request) -> None:
-    """A state-changing form may come from this site only: cookies are SameSite=Strict, and an
-    ``Origin`` that names another site is refused all the same (a browser sends it on posts)."""
-    origin = request.headers.get("origin")
-    if origin is None or origin == "null":
-        return
-    own = f"{request.url.scheme}://{request.url.netloc}"
-    if origin.rstrip("/") != own:
-        raise PageRefused("FOREIGN_ORIGIN", "error.FOREIGN_ORIGIN", 403)
-
-
 def localized(value: Any, lang: str) -> str:
     """A kk/ru/en mapping in ``lang`` (else English, else any), or the value as text."""
     if isinstance(value, dict):

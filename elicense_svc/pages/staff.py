@@ -27,10 +27,10 @@ from elicense_svc.pages.common import (
     as_page,
     message_key,
     pages_count,
-    same_origin,
 )
 from elicense_svc.staff import current_directory
 from shared.authz import Caller
+from shared.pages.forms import refuse_foreign_origin
 from shared.pages.signin import page_guard
 
 _DONE = frozenset({"step", "documents", "suspend", "resume", "terminate", "reissue"})
@@ -115,7 +115,7 @@ def staff_router(site: Site) -> APIRouter:
         outcome: Annotated[str, Form()] = "",
         document_signature: Annotated[str, Form()] = "",
     ) -> Response:
-        same_origin(request)
+        refuse_foreign_origin(request)
         with as_page():
             try:
                 if not step or not outcome:
@@ -143,7 +143,7 @@ def staff_router(site: Site) -> APIRouter:
         code: Annotated[str, Form()] = "",
         scan: Annotated[UploadFile | None, File()] = None,
     ) -> Response:
-        same_origin(request)
+        refuse_foreign_origin(request)
         with as_page():
             try:
                 content = await scan.read(MAX_SCAN_BYTES + 1) if scan is not None else b""
@@ -163,7 +163,7 @@ def staff_router(site: Site) -> APIRouter:
         summary="Draft the permit to sign: reserves its number (form)",
     )
     async def draft(request: Request, request_id: str, actor: Staff) -> Response:
-        same_origin(request)
+        refuse_foreign_origin(request)
         with as_page():
             try:
                 await site.service.permit_draft(actor, request_id)
@@ -257,7 +257,7 @@ def staff_router(site: Site) -> APIRouter:
         reason: Annotated[str, Form()] = "",
         document_signature: Annotated[str, Form()] = "",
     ) -> Response:
-        same_origin(request)
+        refuse_foreign_origin(request)
         with as_page():
             try:
                 if command not in permits.LIFECYCLE_COMMANDS:

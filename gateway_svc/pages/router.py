@@ -32,9 +32,10 @@ from gateway_svc.rules import RulesError
 from shared import correlation
 from shared.authz import FULL_IDENTIFIERS, Caller
 from shared.envelope import SYSTEM_ID_PATTERN
+from shared.pages.forms import refuse_foreign_origin
 from shared.pages.render import Pages
 from shared.pages.sessions import BrowserSessions
-from shared.pages.signin import PageRefused, page_guard
+from shared.pages.signin import page_guard
 
 SERVICE = "gateway"
 TEMPLATES = Path(__file__).parent / "templates"
@@ -56,14 +57,6 @@ def console_pages() -> Pages:
 
 
 # --- small helpers of the forms ------------------------------------------------------------
-
-
-def refuse_foreign_origin(request: Request) -> None:
-    """A state-changing post from another site is refused: cookies are SameSite=Strict, and
-    the Origin header, when the browser sends one, must still be this service's own."""
-    origin = request.headers.get("origin")
-    if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
-        raise PageRefused("foreign_origin", "gw.foreign_origin")
 
 
 async def form_fields(request: Request) -> dict[str, str]:

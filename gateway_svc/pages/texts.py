@@ -128,11 +128,6 @@ TEXTS = Texts(
             "ru": "Неверная позиция страницы.",
             "en": "That page position is not valid.",
         },
-        "gw.foreign_origin": {
-            "kk": "Сұрау басқа сайттан келді, сондықтан орындалмады.",
-            "ru": "Запрос пришёл с другого сайта и не выполнен.",
-            "en": "The request came from another site and was not carried out.",
-        },
         # --- log records and states ----------------------------------------------------------
         "gw.rec.MessageAccepted.v1": {"kk": "Қабылданды", "ru": "Принято", "en": "Accepted"},
         "gw.rec.MessageRejected.v1": {

@@ -34,7 +34,6 @@ from portal_svc.pages.common import (
     SESSION_COOKIE,
     ZONE,
     PortalPages,
-    check_origin,
     local_date,
     local_time,
     norm_text,
@@ -46,6 +45,7 @@ from portal_svc.pages.common import (
 )
 from portal_svc.pages.forms import fields, posted, problems_of
 from shared.authz import allowed
+from shared.pages.forms import refuse_foreign_origin
 from shared.pages.sessions import NotSignedIn
 from shared.pages.signin import safe_next
 from shared.pki import oids
@@ -189,7 +189,7 @@ def build_applicant_router(p: PortalPages) -> APIRouter:
         "/sign-in/password", response_class=HTMLResponse, summary="Log in with IIN and password"
     )
     async def login_password(request: Request) -> Response:
-        check_origin(request)
+        refuse_foreign_origin(request)
         form = await request.form()
         next_ = _text(form, "next") or "/my/requests"
         iin, bin_ = _text(form, "iin"), _text(form, "bin") or None
@@ -218,7 +218,7 @@ def build_applicant_router(p: PortalPages) -> APIRouter:
 
     @router.post("/sign-in/eds", response_class=HTMLResponse, summary="Log in with the EDS")
     async def login_eds(request: Request) -> Response:
-        check_origin(request)
+        refuse_foreign_origin(request)
         form = await request.form()
         next_ = _text(form, "next") or "/my/requests"
         challenge, signature = _text(form, "challenge"), _text(form, "signature")
@@ -240,7 +240,7 @@ def build_applicant_router(p: PortalPages) -> APIRouter:
 
     @router.post("/sign-out", summary="Log out")
     async def logout(request: Request) -> Response:
-        check_origin(request)
+        refuse_foreign_origin(request)
         token = request.cookies.get(SESSION_COOKIE)
         who = await session_account(request)
         if who is not None and token:
@@ -284,7 +284,7 @@ def build_applicant_router(p: PortalPages) -> APIRouter:
 
     @router.post("/register", response_class=HTMLResponse, summary="Register, signed by the EDS")
     async def register(request: Request) -> Response:
-        check_origin(request)
+        refuse_foreign_origin(request)
         form = await request.form()
         iin, bin_ = _text(form, "iin"), _text(form, "bin") or None
         password = str(form.get("password") or "")
@@ -557,7 +557,7 @@ def build_applicant_router(p: PortalPages) -> APIRouter:
         summary="Answer the quality survey",
     )
     async def survey(request: Request, mine: Own) -> Response:
-        check_origin(request)
+        refuse_foreign_origin(request)
         who, found = mine
         form = await request.form()
         questions, _answers = survey_of(definition_of(found))
@@ -617,7 +617,7 @@ def build_applicant_router(p: PortalPages) -> APIRouter:
         "/services/{code}/apply", response_class=HTMLResponse, summary="Save a new request"
     )
     async def apply(request: Request, code: str, who: Applicant) -> Response:
-        check_origin(request)
+        refuse_foreign_origin(request)
         try:
             definition = service.definition_for(code, Channel.PORTAL)
         except PortalError as exc:
@@ -643,7 +643,7 @@ def build_applicant_router(p: PortalPages) -> APIRouter:
         "/my/requests/{request_id}/form", response_class=HTMLResponse, summary="Save the form"
     )
     async def fill(request: Request, mine: Own) -> Response:
-        check_origin(request)
+        refuse_foreign_origin(request)
         who, found = mine
         values = posted(definition_of(found), await request.form())
         try:
@@ -672,7 +672,7 @@ def build_applicant_router(p: PortalPages) -> APIRouter:
         max_body_size=2 * limit + 64 * 1024,
     )
     async def attach(request: Request, code: str, mine: Own) -> Response:
-        check_origin(request)
+        refuse_foreign_origin(request)
         who, found = mine
         try:
             name, media_type, content = await read_upload(request, limit)
@@ -698,7 +698,7 @@ def build_applicant_router(p: PortalPages) -> APIRouter:
         summary="Submit the request signed with the EDS",
     )
     async def sign(request: Request, mine: Own) -> Response:
-        check_origin(request)
+        refuse_foreign_origin(request)
         who, found = mine
         form = await request.form()
         signature = _text(form, "signature")

@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
@@ -66,18 +65,6 @@ class PortalPages:
 def page_refusal(exc: PortalError) -> PageRefused:
     """A service-layer refusal in a page's dependency (not yours, not found) as a page."""
     return PageRefused(exc.code, exc.code, status=exc.status)
-
-
-def check_origin(request: Request) -> None:
-    """A state-changing post from another site's page is refused (cookies are SameSite=Strict,
-    so a browser would not send them; this also holds for a browser that ignores it)."""
-    origin = request.headers.get("origin")
-    if origin is None or origin == "null":
-        return
-    parts = urlsplit(origin)
-    host = request.headers.get("host", request.url.netloc)
-    if parts.netloc != host:
-        raise PageRefused("foreign_origin", "foreign_origin")
 
 
 def local_time(value: str | datetime | None) -> str:

@@ -19,7 +19,6 @@ from portal_svc.pages.applicant import read_upload
 from portal_svc.pages.common import (
     PAGE_SIZE,
     PortalPages,
-    check_origin,
     local_time,
     overdue,
     page_refusal,
@@ -31,6 +30,7 @@ from portal_svc.pages.forms import fields, posted, problems_of
 from portal_svc.projections import uncollected
 from portal_svc.psc import Center, center_by_bin
 from shared.authz import Caller
+from shared.pages.forms import refuse_foreign_origin
 from shared.pages.sessions import BrowserSessions
 from shared.pages.signin import PageRefused, page_guard
 from shared.pki import oids
@@ -174,7 +174,7 @@ def build_desk_router(p: PortalPages, sessions: BrowserSessions) -> APIRouter:
     async def new(
         request: Request, op: Op, service_code: Annotated[str, Query(alias="service")] = ""
     ) -> Response:
-        check_origin(request)
+        refuse_foreign_origin(request)
         try:
             definition = service.definition_for(service_code, Channel.PSC)
         except PortalError as exc:
@@ -286,7 +286,7 @@ def build_desk_router(p: PortalPages, sessions: BrowserSessions) -> APIRouter:
         summary="Save a visitor's form",
     )
     async def fill(request: Request, mine: Filed) -> Response:
-        check_origin(request)
+        refuse_foreign_origin(request)
         op, found = mine
         definition = service.catalog.get(found.service, found.version)
         values = posted(definition, await request.form())
@@ -314,7 +314,7 @@ def build_desk_router(p: PortalPages, sessions: BrowserSessions) -> APIRouter:
         max_body_size=2 * limit + 64 * 1024,
     )
     async def attach(request: Request, code: str, mine: Filed) -> Response:
-        check_origin(request)
+        refuse_foreign_origin(request)
         op, found = mine
         try:
             name, media_type, content = await read_upload(request, limit)
@@ -338,7 +338,7 @@ def build_desk_router(p: PortalPages, sessions: BrowserSessions) -> APIRouter:
         summary="Send the request signed by the operator",
     )
     async def sign(request: Request, mine: Filed) -> Response:
-        check_origin(request)
+        refuse_foreign_origin(request)
         op, found = mine
         form = await request.form()
         signature = str(form.get("signature") or "").strip()
@@ -364,7 +364,7 @@ def build_desk_router(p: PortalPages, sessions: BrowserSessions) -> APIRouter:
         summary="Hand the result out",
     )
     async def hand_out(request: Request, mine: Filed) -> Response:
-        check_origin(request)
+        refuse_foreign_origin(request)
         op, found = mine
         form = await request.form()
         how = str(form.get("how") or "")

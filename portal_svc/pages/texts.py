@@ -177,11 +177,6 @@ _PAGES: Final[dict[str, Entry]] = {
         "Нет подписи: подпишите ЭЦП.",
         "No signature: sign with your EDS.",
     ),
-    "foreign_origin": _t(
-        "Сұрау басқа сайттан келді, сондықтан қабылданбады.",
-        "Запрос пришёл с другого сайта и поэтому отклонён.",
-        "The request came from another site and was refused.",
-    ),
     "wait_s": _t(
         "{seconds} секундтан кейін қайталаңыз.",
         "Повторите через {seconds} с.",

@@ -27,7 +27,6 @@ from registry_svc.entrypoints.schemas import HolderKind
 from registry_svc.holders import BadHolder, build_holder
 from shared.envelope import SYSTEM_ID_PATTERN
 from shared.ids import Gender, IdError, parse_bin, parse_iin
-from shared.pages.signin import PageRefused
 from shared.pki.keys import KeyAlgorithm
 from shared.pki.profiles import EntityRole, Holder, KeyPurpose
 from shared.pki.revocation import parse_reason
@@ -57,14 +56,6 @@ async def posted(request: Request) -> dict[str, str]:
         return {}
     # NUL cannot be stored (PostgreSQL's jsonb) and no field of these forms needs it.
     return {k: v.replace("\x00", "") for k, v in pairs}
-
-
-def refuse_foreign_origin(request: Request) -> None:
-    """A state-changing post from another site is refused: cookies are SameSite=Strict, and
-    the Origin header, when the browser sends one, must still be this service's own."""
-    origin = request.headers.get("origin")
-    if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
-        raise PageRefused("foreign_origin", "ra.foreign_origin")
 
 
 @dataclass(frozen=True)

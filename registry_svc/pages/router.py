@@ -40,12 +40,12 @@ from registry_svc.pages.forms import (
     issuance_form,
     person_form,
     posted,
-    refuse_foreign_origin,
     revocation_reason,
 )
 from registry_svc.pages.texts import TEXTS
 from shared.authz import Caller
 from shared.ids import Gender, parse_bin
+from shared.pages.forms import refuse_foreign_origin
 from shared.pages.render import Pages
 from shared.pages.sessions import BrowserSessions
 from shared.pages.signin import mount_sign_in, page_guard

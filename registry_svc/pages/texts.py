@@ -89,11 +89,6 @@ TEXTS = Texts(
         ),
         "ra.date_hint": _t("ЖЖЖЖ-АА-КК", "ГГГГ-ММ-ДД", "YYYY-MM-DD"),
         "ra.optional": _t("міндетті емес", "необязательно", "optional"),
-        "ra.foreign_origin": _t(
-            "Сұрау басқа сайттан келді, сондықтан орындалмады.",
-            "Запрос пришёл с другого сайта и не выполнен.",
-            "The request came from another site and was not carried out.",
-        ),
         "ra.form_invalid": _t(
             "Нысанда қателер бар; ештеңе сақталған жоқ.",
             "В форме есть ошибки; ничего не сохранено.",

@@ -116,6 +116,11 @@ SHARED_TEXTS = Texts(
             "ru": "Войти с ЭЦП",
             "en": "Sign in with the EDS",
         },
+        "foreign_origin": {
+            "kk": "Бұл пішін басқа сайттан жіберілді: қабылданбады.",
+            "ru": "Эта форма отправлена с другого сайта и не принята.",
+            "en": "This form was sent from another site and was not accepted.",
+        },
         "role_required": {
             "kk": "Бұл бет сіздің рөліңізге арналмаған.",
             "ru": "Эта страница не для вашей роли.",

@@ -220,7 +220,7 @@ async def test_who_is_refused_on_the_desk(
         data={"step": "enter_applicant_data", "outcome": "entered"},
         headers={"Origin": "https://elsewhere.example"},
     )
-    assert (foreign.status_code, code_of(foreign)) == (403, "FOREIGN_ORIGIN")
+    assert (foreign.status_code, code_of(foreign)) == (403, "foreign_origin")
     missing = await client.get("/desk/requests/nope")
     assert (missing.status_code, code_of(missing)) == (404, "REQUEST_NOT_FOUND")
 
