@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from urllib.parse import quote
 
-from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import FastAPI
 
 from portal_svc.assembly import Portal
 from portal_svc.pages.applicant import build_applicant_router
@@ -18,8 +16,7 @@ from portal_svc.pages.common import PortalPages
 from portal_svc.pages.desk import build_desk_router
 from portal_svc.pages.texts import PAGE_TEXTS
 from shared.pages.render import Pages
-from shared.pages.sessions import BrowserSessions, NotSignedIn
-from shared.pages.signin import install_page_errors, sign_in_router
+from shared.pages.signin import mount_sign_in
 from shared.signing import VerificationResult
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -47,21 +44,9 @@ def mount_pages(
     async def verify(payload: bytes, signature: str) -> VerificationResult:
         return await asyncio.to_thread(verifier.verify_document, payload, signature)
 
-    sessions = BrowserSessions("portal", verify)
-    app.state.sessions = sessions
-    install_page_errors(app, lambda: pages)
-
-    async def not_signed_in(_request: Request, exc: Exception) -> Response:
-        # A desk page sends the operator to the desk's sign-in, any other to the applicant's.
-        assert isinstance(exc, NotSignedIn)  # noqa: S101 - registered for this type only
-        if exc.next_path.startswith(f"{DESK}/"):
-            return RedirectResponse(
-                f"{DESK}/sign-in?next={quote(exc.next_path, safe='/')}", status_code=303
-            )
-        return RedirectResponse(exc.location, status_code=303)
-
-    app.add_exception_handler(NotSignedIn, not_signed_in)
-    app.include_router(sign_in_router(lambda: pages, sessions), prefix=DESK)
+    # A desk page asked for without a session goes to the desk's sign-in (/psc/sign-in); an
+    # applicant's page to the applicant's (/sign-in, raised by the applicant's pages).
+    sessions = mount_sign_in(app, "portal", verify, prefix=DESK)
     app.include_router(build_applicant_router(parts))
     app.include_router(build_desk_router(parts, sessions))
     return parts

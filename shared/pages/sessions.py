@@ -58,13 +58,14 @@ class NotSignedIn(Exception):
     """A page that needs a session was asked for without one: answered with a redirect to
     the sign-in page, which comes back to ``next``."""
 
-    def __init__(self, next_path: str) -> None:
+    def __init__(self, next_path: str, sign_in: str = "/sign-in") -> None:
         super().__init__(next_path)
         self.next_path = next_path
+        self.sign_in = sign_in
 
     @property
     def location(self) -> str:
-        return f"/sign-in?next={quote(self.next_path, safe='/')}"
+        return f"{self.sign_in}?next={quote(self.next_path, safe='/')}"
 
 
 @dataclass
@@ -88,8 +89,11 @@ class BrowserSessions:
         challenge_ttl_s: float = 120.0,
         max_open: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
+        sign_in_path: str = "/sign-in",
     ) -> None:
         self.service = service
+        # Where a page asked for without a session sends the browser (shared.pages.signin).
+        self.sign_in_path = sign_in_path
         self._verify = verify
         self._ttl = ttl_s
         self._challenge_ttl = challenge_ttl_s

@@ -48,7 +48,8 @@ def sign_in_router(pages: Callable[[], Pages], sessions: BrowserSessions) -> API
 
     @router.get("/sign-in", response_class=HTMLResponse, summary="Sign in with a certificate")
     async def sign_in_page(request: Request, next: str = "/") -> HTMLResponse:
-        return pages().render(request, "sign_in.html", next=safe_next(next))
+        base = sessions.sign_in_path.removesuffix("/sign-in")
+        return pages().render(request, "sign_in.html", next=safe_next(next), base=base)
 
     @router.post("/sign-in/challenge", summary="A challenge to sign, and the text to sign")
     async def sign_in_challenge() -> dict[str, str]:
@@ -103,7 +104,7 @@ def page_guard(service: str, sessions: BrowserSessions) -> Callable[..., Any]:
         caller = await sessions.current(request)
         if caller is None:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            raise NotSignedIn(target)
+            raise NotSignedIn(target, sessions.sign_in_path)
         try:
             return check(service, request.method, path, caller)
         except RoleRequired as refused:
@@ -145,17 +146,20 @@ def install_page_errors(app: FastAPI, pages: Callable[[], Pages]) -> None:
     app.add_exception_handler(PageRefused, refused)
 
 
-def mount_sign_in(app: FastAPI, service: str, verify: Verify) -> BrowserSessions:
-    """Sign-in with a certificate on ``app`` (its routes and how its pages answer refusals):
-    the sessions its pages' :func:`page_guard` reads. ``verify`` is the service's own check
-    of a signature over bytes (chain, validity, revocation)."""
-    sessions = BrowserSessions(service, verify)
+def mount_sign_in(
+    app: FastAPI, service: str, verify: Verify, *, prefix: str = ""
+) -> BrowserSessions:
+    """Sign-in with a certificate on ``app`` (its routes, under ``prefix`` where the service's
+    ``/sign-in`` is somebody else's, and how its pages answer refusals): the sessions its
+    pages' :func:`page_guard` reads. ``verify`` is the service's own check of a signature over
+    bytes (chain, validity, revocation)."""
+    sessions = BrowserSessions(service, verify, sign_in_path=f"{prefix}/sign-in")
 
     def pages() -> Pages:
         found: Pages = app.state.pages
         return found
 
-    app.include_router(sign_in_router(pages, sessions))
+    app.include_router(sign_in_router(pages, sessions), prefix=prefix)
     install_page_errors(app, pages)
     app.state.sessions = sessions
     return sessions

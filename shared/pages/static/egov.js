@@ -31,12 +31,13 @@ window.egov = (function () {
 
   // Sign in: a challenge from the service, signed with the person's certificate through the
   // signer, posted back; the service sets the session cookie and says where to go next.
-  async function signIn(next, status, texts) {
+  async function signIn(next, status, texts, base) {
+    const at = base || "";
     status.textContent = "";
     try {
-      const given = await (await fetch("/sign-in/challenge", { method: "POST" })).json();
+      const given = await (await fetch(at + "/sign-in/challenge", { method: "POST" })).json();
       const signature = await sign(given.text, []);
-      const answer = await fetch("/sign-in", {
+      const answer = await fetch(at + "/sign-in", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ challenge: given.challenge, signature: signature, next: next }),
