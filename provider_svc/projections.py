@@ -30,7 +30,14 @@ from shared.regulation.engine import (
     STEP_STARTED,
     StepEngine,
 )
-from shared.regulation.sla import SlaReport, sla_report
+from shared.regulation.sla import (
+    FoldedRequest,
+    SlaReport,
+    engine_of,
+    engines_by_key,
+    fold_request,
+    report_of,
+)
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,10 @@ class ProviderProjection:
     engine_events: dict[str, list[RecordedEvent]] = field(default_factory=dict)
     staff_events: dict[str, list[RecordedEvent]] = field(default_factory=dict)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
+    # By request: the length of its engine events when it was folded for the SLA report.
+    _folded: dict[str, tuple[int, FoldedRequest]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     async def catch_up(self, store: EventStore, *, batch: int = 1000) -> int:
         """Apply every event after the last position; returns how many were applied."""
@@ -156,13 +167,21 @@ class ProviderProjection:
     def sla(
         self, engines: Sequence[StepEngine], now: datetime, workstation: str | None = None
     ) -> SlaReport:
-        streams = [
-            self.engine_events[rid]
-            for rid, view in sorted(self.requests.items())
-            if rid in self.engine_events
-            and (workstation is None or view.workstation == workstation)
-        ]
-        return sla_report(engines, streams, now)
+        """The SLA report at ``now``. Each request is folded (its state, its finished steps'
+        measured times) once per length of its stream and kept: a report costs the requests'
+        runs, not a replay of their events."""
+        by_key = engines_by_key(engines)
+        folded = []
+        for rid, view in sorted(self.requests.items()):
+            events = self.engine_events.get(rid)
+            if not events or (workstation is not None and view.workstation != workstation):
+                continue
+            kept = self._folded.get(rid)
+            if kept is None or kept[0] != len(events) or not _same_engine(kept[1], by_key):
+                engine = engine_of(by_key, events)
+                kept = self._folded[rid] = (len(events), fold_request(engine, events))
+            folded.append(kept[1])
+        return report_of(folded, now)
 
     def summary(self) -> dict[str, dict[str, int]]:
         """Open requests per workstation and role: the inbox sizes, for ``egov replay``."""
@@ -172,6 +191,12 @@ class ProviderProjection:
                 per_ws = out.setdefault(view.workstation, {})
                 per_ws[view.role] = per_ws.get(view.role, 0) + 1
         return {ws: dict(sorted(roles.items())) for ws, roles in sorted(out.items())}
+
+
+def _same_engine(folded: FoldedRequest, by_key: dict[tuple[str, str], StepEngine]) -> bool:
+    """Whether ``folded`` was folded by the engine ``by_key`` has for its service version."""
+    definition = folded.engine.definition
+    return by_key.get((definition.code, definition.version)) is folded.engine
 
 
 def _evolve(view: RequestView, kind: str, d: dict[str, Any]) -> RequestView:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from shared.regulation.engine import EventLike, StepEngine
+from shared.regulation.engine import EventLike, RequestState, StepEngine
 from shared.regulation.model import Norm, NormUnit, RoleKind
 
 
@@ -79,32 +79,74 @@ def sla_report(
     now: datetime,
 ) -> SlaReport:
     """Aggregate the event streams of many requests; ``now`` decides open steps' lateness."""
-    by_key = {(e.definition.code, e.definition.version): e for e in engines}
+    by_key = engines_by_key(engines)
+    return report_of((fold_request(engine_of(by_key, events), events) for events in requests), now)
+
+
+@dataclass(frozen=True)
+class FoldedRequest:
+    """What one request brings to the report whatever ``now`` is: its state folded from its
+    events and the measured time of each finished step run (None for a run still open). A
+    reader that keeps it while the request's stream has not grown (a projection) folds each
+    request once, not at every report."""
+
+    engine: StepEngine
+    state: RequestState
+    actual: tuple[timedelta | None, ...]  # by run, in the order of ``state.runs``
+    finished_at: datetime | None  # the last step run's completion
+
+
+def engines_by_key(engines: Iterable[StepEngine]) -> dict[tuple[str, str], StepEngine]:
+    return {(e.definition.code, e.definition.version): e for e in engines}
+
+
+def engine_of(by_key: dict[tuple[str, str], StepEngine], events: Sequence[EventLike]) -> StepEngine:
+    """The engine of the service version a request's stream was submitted under."""
+    submitted = next(e for e in events if e.type == "RequestSubmitted.v1")
+    return by_key[(str(submitted.data["service"]), str(submitted.data["version"]))]
+
+
+def fold_request(engine: StepEngine, events: Sequence[EventLike]) -> FoldedRequest:
+    state = engine.state(events)
+    d = engine.definition
+    actual = tuple(
+        None
+        if run.completed_at is None
+        else _measure(engine, run.role, d.step(run.step).norm, run.started_at, run.completed_at)
+        for run in state.runs
+    )
+    finished_at = max((r.completed_at for r in state.runs if r.completed_at), default=None)
+    return FoldedRequest(engine, state, actual, finished_at)
+
+
+def report_of(requests: Iterable[FoldedRequest], now: datetime) -> SlaReport:
+    """The report of folded requests at ``now``."""
     step_stats: dict[tuple[str, str, str], StepStats] = {}
     request_stats: dict[tuple[str, str], RequestStats] = {}
-    for events in requests:
-        submitted = next(e for e in events if e.type == "RequestSubmitted.v1")
-        key = (str(submitted.data["service"]), str(submitted.data["version"]))
-        engine = by_key[key]
-        state = engine.state(events)
-        d = engine.definition
-        rs = request_stats.setdefault(key, RequestStats(*key, d.term.label()))
+    for folded in requests:
+        state, d = folded.state, folded.engine.definition
+        key = (d.code, d.version)
+        rs = request_stats.get(key)
+        if rs is None:
+            rs = request_stats[key] = RequestStats(*key, d.term.label())
         rs.requests += 1
-        finished_at = max((r.completed_at for r in state.runs if r.completed_at), default=None)
+        finished_at = folded.finished_at
         if state.finished is not None:
             rs.finished += 1
         end = finished_at if state.finished is not None and finished_at else now
         if end > state.deadline:
             rs.late += 1
-        for run in state.runs:
-            step = d.step(run.step)
-            label = step.norm.label() if step.norm else "-"
-            ss = step_stats.setdefault((*key, run.step), StepStats(*key, run.step, run.role, label))
+        for run, actual in zip(state.runs, folded.actual, strict=True):
+            ss = step_stats.get((*key, run.step))
+            if ss is None:
+                step = d.step(run.step)
+                label = step.norm.label() if step.norm else "-"
+                ss = step_stats[(*key, run.step)] = StepStats(*key, run.step, run.role, label)
             ss.runs += 1
             stop = run.completed_at or now
-            if run.completed_at is not None:
+            if actual is not None:
                 ss.finished += 1
-                ss.actual.append(_measure(engine, run.role, step.norm, run.started_at, stop))
+                ss.actual.append(actual)
             if run.deadline is not None and stop > run.deadline:
                 ss.late += 1
     return SlaReport(
