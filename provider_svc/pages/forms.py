@@ -1,7 +1,7 @@
-"""The pages' forms: reading a posted form, refusing a post from another site, and checking
-what a person typed before anything reaches the service layer, each problem named by the
-field it is about and a text key (provider_svc.pages.texts) so the page says it in the
-person's language. An invalid form stores nothing."""
+"""The pages' forms: reading a posted form, and checking what a person typed before anything
+reaches the service layer, each problem named by the field it is about and a text key
+(provider_svc.pages.texts) so the page says it in the person's language. An invalid form
+stores nothing. A post from another site is refused by shared.pages.forms."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from fastapi import Request
 from provider_svc.domain.errors import ProviderError
 from shared.file_names import unfit_file_name
 from shared.ids import IdError, parse_iin
-from shared.pages.signin import PageRefused
 from shared.regulation.forms import validate_form
 from shared.regulation.model import Definition, FieldType
 
@@ -55,15 +54,6 @@ async def posted(request: Request) -> dict[str, str]:
     if any("\x00" in name or "\x00" in value for name, value in pairs):
         raise BadForm
     return dict(pairs)
-
-
-def same_origin(request: Request) -> None:
-    """A state-changing post from another site is refused (the cookie is SameSite=Strict;
-    this also stops a browser that ignores it). A post without ``Origin`` is let through:
-    older browsers and API clients send none."""
-    origin = request.headers.get("origin")
-    if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
-        raise PageRefused("foreign_origin", "refused.foreign_origin")
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,10 @@ from provider_svc.domain.errors import ProviderError
 from provider_svc.domain.staff import StaffMember
 from provider_svc.domain.workstations import Workstation
 from provider_svc.pages import present
-from provider_svc.pages.forms import BadForm, Problem, paper_post, posted, refusal, same_origin
+from provider_svc.pages.forms import BadForm, Problem, paper_post, posted, refusal
 from provider_svc.pages.site import Site, see
 from provider_svc.pages.texts import TEXTS
+from shared.pages.forms import refuse_foreign_origin
 from shared.pages.render import language_of
 from shared.regulation.model import Channel, Definition
 
@@ -99,7 +100,7 @@ def paper_router(site: Site) -> APIRouter:
     @router.post(
         "/workstations/{workstation}/paper-applications",
         summary="Register a paper application: the applicant checked in the registry",
-        dependencies=[Depends(same_origin)],
+        dependencies=[Depends(refuse_foreign_origin)],
     )
     async def paper(request: Request, workstation: str, member: Member) -> Response:
         ws = site.service.workstation(workstation)

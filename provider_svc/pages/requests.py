@@ -23,11 +23,11 @@ from provider_svc.pages.forms import (
     extension_post,
     posted,
     refusal,
-    same_origin,
 )
 from provider_svc.pages.site import Site, see
 from provider_svc.pages.texts import TEXTS
 from provider_svc.views import history_of
+from shared.pages.forms import refuse_foreign_origin
 from shared.pages.render import language_of
 
 # The signing key's purpose (NCALayer's extKeyUsageOids): a result is signed with the
@@ -131,7 +131,7 @@ def requests_router(site: Site) -> APIRouter:
         "/workstations/{workstation}/requests/{request_id}/draft",
         summary="The result document an action would issue, as the text to sign",
         response_class=JSONResponse,
-        dependencies=[Depends(same_origin)],
+        dependencies=[Depends(refuse_foreign_origin)],
     )
     async def draft(
         request: Request, workstation: str, request_id: str, member: Member
@@ -160,7 +160,7 @@ def requests_router(site: Site) -> APIRouter:
     @router.post(
         "/workstations/{workstation}/requests/{request_id}/actions",
         summary="Do an action of the current step (signed with the EDS where it issues the result)",
-        dependencies=[Depends(same_origin)],
+        dependencies=[Depends(refuse_foreign_origin)],
     )
     async def act(request: Request, workstation: str, request_id: str, member: Member) -> Response:
         try:
@@ -194,7 +194,7 @@ def requests_router(site: Site) -> APIRouter:
     @router.post(
         "/workstations/{workstation}/requests/{request_id}/extensions",
         summary="Extend the current step, as far as the act allows, with a reason",
-        dependencies=[Depends(same_origin)],
+        dependencies=[Depends(refuse_foreign_origin)],
     )
     async def extend(
         request: Request, workstation: str, request_id: str, member: Member

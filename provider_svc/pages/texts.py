@@ -361,11 +361,6 @@ _TEXTS: dict[str, tuple[str, str, str]] = {
         "Отчёт о соблюдении сроков видят только руководитель и его заместитель.",
         "The deadlines report is for the head and the deputy only.",
     ),
-    "refused.foreign_origin": (
-        "Нысан басқа сайттан жіберілген, сондықтан қабылданбайды.",
-        "Форма отправлена с другого сайта и поэтому не принимается.",
-        "The form was sent from another site, so it is not taken.",
-    ),
     # --- refusals of an action (the service layer's codes) -------------------------------------
     "error.other": (
         "Әрекет қабылданбады (коды: {code}).",
