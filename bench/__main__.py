@@ -43,6 +43,7 @@ MODULES = (
     "bench.replay_bench",
     "bench.startup_bench",
     "bench.bus_publish",
+    "bench.pages_bench",
     "bench.e2e_bench",
 )
 

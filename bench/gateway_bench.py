@@ -35,7 +35,8 @@ from gateway_svc.assembly import build_gateway
 from gateway_svc.gateway import GatewayOptions
 from gateway_svc.rules import DEFAULT_RULES
 from gateway_svc.topology import INBOUND_EXCHANGE, recipient_queue
-from shared.bus.port import Delivery, Message
+from shared.bus.memory import InMemoryBus
+from shared.bus.port import Bus, Delivery, Message
 from shared.bus.rabbitmq import RabbitMqBus
 from shared.clock import SystemClock
 from shared.envelope import Envelope
@@ -141,9 +142,12 @@ class Rig:
 
 
 @asynccontextmanager
-async def gateway_rig(amqp_url: str, store: EventStore, tag: str) -> AsyncIterator[Rig]:
+async def gateway_rig(
+    amqp_url: str | None, store: EventStore, tag: str, *, bus: InMemoryBus | None = None
+) -> AsyncIterator[Rig]:
     """The gateway on ``store`` (opened and closed by the caller) and the broker, its names
-    under the namespace ``tag`` (deleted at the end)."""
+    under the namespace ``tag`` (deleted at the end); or, given ``bus``, on that in-memory bus
+    instead of a broker (connected and closed here)."""
     clock = SystemClock()
     now = _now()
     root = create_root(generate_private_key(KeyAlgorithm.ES256), common_name="Bench Root", now=now)
@@ -178,11 +182,18 @@ async def gateway_rig(amqp_url: str, store: EventStore, tag: str) -> AsyncIterat
             for _ in range(count)
         ]
 
-    bus = RabbitMqBus(amqp_url, namespace=tag + ".", connection_name=tag)
-    await bus.connect()
+    broker: RabbitMqBus | None = None
+    used: Bus
+    if bus is not None:
+        used = bus
+    elif amqp_url:
+        used = broker = RabbitMqBus(amqp_url, namespace=tag + ".", connection_name=tag)
+    else:
+        raise RuntimeError("the gateway rig needs RabbitMQ or an in-memory bus")
+    await used.connect()
     gateway = build_gateway(
         store=store,
-        bus=bus,
+        bus=used,
         clock=clock,
         verifier=verifier,
         rules_path=DEFAULT_RULES,
@@ -196,21 +207,22 @@ async def gateway_rig(amqp_url: str, store: EventStore, tag: str) -> AsyncIterat
         async def on_delivered(_delivery: Delivery) -> None:
             received.append(time.perf_counter())
 
-        await bus.consume(recipient_queue("elicense"), on_delivered, prefetch=256)
+        await used.consume(recipient_queue("elicense"), on_delivered, prefetch=256)
 
         async def publish_all(batch: list[bytes]) -> None:
-            await bus.publish_many(
+            await used.publish_many(
                 [Message(INBOUND_EXCHANGE, "portal", b, uuid.uuid4().hex) for b in batch]
             )
 
         async def publish_one(raw: bytes) -> None:
-            await bus.publish(Message(INBOUND_EXCHANGE, "portal", raw, uuid.uuid4().hex))
+            await used.publish(Message(INBOUND_EXCHANGE, "portal", raw, uuid.uuid4().hex))
 
         yield Rig(payloads, publish_all, publish_one, received)
     finally:
         await gateway.stop()
-        await bus.delete_declared()
-        await bus.close()
+        if broker is not None:
+            await broker.delete_declared()
+        await used.close()
 
 
 async def bench(amqp_url: str, pg_dsn: str, n: int, latency_n: int) -> list[Result]:

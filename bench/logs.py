@@ -1,19 +1,21 @@
-"""Filled event logs of each service, for the replay benchmark: each written by that service's
-own code where that is cheap, into a SQLite file (``egov run``'s store; the benchmark exports it
-and imports it into PostgreSQL too).
+"""Filled event logs of each service, for the replay and the pages benchmarks: each written by
+that service's own code where that is cheap, into a SQLite file (``egov run``'s store; the replay
+benchmark exports it and imports it into PostgreSQL too, the pages benchmark serves it).
 
 * portal: request streams as the portal writes them (draft, form, submitted, two statuses:
   5 events per request), appended directly; driving the real portal costs an Argon2id hash
   per applicant.
 * gateway: the real gateway (``bench.gateway_bench.gateway_rig``) verifying, logging and
-  forwarding signed envelopes over RabbitMQ, its message log in SQLite (about 4 records per
-  message).
+  forwarding signed envelopes over RabbitMQ (or, without a broker, the in-memory bus), its
+  message log in SQLite (about 4 records per message).
 * elicense: ``ElicenseService`` taking each portal request to a signed, handed-out permit
-  (register, assign, check, draft, sign, hand out), as tests/elicense/test_permits.py does.
+  (register, assign, check, draft, sign, hand out), as tests/elicense/test_permits.py does;
+  with ``spread``, request i stops after i mod 7 of those six steps (a desk with every stage).
 * registry: ``registry_svc.seed`` registering a synthetic population (persons, and a tenth as
   many legal entities headed by them): one event each.
 * provider: ``ProviderService`` working each A-2018 portal request to the certificate
-  (tests/provider/fill_log.py).
+  (tests/provider/fill_log.py; the pages benchmark fills a live harness with its ``fill_into``,
+  ``spread``: request i stops after i mod 8 of the 8 steps, every request open).
 
 The elicense and provider fills reuse their test harnesses (fake registry, in-process CA): the
 point is a log with the events and proportions the real service writes.
@@ -33,7 +35,10 @@ from shared.eventlog.sqlite import SqliteEventStore
 Filler = Callable[[Path, int, str | None], Awaitable[Path]]
 
 
-async def fill_portal(directory: Path, requests: int, _amqp: str | None = None) -> Path:
+async def fill_portal(
+    directory: Path, requests: int, _amqp: str | None = None, *, owner: str = "900101300126"
+) -> Path:
+    """``requests`` requests of the applicant whose account id is ``owner``."""
     from portal_svc.domain import events
 
     path = directory / "portal.sqlite3"
@@ -43,7 +48,6 @@ async def fill_portal(directory: Path, requests: int, _amqp: str | None = None) 
         at = "2019-11-04T03:00:00+00:00"
         for i in range(requests):
             rid = f"P{i:06d}"
-            owner = "900101300126"
             status = {"request_id": rid, "at": "2019-11-04T04:00:00+00:00"}
             await store.append(
                 events.request_stream(rid),
@@ -112,7 +116,9 @@ async def fill_provider(directory: Path, requests: int, _amqp: str | None = None
     return directory / "provider.sqlite3"
 
 
-async def fill_elicense(directory: Path, requests: int, _amqp: str | None = None) -> Path:
+async def fill_elicense(
+    directory: Path, requests: int, _amqp: str | None = None, *, spread: bool = False
+) -> Path:
     from datetime import timedelta
 
     from elicense_svc.domain.directory import Directory
@@ -157,17 +163,24 @@ async def fill_elicense(directory: Path, requests: int, _amqp: str | None = None
         for i in range(requests):
             rid = f"p-{i}"
             await portal_submit(service, pki, request_id=rid)
+            steps = i % 7 if spread else 6
             # 000 p.5.1: the executor registers a request that came through the portal.
-            await service.act(executor, rid, step="register_portal", outcome="registered")
-            await service.act(head, rid, step="assign_executor", outcome="assigned")
-            await service.act(executor, rid, step="check_documents", outcome="complete")
-            await service.act(executor, rid, step="prepare_result", outcome="result_drafted")
-            draft = await service.permit_draft(head, rid)
-            signature = head_signer.sign(signing_bytes(draft))
-            await service.act(
-                head, rid, step="sign", outcome="signed", document_signature=signature
-            )
-            await service.act(clerk, rid, step="hand_out", outcome="issued")
+            if steps >= 1:
+                await service.act(executor, rid, step="register_portal", outcome="registered")
+            if steps >= 2:
+                await service.act(head, rid, step="assign_executor", outcome="assigned")
+            if steps >= 3:
+                await service.act(executor, rid, step="check_documents", outcome="complete")
+            if steps >= 4:
+                await service.act(executor, rid, step="prepare_result", outcome="result_drafted")
+            if steps >= 5:
+                draft = await service.permit_draft(head, rid)
+                signature = head_signer.sign(signing_bytes(draft))
+                await service.act(
+                    head, rid, step="sign", outcome="signed", document_signature=signature
+                )
+            if steps >= 6:
+                await service.act(clerk, rid, step="hand_out", outcome="issued")
         await service.idle()
     finally:
         await store.close()
@@ -175,15 +188,17 @@ async def fill_elicense(directory: Path, requests: int, _amqp: str | None = None
 
 
 async def fill_gateway(directory: Path, messages: int, amqp_url: str | None = None) -> Path:
+    """Through RabbitMQ at ``amqp_url``; without one, through the in-memory bus (the gateway's
+    same code, the broker's part left out)."""
     from bench.gateway_bench import gateway_rig
+    from shared.bus.memory import InMemoryBus
 
-    if not amqp_url:
-        raise RuntimeError("the gateway's log is filled through RabbitMQ: set EGOV_AMQP_URL")
     path = directory / "gateway.sqlite3"
     store = SqliteEventStore(path)
     await store.open()
+    bus = None if amqp_url else InMemoryBus()
     try:
-        async with gateway_rig(amqp_url, store, "bench" + uuid.uuid4().hex[:8]) as rig:
+        async with gateway_rig(amqp_url, store, "bench" + uuid.uuid4().hex[:8], bus=bus) as rig:
             for start in range(0, messages, 500):
                 await rig.pump(min(500, messages - start))
     finally:

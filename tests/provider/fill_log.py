@@ -14,7 +14,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from tests.provider.conftest import ALMATY_2019, applicant_body, make_harness
+from tests.provider.conftest import ALMATY_2019, Harness, applicant_body, make_harness
 from tests.provider.test_flows import CULTURE, do
 
 STEPS = [
@@ -29,16 +29,26 @@ STEPS = [
 ]
 
 
+async def fill_into(h: Harness, count: int, *, spread: bool = False) -> list[str]:
+    """``count`` requests delivered to the culture workstation of ``h`` and worked to the
+    certificate; with ``spread``, request i stops after i mod 8 of the 8 steps (every request
+    still open, each step's inbox holding an eighth). Returns their ids."""
+    ids = []
+    for i in range(count):
+        rid = await h.deliver(
+            sender="portal", recipient=CULTURE, service_code="A", body=applicant_body()
+        )
+        for role, step, outcome, sign in STEPS[: i % len(STEPS)] if spread else STEPS:
+            await h.clock.advance(timedelta(minutes=3))
+            await do(h, CULTURE, rid, role, step, outcome, sign=sign)
+        ids.append(rid)
+    return ids
+
+
 async def fill(count: int, directory: Path) -> None:
     began = time.perf_counter()
     async for h in make_harness(directory, ALMATY_2019):
-        for _ in range(count):
-            rid = await h.deliver(
-                sender="portal", recipient=CULTURE, service_code="A", body=applicant_body()
-            )
-            for role, step, outcome, sign in STEPS:
-                await h.clock.advance(timedelta(minutes=3))
-                await do(h, CULTURE, rid, role, step, outcome, sign=sign)
+        await fill_into(h, count)
         events = await h.store.head_position()
     seconds = time.perf_counter() - began
     print(f"{count} requests, {events} events written in {seconds:.1f} s")
