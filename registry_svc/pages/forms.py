@@ -146,7 +146,7 @@ def person_form(fields: dict[str, str], today: date) -> tuple[Person | None, Che
     gender = fields.get("gender", "").strip()
     if gender and gender not in tuple(Gender):
         form.problems["gender"] = Problem("ra.choose")
-    citizenship = form.text("citizenship", limit=2) or "KZ"
+    citizenship = form.text("citizenship", required=False, limit=2) or "KZ"
     if "citizenship" not in form.problems and not (
         len(citizenship) == 2 and citizenship.isascii() and citizenship.isupper()
     ):

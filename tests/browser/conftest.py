@@ -382,7 +382,7 @@ def _vendored_client() -> None:
     assert digest == recorded["files"]["ncalayer-client.js"], "the vendored client was changed"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium() -> Iterator[Any]:
     """Debian's Chromium through Playwright (nothing downloaded)."""
     try:
@@ -419,7 +419,7 @@ async def _issue(topo: TopologyClient, person: Person, keys: Path) -> None:
     write_private(keys / f"{person.key}.p12", issued.pkcs12)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def world(chromium: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """``egov run`` in 2013 with everybody's keys and the staff on their rosters; the people's
     browsers and signers as they are first needed."""

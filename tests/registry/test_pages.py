@@ -267,6 +267,16 @@ async def test_an_invalid_person_form_names_each_problem_and_stores_nothing(
     assert components.registry.view.person("900101300127") is None
 
 
+async def test_a_blank_citizenship_is_kazakhstan_as_the_form_says(
+    operator: httpx.AsyncClient, components: RegistryComponents
+) -> None:
+    registered = await _register_person(operator, citizenship="")
+    assert registered.status_code == 303, registered.text
+    person = components.registry.view.person(IIN)
+    assert person is not None
+    assert person.citizenship == "KZ"
+
+
 async def test_a_birth_date_or_gender_against_the_iin_is_refused(
     operator: httpx.AsyncClient, components: RegistryComponents
 ) -> None:
