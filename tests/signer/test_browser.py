@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from shared.pages.vendor import VENDOR
 from shared.signing import VerificationCode
 from tests.infra import REQUIRE_INFRA
 from tests.pki.conftest import ALICE
@@ -27,7 +28,7 @@ from tests.pki.test_cms import OPENSSL, openssl_verify
 from tests.signer.conftest import Keys, egov_signer
 
 CLIENT = "ncalayer-js-client"
-VENDORED = Path(__file__).parents[2] / "shared" / "pages" / "static" / "vendor" / CLIENT
+VENDORED = VENDOR / CLIENT  # where make install put it (shared.pages.vendor)
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PAGE = "https://portal.test/sign.html"
 # Bytes as a page has them (an ArrayBuffer): the client base64-encodes them itself.
