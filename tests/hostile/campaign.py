@@ -45,6 +45,7 @@ class Operation:
     query_params: tuple[tuple[str, bool], ...]  # (name, required)
     has_body: bool
     takes_json: bool  # its OpenAPI declares a JSON request body (which the route reads)
+    page: bool = False  # a page for people (tag "pages"): it answers HTML, refusals included
 
 
 def operations(spec: dict[str, Any]) -> list[Operation]:
@@ -64,6 +65,7 @@ def operations(spec: dict[str, Any]) -> list[Operation]:
                     ),
                     "requestBody" in op or method in ("post", "put", "patch"),
                     "application/json" in op.get("requestBody", {}).get("content", {}),
+                    "pages" in op.get("tags", []),
                 )
             )
     return found
@@ -180,11 +182,27 @@ async def run(
             response = await http.request(
                 probe.method, probe.url, content=probe.content, headers=headers
             )
-        problem = judge(probe, response)
+        problem = judge_page(response) if op.page else judge(probe, response)
         return f"{op.method} {op.path} [{probe.label}] -> {problem}" if problem else None
 
     found = await asyncio.gather(*(one(op, probe) for op, probe in work))
     return len(work), [f for f in found if f is not None]
+
+
+def judge_page(response: httpx.Response) -> str | None:
+    """A page's answer to a hostile probe: never a server error, and a refusal is a page in
+    the reader's language (HTML), never a stack trace."""
+    status = response.status_code
+    if status >= 500:
+        return f"{status} {response.text[:200]}"
+    if status < 400:
+        return None
+    kind = response.headers.get("content-type", "")
+    if not kind.startswith(("text/html", "application/json")):
+        return f"{status} as {kind!r}: {response.text[:200]!r}"
+    if "Traceback" in response.text:
+        return f"{status} shows a stack trace"
+    return None
 
 
 def judge(probe: Probe, response: httpx.Response) -> str | None:
