@@ -778,7 +778,23 @@ class PortalService:
         self, request_id: str, *, center: Center, operator: str, how: str, email: str | None
     ) -> None:
         """004 p.7 process 8: the operator hands the result out (in person or by e-mail); the
-        provider's workstation records it from the receipt."""
+        provider's workstation records it from the receipt. The workstation's statuses keep
+        arriving on the same request while the operator acts (the result comes with
+        ``result_forming``): a hand-out that meets one is decided again on the request as it
+        now is, a few times, before the operator is told to retry."""
+        for attempt in range(_HAND_OUT_TRIES):
+            try:
+                await self._hand_out_once(
+                    request_id, center=center, operator=operator, how=how, email=email
+                )
+                return
+            except Conflict as conflict:
+                if conflict.code != "concurrent_change" or attempt == _HAND_OUT_TRIES - 1:
+                    raise
+
+    async def _hand_out_once(
+        self, request_id: str, *, center: Center, operator: str, how: str, email: str | None
+    ) -> None:
         request = await self.owned(request_id, f"psc:{center.desk}")
         if request.result is None:
             raise Conflict("no_result_yet", f"no result for {request_id} yet")
@@ -824,6 +840,10 @@ class PortalService:
         await self._append(
             events.request_stream(request_id), new, expected=request.version_no, outbox=[message]
         )
+
+
+# How many times a hand-out is decided again when a status arrived on its request meanwhile.
+_HAND_OUT_TRIES = 5
 
 
 @dataclass(frozen=True)

@@ -82,19 +82,19 @@ async def client(verifier: FakeVerifier) -> AsyncIterator[httpx.AsyncClient]:
     install_page_errors(app, lambda: app.state.pages)
     guarded = page_guard("gateway", sessions)
 
-    # A page the table admits the gateway operator to: its parked-messages console.
-    @app.get("/console/parked", response_class=HTMLResponse)
+    # A page of this test only (a row of its own, removed afterwards), for the gateway operator.
+    @app.get("/test-only/guarded", response_class=HTMLResponse)
     async def parked(caller: Caller = Depends(guarded)) -> HTMLResponse:  # noqa: B008
         return HTMLResponse(f"<p>{caller.verified().subject}</p>")
 
-    authz.ROUTES[("gateway", "GET", "/console/parked")] = authz.page(  # type: ignore[index]
+    authz.ROUTES[("gateway", "GET", "/test-only/guarded")] = authz.page(  # type: ignore[index]
         authz.Kind.GATEWAY_OPERATOR, why="test"
     )
     try:
         async with serving(app) as http:
             yield http
     finally:
-        del authz.ROUTES[("gateway", "GET", "/console/parked")]  # type: ignore[attr-defined]
+        del authz.ROUTES[("gateway", "GET", "/test-only/guarded")]  # type: ignore[attr-defined]
 
 
 async def _sign_in(http: httpx.AsyncClient, who: str, *, next: str = "/") -> httpx.Response:
@@ -107,19 +107,19 @@ async def _sign_in(http: httpx.AsyncClient, who: str, *, next: str = "/") -> htt
 
 
 async def test_a_page_redirects_to_sign_in_and_back(client: httpx.AsyncClient) -> None:
-    first = await client.get("/console/parked?since=1")
+    first = await client.get("/test-only/guarded?since=1")
     assert first.status_code == 303
-    assert first.headers["location"] == "/sign-in?next=/console/parked%3Fsince%3D1"
+    assert first.headers["location"] == "/sign-in?next=/test-only/guarded%3Fsince%3D1"
     page = await client.get(first.headers["location"])
     assert page.status_code == 200
-    assert 'data-next="/console/parked?since=1"' in page.text
-    signed_in = await _sign_in(client, "operator", next="/console/parked?since=1")
+    assert 'data-next="/test-only/guarded?since=1"' in page.text
+    signed_in = await _sign_in(client, "operator", next="/test-only/guarded?since=1")
     assert signed_in.status_code == 200, signed_in.text
-    assert signed_in.json()["next"] == "/console/parked?since=1"
+    assert signed_in.json()["next"] == "/test-only/guarded?since=1"
     cookie = signed_in.headers["set-cookie"].lower()
     assert "httponly" in cookie
     assert "samesite=strict" in cookie
-    shown = await client.get("/console/parked")
+    shown = await client.get("/test-only/guarded")
     assert shown.status_code == 200
     assert "Shlyuz Operator" in shown.text
 
@@ -144,19 +144,19 @@ async def test_a_revoked_certificate_ends_its_session_at_the_next_click(
     client: httpx.AsyncClient, verifier: FakeVerifier
 ) -> None:
     assert (await _sign_in(client, "operator")).status_code == 200
-    assert (await client.get("/console/parked")).status_code == 200
+    assert (await client.get("/test-only/guarded")).status_code == 200
     verifier.revoked.add(OPERATOR.serial or "")
-    after = await client.get("/console/parked")
+    after = await client.get("/test-only/guarded")
     assert after.status_code == 303  # back to sign in: the session is gone
     verifier.revoked.clear()
-    assert (await client.get("/console/parked")).status_code == 303  # and stays gone
+    assert (await client.get("/test-only/guarded")).status_code == 303  # and stays gone
 
 
 async def test_a_person_the_page_is_not_for_is_refused_as_a_page(
     client: httpx.AsyncClient,
 ) -> None:
     assert (await _sign_in(client, "citizen")).status_code == 200
-    refused = await client.get("/console/parked", headers={"Accept-Language": "en"})
+    refused = await client.get("/test-only/guarded", headers={"Accept-Language": "en"})
     assert refused.status_code == 403
     assert 'data-code="ROLE_REQUIRED"' in refused.text
     assert "This page is not for your role." in refused.text
@@ -175,4 +175,4 @@ async def test_sign_out_ends_the_session(client: httpx.AsyncClient) -> None:
     assert (await _sign_in(client, "operator")).status_code == 200
     out = await client.post("/sign-out")
     assert out.status_code == 303
-    assert (await client.get("/console/parked")).status_code == 303
+    assert (await client.get("/test-only/guarded")).status_code == 303
