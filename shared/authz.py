@@ -22,7 +22,7 @@ naming the kinds allowed when the caller is none of them.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -278,23 +278,21 @@ _OWN_REQUEST = allow(
     why="the applicant whose request it is",
 )
 
+
+def as_page(api: Allowed, why: str) -> Allowed:
+    """The page row of the people an API row admits: the same kinds and scope, in a browser
+    (a signed call becomes a signed-in page session; the portal's session stays its session,
+    held in a cookie); without a session a page redirects to sign in."""
+    auth = Auth.PAGE if api.auth is Auth.SIGNED else api.auth
+    return replace(api, auth=auth, why=why, page=True)
+
+
 # The applicant's pages at the portal: the same session (a cookie holding the portal's session
 # token); without one, a redirect to the portal's log-in page.
-_APPLICANT_PAGE = allow(
-    Kind.CITIZEN,
-    Kind.ENTITY_HEAD,
-    auth=Auth.SESSION,
-    why="the applicant logged in to the portal (by EDS or password), in a browser",
-    page=True,
+_APPLICANT_PAGE = as_page(
+    _APPLICANT, "the applicant logged in to the portal (by EDS or password), in a browser"
 )
-_OWN_REQUEST_PAGE = allow(
-    Kind.CITIZEN,
-    Kind.ENTITY_HEAD,
-    auth=Auth.SESSION,
-    scope=Scope.OWNER,
-    why="the applicant whose request it is, in a browser",
-    page=True,
-)
+_OWN_REQUEST_PAGE = as_page(_OWN_REQUEST, "the applicant whose request it is, in a browser")
 
 
 def _staff(scope: Scope, why: str) -> Allowed:
@@ -305,12 +303,7 @@ def _staff(scope: Scope, why: str) -> Allowed:
 
 _PSC = _staff(Scope.PSC, "a PSC operator, signing with the employee certificate of their center")
 # The PSC desk's pages: the same operators, signed in with their certificate in a browser.
-_PSC_PAGE = page(
-    Kind.STAFF,
-    Kind.ENTITY_HEAD,
-    scope=Scope.PSC,
-    why="a PSC operator, signed in with the employee certificate of their center",
-)
+_PSC_PAGE = as_page(_PSC, "a PSC operator, signed in with the employee certificate of their center")
 _WORKSTATION = _staff(
     Scope.WORKSTATION,
     "the workstation's staff (its roster; the employee certificate of its BIN)",
@@ -319,17 +312,11 @@ _SUPERVISOR = _staff(
     Scope.SUPERVISOR, "the workstation's head or deputy (002: the deputy reviews for the head)"
 )
 # The workstation's pages: the same people, signed in with the same certificate in a browser.
-_WORKSTATION_PAGE = page(
-    Kind.STAFF,
-    Kind.ENTITY_HEAD,
-    scope=Scope.WORKSTATION,
-    why="the workstation's staff, signed in with the employee certificate of its BIN",
+_WORKSTATION_PAGE = as_page(
+    _WORKSTATION, "the workstation's staff, signed in with the employee certificate of its BIN"
 )
-_SUPERVISOR_PAGE = page(
-    Kind.STAFF,
-    Kind.ENTITY_HEAD,
-    scope=Scope.SUPERVISOR,
-    why="the workstation's head or deputy, signed in with the certificate of its BIN",
+_SUPERVISOR_PAGE = as_page(
+    _SUPERVISOR, "the workstation's head or deputy, signed in with the certificate of its BIN"
 )
 _ELICENSE_STAFF = _staff(
     Scope.ELICENSE,
@@ -337,11 +324,9 @@ _ELICENSE_STAFF = _staff(
 )
 
 # E-licensing's desk pages: the API's staff, signed in with the same certificate.
-_ELICENSE_DESK = page(
-    Kind.STAFF,
-    Kind.ENTITY_HEAD,
-    scope=Scope.ELICENSE,
-    why="E-licensing's staff, signed in (its directory; the employee certificate of the "
+_ELICENSE_DESK = as_page(
+    _ELICENSE_STAFF,
+    "E-licensing's staff, signed in (its directory; the employee certificate of the "
     "provider's BIN)",
 )
 
