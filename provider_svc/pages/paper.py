@@ -66,6 +66,11 @@ def paper_router(site: Site) -> APIRouter:
             status=status,
             offered=[(d.code, present.localized(d.name, language)) for d in offered],
             definition=definition,
+            choices={
+                c: present.choice(c, language)
+                for f in (definition.form if definition is not None else ())
+                for c in f.choices
+            },
             fields=[]
             if definition is None
             else [

@@ -15,6 +15,7 @@ from provider_svc.domain import documents
 from provider_svc.domain.request import ProviderRequest
 from provider_svc.domain.staff import StaffMember
 from provider_svc.notifications import mask_iin
+from provider_svc.pages.texts import TEXTS
 from provider_svc.projections import RequestView
 from shared.pages.languages import Language
 from shared.regulation.engine import StepEngine
@@ -24,6 +25,32 @@ from shared.regulation.model import Definition, FieldType, Localized, Outcome
 def localized(value: Localized, language: Language) -> str:
     text: str = getattr(value, language)
     return text
+
+
+def choice(value: str, language: Language) -> str:
+    """An enum field's choice in the reader's words (the definitions name choices by id); one
+    the pages have no words for is shown as it is."""
+    key = f"choice.{value}"
+    return TEXTS.text(key, language) if key in TEXTS else value
+
+
+def clause(reference: str, language: Language) -> str:
+    """A clause reference as the definitions write it ("004 appendix 2 table 3 action 6") in
+    the reader's language: "004, 2-қосымша, 3-кесте, 6-әрекет", "004, приложение 2, таблица 3,
+    действие 6". A word the pages do not know keeps the reference as it is written."""
+    if language == "en":
+        return reference
+    act, *rest = reference.split()
+    if len(rest) % 2:
+        return reference
+    parts = [act]
+    for word, number in zip(rest[::2], rest[1::2], strict=True):
+        key = f"clause.{word}"
+        if key not in TEXTS or not number[:1].isdigit():
+            return reference
+        said = TEXTS.text(key, language)
+        parts.append(f"{number}-{said}" if language == "kk" else f"{said} {number}")
+    return ", ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -261,7 +288,7 @@ def extension_form(
         deadline=deadline,
         maximum=latest,
         months=norm.extension.up_to_months,
-        clause=norm.extension.source.clause,
+        clause=clause(norm.extension.source.clause, language),
     )
 
 
@@ -311,6 +338,8 @@ def form_rows(
         value = str(form[spec.name])
         if spec.type is FieldType.IIN_BIN:
             value = mask_iin(value)
+        elif spec.type is FieldType.ENUM:
+            value = choice(value, language)
         rows.append((localized(spec.label, language), value))
     return rows
 

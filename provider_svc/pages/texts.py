@@ -69,6 +69,27 @@ _STATUSES = {
     "overdue": ("Мерзімі өтті", "Просрочена", "Overdue"),
 }
 
+# An enum field's choices: the definitions name them by id (004 p.6.11: how the result is
+# received), the pages by these words.
+_CHOICES = {
+    "in_person": ("қолма-қол", "лично", "in person"),
+    "email": ("электрондық пошта арқылы", "по электронной почте", "by e-mail"),
+    "cabinet": ("жеке кабинетке", "в личный кабинет", "to the personal cabinet"),
+}
+
+# The words of a clause reference as the definitions write it ("004 appendix 2 table 3 action
+# 6"): on a Kazakh or Russian page the reference is said in its words (present.clause).
+_CLAUSE_WORDS = {
+    "appendix": ("қосымша", "приложение", "appendix"),
+    "table": ("кесте", "таблица", "table"),
+    "action": ("әрекет", "действие", "action"),
+    "process": ("үдеріс", "процесс", "process"),
+    "condition": ("шарт", "условие", "condition"),
+    "row": ("жол", "строка", "row"),
+    "diagram": ("диаграмма", "диаграмма", "diagram"),
+    "p.": ("тармақ", "п.", "p."),
+}
+
 _CHANNELS = {
     "portal": (
         "«Электрондық үкімет» веб-порталы",
@@ -633,6 +654,8 @@ def _entries() -> dict[str, dict[Language, str]]:
         "event.": _EVENTS,
         "status.": _STATUSES,
         "channel.": _CHANNELS,
+        "choice.": _CHOICES,
+        "clause.": _CLAUSE_WORDS,
     }
     return {
         f"{prefix}{name}": {"kk": kk, "ru": ru, "en": en}

@@ -100,6 +100,8 @@ async def test_the_clerk_signs_in_and_sees_the_request_with_its_deadlines(almaty
             page = await http.get(f"{INBOX}?lang={language}")
             assert page.status_code == 200, page.text
             assert f'data-test="request-{rid}"' in page.text
+            assert len(rid) > 8
+            assert f">{rid}</code></a>" in page.text  # the whole id, never cut short
             for word in words:
                 assert word in unescape(page.text), (language, word)
             assert f'datetime="{step_deadline.isoformat()}">{local_step}</time>' in page.text

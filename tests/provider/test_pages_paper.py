@@ -14,6 +14,7 @@ from tests.provider.test_flows import ARCHIVES, CULTURE, GREEN
 
 PAPER = f"/workstations/{CULTURE}/paper-applications"
 SCAN = "cd" * 32
+LANGS = ("kk", "ru", "en")
 
 
 def _application(**changes: str) -> dict[str, str]:
@@ -199,3 +200,34 @@ async def test_no_extension_is_offered_where_the_act_gives_none(almaty: Harness)
     assert 'id="extension"' not in page.text
     assert (forced.status_code, code_of(forced)) == (409, "NOT_EXTENDABLE")
     assert "The act does not let this step run longer." in forced.text
+
+
+async def test_the_archive_card_says_the_choice_and_the_clause_in_the_readers_words(
+    astana: Harness,
+) -> None:
+    h = astana
+    rid = await h.deliver(
+        sender="portal",
+        recipient=ARCHIVES,
+        service_code="archive_reference",
+        body=applicant_body(subject="A work record, 1995-2001", delivery="in_person"),
+    )
+    _, employee = await h.hire(ARCHIVES, "provider_employee")
+    card = f"/workstations/{ARCHIVES}/requests/{rid}"
+    async with browser(h) as http:
+        await sign_in(http, employee)
+        pages = {lang: unescape((await http.get(f"{card}?lang={lang}")).text) for lang in LANGS}
+        paper = await http.get(f"/workstations/{ARCHIVES}/paper-applications?lang=ru")
+    # 004 p.6.11: how the result is received, by its label, never the definition's id.
+    for language, received, clause in (
+        ("kk", "қолма-қол", "004, 2-қосымша, 3-кесте, 6-әрекет"),
+        ("ru", "лично", "004, приложение 2, таблица 3, действие 6"),
+        ("en", "in person", "004 appendix 2 table 3 action 6"),
+    ):
+        page = pages[language]
+        assert f"<dd>{received}</dd>" in page, language
+        assert "in_person" not in page
+        assert clause in page, language
+    for language in ("kk", "ru"):
+        assert "appendix" not in pages[language]
+    assert '<option value="in_person">лично</option>' in paper.text
