@@ -3,6 +3,7 @@ center's BIN. An operator is whoever signs with a certificate carrying that BIN.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -11,12 +12,35 @@ from typing import Final
 class Center:
     desk: str  # system id in gateway_svc/rules.yaml
     bin: str
-    name: str
+    name: str  # the organisation its employees' certificates name
+    titles: Mapping[str, str]  # the center's name as a reader reads it, per language (kk/ru/en)
+
+    def title(self, language: str) -> str:
+        """The center's name in ``language`` (its certificates' name where none is given)."""
+        return self.titles.get(language) or self.name
 
 
 CENTERS: Final[tuple[Center, ...]] = (
-    Center("psc.astana", "070240000019", "ХҚКО, Astana"),
-    Center("psc.almaty", "070240000029", "ХҚКО, Almaty"),
+    Center(
+        "psc.astana",
+        "070240000019",
+        "ХҚКО, Astana",
+        {
+            "kk": "Астана қаласының халыққа қызмет көрсету орталығы",
+            "ru": "Центр обслуживания населения города Астаны",
+            "en": "Public Service Center of Astana",
+        },
+    ),
+    Center(
+        "psc.almaty",
+        "070240000029",
+        "ХҚКО, Almaty",
+        {
+            "kk": "Алматы қаласының халыққа қызмет көрсету орталығы",
+            "ru": "Центр обслуживания населения города Алматы",
+            "en": "Public Service Center of Almaty",
+        },
+    ),
 )
 
 

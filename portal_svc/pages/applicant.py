@@ -43,8 +43,10 @@ from portal_svc.pages.common import (
     size_text,
     status_name,
 )
+from portal_svc.pages.document import document_lines
 from portal_svc.pages.forms import fields, posted, problems_of
 from shared.authz import allowed
+from shared.canonical import canonical_json
 from shared.pages.forms import refuse_foreign_origin
 from shared.pages.sessions import NotSignedIn
 from shared.pages.signin import safe_next
@@ -526,7 +528,8 @@ def build_applicant_router(p: PortalPages) -> APIRouter:
             r=found,
             service_name=getattr(definition.name, language),
             stored=stored,
-            rows=_document_rows(document, language),
+            lines=document_lines(document, definition, pages, language),
+            signed_text=canonical_json(document).decode() if isinstance(document, dict) else "",
             check=check,
             refusal=refusal,
             at=local_time(stored.get("at")),
@@ -729,20 +732,3 @@ async def read_upload(request: Request, limit: int) -> tuple[str, str, bytes]:
             raise InvalidInput("attachment_empty", "no file was chosen")
         content = await upload.read(limit + 1)
         return upload.filename, upload.content_type or "application/octet-stream", content
-
-
-def _document_rows(document: Any, language: str) -> list[tuple[str, str]]:
-    """The result document's fields as (name, value) lines, a localized value in the reader's
-    language."""
-    if not isinstance(document, dict):
-        return []
-    rows = []
-    for key, value in document.items():
-        if isinstance(value, dict) and language in value:
-            shown = str(value[language])
-        elif isinstance(value, dict | list):
-            shown = json.dumps(value, ensure_ascii=False)
-        else:
-            shown = "" if value is None else str(value)
-        rows.append((str(key), shown))
-    return rows

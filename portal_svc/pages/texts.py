@@ -307,6 +307,58 @@ _PAGES: Final[dict[str, Entry]] = {
         "The EDS could not be confirmed ({code}).",
     ),
     "result.sha256": _t("Құжаттың SHA-256", "SHA-256 документа", "The document's SHA-256"),
+    "result.as_signed": _t(
+        "Қол қойылған құжат (дәл өзі, оның SHA-256-ы жоғарыда)",
+        "Подписанный документ (в точности, его SHA-256 выше)",
+        "The document exactly as signed (its SHA-256 above)",
+    ),
+    # The fields of a signed result document (portal_svc.pages.document), by their names in it.
+    "doc.kind": _t("Құжат түрі", "Вид документа", "Kind of document"),
+    "doc.name": _t("Атауы", "Наименование", "Name"),
+    "doc.title": _t("Атауы", "Наименование", "Title"),
+    "doc.number": _t("Құжат нөмірі", "Номер документа", "Document number"),
+    "doc.permit_number": _t("Рұқсат нөмірі", "Номер разрешения", "Permit number"),
+    "doc.edition": _t("Басылымы", "Редакция", "Edition"),
+    "doc.request_id": _t("Өтініш", "Заявка", "Request"),
+    "doc.request_number": _t(
+        "Өтініштің тіркеу нөмірі",
+        "Регистрационный номер заявления",
+        "The request's registration number",
+    ),
+    "doc.service": _t("Қызмет", "Услуга", "Service"),
+    "doc.version": _t("Регламент нұсқасы", "Версия регламента", "Regulation version"),
+    "doc.provider": _t("Қызмет беруші", "Услугодатель", "Provider"),
+    "doc.workstation": _t(
+        "Қызмет берушінің жұмыс орны", "Рабочее место услугодателя", "The provider's workstation"
+    ),
+    "doc.applicant_iin": _t("Өтініш берушінің ЖСН-і", "ИИН заявителя", "The applicant's IIN"),
+    "doc.holder": _t("Иесі", "Владелец", "Holder"),
+    "doc.iin": _t("ЖСН", "ИИН", "IIN"),
+    "doc.bin": _t("БСН", "БИН", "BIN"),
+    "doc.id": _t("ЖСН/БСН", "ИИН/БИН", "IIN/BIN"),
+    "doc.decision": _t("Шешім", "Решение", "Decision"),
+    "doc.refusal_code": _t("Бас тарту негізі", "Основание отказа", "Ground for the refusal"),
+    "doc.grounds": _t("Бас тарту дәлелі", "Мотивы отказа", "Reasons for the refusal"),
+    "doc.form": _t("Өтініш нысаны", "Форма заявления", "The application form"),
+    "doc.prepared_at": _t("Дайындалған уақыты", "Время подготовки", "Prepared at"),
+    "doc.issued_at": _t("Берілген уақыты", "Время выдачи", "Issued at"),
+    "doc.basis": _t("Негіздеме", "Основание", "Basis"),
+    "doc.act": _t("Акт нөмірі", "Номер акта", "Act number"),
+    "doc.date": _t("Күні", "Дата", "Date"),
+    "doc.reissue_reason": _t(
+        "Қайта ресімдеу себебі", "Причина переоформления", "Reason for the re-issue"
+    ),
+    # A result's kind (shared.regulation.model.ResultKind) where its regulation does not name
+    # it (a reasoned refusal), and a holder's kind.
+    "kind.certificate": _t("куәлік", "свидетельство", "certificate"),
+    "kind.permit": _t("рұқсат", "разрешение", "permit"),
+    "kind.approval": _t("келісім", "согласование", "approval"),
+    "kind.conclusion": _t("қорытынды", "заключение", "conclusion"),
+    "kind.informational_letter": _t("хабарлама-хат", "информационное письмо", "information letter"),
+    "kind.archive_reference": _t("мұрағаттық анықтама", "архивная справка", "archive reference"),
+    "kind.reasoned_refusal": _t("дәлелді бас тарту", "мотивированный отказ", "reasoned refusal"),
+    "kind.individual": _t("жеке тұлға", "физическое лицо", "individual"),
+    "kind.legal_entity": _t("заңды тұлға", "юридическое лицо", "legal entity"),
     # --- the survey ------------------------------------------------------------------------
     "survey.title": _t(
         "Қызмет сапасын бағалау", "Оценка качества услуги", "Rate the quality of the service"

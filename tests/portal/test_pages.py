@@ -414,14 +414,22 @@ async def _completed(site: World, request_id: str, applicant: str) -> None:
         PROVIDER, request_id, "status.changed.v1", {"status": "registered", "step": "register"}
     )
     head = site.issue(Individual(iin(90), "Ахметов", "Серік"))
+    # As a workstation signs it (provider_svc.domain.documents.draft), with its number.
     document = {
         "kind": "certificate",
+        "name": {"kk": "Куәлік", "ru": "Свидетельство"},
         "number": f"KZ-CV-{request_id[-6:]}",
         "request_id": request_id,
         "service": SERVICE,
+        "version": "almaty-2018",
+        "provider": {"kk": "Мәдениет басқармасы", "ru": "Управление культуры"},
+        "workstation": PROVIDER,
         "applicant_iin": applicant,
         "decision": "issued",
-        "name": {"kk": "Куәлік", "ru": "Свидетельство"},
+        "refusal_code": None,
+        "grounds": None,
+        "form": {**FORM, "item_description": "Домбыра"},
+        "prepared_at": "2019-10-01T04:00:00+00:00",
     }
     await site.deliver(
         PROVIDER,
@@ -494,6 +502,42 @@ async def test_the_result_is_shown_as_a_document_with_its_pdf_and_check(
     assert pdf.content.startswith(b"%PDF")
     verified = await site.client.get(f"/verify/KZ-CV-{request_id[-6:]}")
     assert verified.json()["valid"] is True
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_the_result_documents_fields_and_values_are_in_the_readers_language(
+    site: World, language: Language
+) -> None:
+    keys = site.person(27)
+    await logged_in(site, site.client, keys)
+    request_id = await submitted(site, site.client, keys)
+    await _completed(site, request_id, iin(27))
+    result = await site.client.get(f"/my/requests/{request_id}/result", params={"lang": language})
+    assert result.status_code == 200
+    definition = site.portal.service.catalog.get(SERVICE, "almaty-2018")
+    table = re.search(r'<table id="result-document">(.*?)</table>', result.text, re.DOTALL)
+    assert table is not None
+    rows = dict(re.findall(r'<tr data-field="(\w+)">\s*<th scope="row">(.*?)</th>', table.group(1)))
+    for key in ("kind", "name", "service", "version", "provider", "workstation", "form"):
+        assert rows[key] == t(f"doc.{key}", language), key
+    assert {"refusal_code", "grounds"}.isdisjoint(rows)  # empty fields are left out
+    certificate = next(r.name for r in definition.results if r.kind.value == "certificate")
+    field = {spec.name: spec.label for spec in definition.form}
+    said = html.unescape(re.sub(r"<code>.*?</code>|<[^>]+>", " ", table.group(1)))
+    for value in (
+        getattr(certificate, language),  # the kind, as the regulation names the result
+        PAGE_TEXTS.text("decision.issued", language),
+        getattr(definition.name, language),  # the service
+        getattr(field["item_description"], language),  # a form field by its label
+        {"kk": "Мәдениет басқармасы"}.get(language, "Управление культуры"),
+        "01.10.2019 10:00",  # prepared, in Almaty time
+    ):
+        assert value in said, value
+    if language != "en":  # no raw field name nor value is left outside the identifiers
+        assert not re.search(r"\b(kind|name|service|provider|form|certificate|issued)\b", said)
+    # The document as signed, to the byte, stays available.
+    document = (await site.portal.service.load(request_id)).result["document"]  # type: ignore[index]
+    assert shown(result, "result-signed-text") == canonical_json(document).decode()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

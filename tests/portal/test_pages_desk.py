@@ -16,6 +16,7 @@ from markupsafe import escape
 from portal_svc.domain import events
 from portal_svc.pages import mount_pages
 from portal_svc.pages.texts import PAGE_TEXTS
+from portal_svc.psc import CENTERS
 from shared.pages.languages import LANGUAGES, Language
 from shared.pages.sessions import COOKIE
 from shared.pki.jws import JwsSigner
@@ -103,6 +104,19 @@ async def test_a_citizen_or_another_organisations_employee_is_refused(site: Worl
     assert page.status_code == 403
     assert code_of(page) == "not_an_operator"
     assert t("not_an_operator", "kk") in page.text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_the_desk_names_its_center_in_the_readers_language(
+    site: World, language: Language
+) -> None:
+    assert (await signed_in(site, site.operator(74, desk="psc.almaty"))).status_code == 200
+    desk = await site.client.get("/psc/desk", params={"lang": language})
+    almaty = next(c for c in CENTERS if c.desk == "psc.almaty")
+    assert len(set(almaty.titles.values())) == len(LANGUAGES)
+    named = re.search(r'<span id="center" data-desk="psc.almaty">(.*?)</span>', desk.text)
+    assert named is not None
+    assert named.group(1) == str(escape(almaty.titles[language]))
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
