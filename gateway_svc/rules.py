@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -30,6 +30,7 @@ from pydantic import (
 from gateway_svc.errors import ErrorCode, Rejected
 from shared.bus.topic import check_pattern, topic_matches
 from shared.envelope import SystemId
+from shared.pages.languages import LANGUAGES, Language
 
 DEFAULT_RULES = Path(__file__).with_name("rules.yaml")
 PROVIDER_PREFIX = "provider"
@@ -55,8 +56,32 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class Words(_Model):
+    """A text people read on the console, in each language the pages speak: all three, so
+    that no page shows it in another language than the reader's."""
+
+    kk: str = Field(min_length=1)
+    ru: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _every_language(cls, value: Any) -> Any:
+        wanted = ", ".join(LANGUAGES)
+        if not isinstance(value, dict):
+            raise ValueError(f"give the text in each of {wanted}: {{kk: ..., ru: ..., en: ...}}")
+        missing = [language for language in LANGUAGES if language not in value]
+        if missing:
+            raise ValueError(f"no {', '.join(missing)} text: give it in each of {wanted}")
+        return value
+
+    def in_language(self, language: Language) -> str:
+        text: str = getattr(self, language)
+        return text
+
+
 class SystemEntry(_Model):
-    description: str = ""
+    description: Words | None = None
 
 
 class Rule(_Model):
@@ -123,7 +148,8 @@ class SyncService(_Model):
 class RulesFile(_Model):
     version: int = Field(ge=1)
     systems: dict[SystemId, SystemEntry]
-    regions: tuple[str, ...] = ()
+    # Each region's id (the <region> of provider.<region>.<dept>) and its name.
+    regions: dict[str, Words] = Field(default_factory=dict)
     kinds: dict[Kind, tuple[Pattern, ...]]
     rules: tuple[Rule, ...] = ()
     sync_services: dict[str, SyncService] = Field(default_factory=dict)

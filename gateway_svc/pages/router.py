@@ -14,6 +14,7 @@ certificate the operator signed in with (``shared.pages.signin``)."""
 # No ``from __future__ import annotations``: FastAPI reads the routes' annotations when they
 # are declared, and the ``SignedIn`` alias is local to console_router.
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,11 +29,12 @@ from gateway_svc.messagelog import DeliveryState, Query
 from gateway_svc.pages.svg import OTHER, WINDOWS, sequence_diagram, traffic_chart
 from gateway_svc.pages.texts import TEXTS
 from gateway_svc.pages.views import CENTRAL, REGIONAL_PREFIX, hops_of, row_of, visible
-from gateway_svc.rules import RulesError
+from gateway_svc.rules import RulesError, Words
 from shared import correlation
 from shared.authz import FULL_IDENTIFIERS, Caller
 from shared.envelope import SYSTEM_ID_PATTERN
 from shared.pages.forms import refuse_foreign_origin
+from shared.pages.languages import Language
 from shared.pages.render import Pages
 from shared.pages.sessions import BrowserSessions
 from shared.pages.signin import page_guard
@@ -142,13 +144,25 @@ class Filters:
         return "/console/messages" + (f"?{urlencode(values)}" if values else "")
 
 
-def lane_name(lane: str) -> tuple[str, dict[str, str]]:
-    """A lane's text key and its values (a system's id is shown as it is)."""
-    if lane == CENTRAL:
-        return "gw.lane.central", {}
-    if lane.startswith(REGIONAL_PREFIX):
-        return "gw.lane.regional", {"region": lane.removeprefix(REGIONAL_PREFIX)}
-    return "", {"id": lane}
+def lane_namer(
+    regions: Mapping[str, Words],
+) -> Callable[[str, Language], tuple[str, dict[str, str]]]:
+    """How a diagram names its lanes: a text key and its values. A regional gateway is named by
+    its region's name in the reader's language, as the rules in force give it (by the region's
+    id when they no longer name it); a system's id is shown as it is."""
+
+    def lane_name(lane: str, language: Language) -> tuple[str, dict[str, str]]:
+        if lane == CENTRAL:
+            return "gw.lane.central", {}
+        if lane.startswith(REGIONAL_PREFIX):
+            region = lane.removeprefix(REGIONAL_PREFIX)
+            name = regions.get(region)
+            return "gw.lane.regional", {
+                "region": region if name is None else name.in_language(language)
+            }
+        return "", {"id": lane}
+
+    return lane_name
 
 
 def sync_providers(gateway: Gateway) -> dict[str, str]:
@@ -229,7 +243,7 @@ def console_router(gateway: Gateway, sessions: BrowserSessions) -> APIRouter:
             error="gw.bad_id" if wanted else None,
             diagram=None,
             rows=[],
-            lane_name=lane_name,
+            lane_name=lane_namer({}),
             masked=False,
         )
 
@@ -253,7 +267,7 @@ def console_router(gateway: Gateway, sessions: BrowserSessions) -> APIRouter:
             error=None if entries else "gw.trace.none",
             diagram=sequence_diagram(hops) if hops else None,
             rows=[row_of(e, data, providers) for e, data in entries],
-            lane_name=lane_name,
+            lane_name=lane_namer(gateway.rules.current.file.regions),
             masked=not caller.kinds & FULL_IDENTIFIERS,
         )
 

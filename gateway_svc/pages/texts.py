@@ -371,6 +371,22 @@ TEXTS = Texts(
         },
         "gw.rules.call": {"kk": "Шақыру", "ru": "Вызов", "en": "Call"},
         "gw.rules.answer": {"kk": "Жауап", "ru": "Ответ", "en": "Answer"},
+        # What a sync service answers (gateway_svc.rules.Answer).
+        "gw.answer.envelope": {
+            "kk": "қол қойылған конверт",
+            "ru": "подписанный конверт",
+            "en": "signed envelope",
+        },
+        "gw.answer.record": {
+            "kk": "тізілім жазбасы (JSON)",
+            "ru": "запись регистра (JSON)",
+            "en": "registry record (JSON)",
+        },
+        "gw.answer.binary": {
+            "kk": "шығарушысы қол қойған құжат",
+            "ru": "документ, подписанный выпустившим его",
+            "en": "document signed by its issuer",
+        },
         "gw.rules.clients": {"kk": "Клиенттер", "ru": "Клиенты", "en": "Clients"},
         "gw.rules.timeout": {
             "kk": "Күту шегі, с",

@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from gateway_svc.messagelog import DeliveryState, Query, Record
+from gateway_svc.rules import DEFAULT_RULES
 from gateway_svc.topology import DELIVER_EXCHANGE, INBOUND_EXCHANGE
 from shared.bus.port import Binding, Delivery, Message, QueueSpec
 from shared.pages.sessions import COOKIE
@@ -312,7 +313,7 @@ async def test_the_trace_is_a_sequence_diagram_with_each_hop(
         (Record.RELAYED, "@central", "@regional.almaty", "relayed"),
         (Record.DELIVERY, "@regional.almaty", CULTURE, "DELIVERED"),
     ]
-    for text in ("Gateway", "Regional gateway almaty", "request.submitted.v1", "delivered"):
+    for text in ("Gateway", "Regional gateway Almaty", "request.submitted.v1", "delivered"):
         assert text in svg
     # The signer by subject and serial, never the certificate chain of the signature.
     serial = format(systems["portal"].certificate.serial_number, "x")
@@ -329,9 +330,9 @@ async def test_the_trace_is_a_sequence_diagram_with_each_hop(
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
-        ("kk", ("Реттілік диаграммасы", "ЭҮШ", "ЭҮАШ almaty", "жеткізілді")),
-        ("ru", ("Диаграмма последовательности", "ШЭП", "РШЭП almaty", "доставлено")),
-        ("en", ("Sequence diagram", "Gateway", "Regional gateway almaty", "delivered")),
+        ("kk", ("Реттілік диаграммасы", "ЭҮШ", "<td>ЭҮАШ Алматы</td>", "жеткізілді")),
+        ("ru", ("Диаграмма последовательности", "ШЭП", "<td>РШЭП Алматы</td>", "доставлено")),
+        ("en", ("Sequence diagram", "Gateway", "<td>Regional gateway Almaty</td>", "delivered")),
     ],
 )
 async def test_the_trace_speaks_each_language(
@@ -504,6 +505,58 @@ async def test_the_rules_in_force_and_a_reload(served: Served, operator: Browser
     assert "The rules file does not validate; the previous rules stay in force." in broken.text
     assert served.gateway.rules.current.version == version + 1
     path.write_text(original)
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        (
+            "kk",
+            (
+                "Алматы қаласы Мәдениет және архивтер басқармасы",
+                "Ақмола облысы (<code>akmola</code>)",
+                "шығарушысы қол қойған құжат (<code>application/ocsp-response</code>)",
+                "тізілім жазбасы (JSON)",
+            ),
+        ),
+        (
+            "ru",
+            (
+                "Управление культуры и архивов города Алматы",
+                "Акмолинская область (<code>akmola</code>)",
+                "документ, подписанный выпустившим его (<code>application/ocsp-response</code>)",
+                "запись регистра (JSON)",
+            ),
+        ),
+        (
+            "en",
+            (
+                "Almaty Department of Culture and Archives",
+                "Akmola Region (<code>akmola</code>)",
+                "document signed by its issuer (<code>application/ocsp-response</code>)",
+                "registry record (JSON)",
+            ),
+        ),
+    ],
+)
+async def test_the_rules_describe_systems_regions_and_answers_in_the_readers_language(
+    served: Served, operators: dict[str, SystemCert], lang: str, words: tuple[str, ...]
+) -> None:
+    path = served.gateway.rules.path
+    original = path.read_text("utf-8")
+    # The served rules' own sync services, and the shipped revocation services (binary answers).
+    shipped = DEFAULT_RULES.read_text("utf-8")
+    path.write_text(original + "  pki.ocsp:" + shipped.split("  pki.ocsp:")[1], "utf-8")
+    await served.gateway.rules.reload()
+    browser = await signed_in(served, operators["gateway"], lang)
+    page = await browser.get("/console/rules")
+    assert page.status_code == 200
+    for word in words:
+        assert word in page.text
+    assert ">binary<" not in page.text
+    assert 'data-answer="binary"' in page.text
+    await browser.http.aclose()
+    path.write_text(original, "utf-8")
 
 
 async def test_the_traffic_chart_counts_each_route(

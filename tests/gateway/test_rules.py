@@ -14,6 +14,7 @@ from gateway_svc.rules import (
     Kind,
     RuleBook,
     RulesError,
+    Words,
     parse_rules,
 )
 
@@ -23,7 +24,8 @@ systems:
   portal: {}
   elicense: {}
   provider.almaty.culture: {}
-regions: [almaty]
+regions:
+  almaty: {kk: Алматы, ru: Алматы, en: Almaty}
 kinds:
   REQUEST: ["request.#"]
   NOTIFICATION: ["status.#"]
@@ -78,7 +80,7 @@ def test_no_rules_means_nothing_passes() -> None:
     ("change", "complaint"),
     [
         (("provider.almaty.culture: {}", "provider.almaty: {}"), "provider.<region>"),
-        (("regions: [almaty]", "regions: []"), "region 'almaty' is not in regions"),
+        (("almaty: {kk: Алматы, ru: Алматы, en: Almaty}", "{}"), "region 'almaty' is not in"),
         (('recipient: "provider.*.*"', 'recipient: "provider.a*"'), "wildcard must be a whole"),
         (("version: 7", "version: 0"), "version"),
         (("kinds: [REQUEST]", "kinds: [ORDER]"), "kinds"),
@@ -87,6 +89,39 @@ def test_no_rules_means_nothing_passes() -> None:
 def test_invalid_rules_are_refused_with_the_reason(change: tuple[str, str], complaint: str) -> None:
     with pytest.raises(RulesError, match=complaint.replace("*", r"\*").replace(".", r"\.")):
         parse_rules(MINIMAL.replace(*change))
+
+
+def test_the_shipped_rules_describe_every_system_and_name_every_region_in_each_language() -> None:
+    shipped = parse_rules(DEFAULT_RULES.read_text("utf-8"))
+    for entry in shipped.systems.values():
+        assert entry.description is not None
+    assert shipped.systems["provider.almaty.culture"].description == Words(
+        kk="Алматы қаласы Мәдениет және архивтер басқармасы",
+        ru="Управление культуры и архивов города Алматы",
+        en="Almaty Department of Culture and Archives",
+    )
+    almaty = shipped.regions["almaty"]
+    assert (almaty.in_language("kk"), almaty.in_language("en")) == ("Алматы", "Almaty")
+
+
+@pytest.mark.parametrize(
+    ("words", "complaint"),
+    [
+        ("{kk: Портал, en: Portal}", r"systems\.portal\.description\n.*no ru text"),
+        ("{kk: Портал}", "no ru, en text: give it in each of kk, ru, en"),
+        ("Portal", "give the text in each of kk, ru, en"),
+        ("{kk: Портал, ru: '', en: Portal}", r"systems\.portal\.description\.ru\n"),
+    ],
+)
+def test_a_description_missing_a_language_is_refused_naming_it(words: str, complaint: str) -> None:
+    with pytest.raises(RulesError, match=complaint):
+        parse_rules(MINIMAL.replace("  portal: {}", f"  portal: {{description: {words}}}"))
+
+
+def test_a_region_without_its_name_in_each_language_is_refused() -> None:
+    unnamed = MINIMAL.replace("{kk: Алматы, ru: Алматы, en: Almaty}", "{kk: Алматы, ru: Алматы}")
+    with pytest.raises(RulesError, match=r"regions\.almaty\n.*no en text"):
+        parse_rules(unnamed)
 
 
 async def test_reload_swaps_valid_rules_and_keeps_the_old_ones_on_a_broken_file(
