@@ -417,6 +417,7 @@ ROUTES: Mapping[Route, Allowed] = {
     ("portal", "GET", "/psc/desk/new"): _PSC_PAGE,
     ("portal", "POST", "/psc/desk/new"): _PSC_PAGE,
     ("portal", "GET", "/psc/desk/requests/{request_id}"): _PSC_PAGE,
+    ("portal", "GET", "/psc/desk/requests/{request_id}/events"): _PSC_PAGE,
     ("portal", "POST", "/psc/desk/requests/{request_id}/form"): _PSC_PAGE,
     ("portal", "POST", "/psc/desk/requests/{request_id}/documents/{code}"): _PSC_PAGE,
     ("portal", "POST", "/psc/desk/requests/{request_id}/sign"): _PSC_PAGE,

@@ -6,21 +6,16 @@ signer and submitted. Every read and write goes through the portal's service lay
 cabinet read model, as the API's do."""
 
 # No ``from __future__ import annotations``: FastAPI reads the annotations at definition time.
-import asyncio
-import json
 import math
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import (
     HTMLResponse,
     JSONResponse,
     RedirectResponse,
     Response,
-    StreamingResponse,
 )
-from starlette.datastructures import UploadFile
 
 from portal_svc import results
 from portal_svc.domain import accounts, statuses
@@ -39,12 +34,14 @@ from portal_svc.pages.common import (
     norm_text,
     overdue,
     page_refusal,
+    refusal_of,
     refusal_reason,
     size_text,
     status_name,
 )
 from portal_svc.pages.document import document_lines
 from portal_svc.pages.forms import fields, posted, problems_of
+from portal_svc.pages.requests import RequestPages, add_request_routes
 from shared.authz import allowed
 from shared.canonical import canonical_json
 from shared.pages.forms import refuse_foreign_origin
@@ -375,11 +372,7 @@ def build_applicant_router(p: PortalPages) -> APIRouter:
             for h in row.get("history", [])
         ]
         result = found.result
-        refusal = None
-        if result is not None and result.get("decision") == "refused":
-            refusal = refusal_reason(
-                result.get("refusal"), result.get("grounds"), definition, pages, language
-            )
+        refusal = refusal_of(found, definition, pages, language)
         signature_refusal = None
         if found.status == statuses.REJECTED_SIGNATURE and row.get("refusal"):
             signature_refusal = refusal_reason(row["refusal"], None, None, pages, language)
@@ -432,9 +425,12 @@ def build_applicant_router(p: PortalPages) -> APIRouter:
             max_size=size_text(service.limits.max_attachment_bytes, pages, language),
             complete=complete,
             payload=found.signing_bytes().decode() if complete else None,
-            signing=[("head", HEAD_SIGNING), ("signer", SIGNER_SIGNING)]
+            signing=[
+                ("head", "sign.as_head", HEAD_SIGNING),
+                ("signer", "sign.as_signer", SIGNER_SIGNING),
+            ]
             if entity
-            else [("person", PERSON_SIGNING)],
+            else [("person", "sign.button", PERSON_SIGNING)],
             error=error,
             notice=notice,
             fmt=fmt,
@@ -455,55 +451,6 @@ def build_applicant_router(p: PortalPages) -> APIRouter:
         return await request_page(request, who, found, notice="draft.saved" if saved else None)
 
     @router.get(
-        "/my/requests/{request_id}/events",
-        summary="A request's status changes, live (Server-Sent Events)",
-    )
-    async def request_events(
-        request: Request,
-        mine: Own,
-        after: Annotated[int | None, Query(ge=0)] = None,
-        last_event_id: Annotated[int | None, Header(ge=0)] = None,
-        max_events: Annotated[int | None, Query(ge=1, le=10_000)] = None,
-    ) -> StreamingResponse:
-        """One ``status`` event per change of this request after ``after`` (the log position
-        the page was drawn at) or the browser's ``Last-Event-ID``: the status in the reader's
-        language, and whether the result is in. ``: keep-alive`` fills the silences."""
-        who, found = mine
-        language = p.language(request)
-        definition = definition_of(found)
-
-        async def events() -> AsyncIterator[bytes]:
-            sent = 0
-            position = last_event_id if last_event_id is not None else after
-            if position is None:
-                position = (await cabinet.refresh()).position
-            while True:
-                changed = cabinet.changed()
-                for change in await cabinet.changes(who.account_id, after=position):
-                    position = int(change["position"])
-                    if change["request_id"] != found.request_id:
-                        continue
-                    row = cabinet.state.requests[found.request_id]
-                    data = {
-                        "status": change["status"],
-                        "name": status_name(change["status"], definition, pages, language),
-                        "at": local_time(change["at"]),
-                        "current": status_name(change["current"], definition, pages, language),
-                        "result": row.get("result_number") is not None,
-                    }
-                    body = json.dumps(data, ensure_ascii=False)
-                    yield f"id: {position}\nevent: status\ndata: {body}\n\n".encode()
-                    sent += 1
-                    if max_events is not None and sent >= max_events:
-                        return
-                try:
-                    await asyncio.wait_for(changed.wait(), p.heartbeat_s)
-                except TimeoutError:
-                    yield b": keep-alive\n\n"
-
-        return StreamingResponse(events(), media_type="text/event-stream")
-
-    @router.get(
         "/my/requests/{request_id}/result",
         response_class=HTMLResponse,
         summary="A request's result: the document and its check",
@@ -517,11 +464,7 @@ def build_applicant_router(p: PortalPages) -> APIRouter:
         stored = dict(found.result)
         check = await p.check_result(stored)
         document = stored.get("document")
-        refusal = None
-        if stored.get("decision") == "refused":
-            refusal = refusal_reason(
-                stored.get("refusal"), stored.get("grounds"), definition, pages, language
-            )
+        refusal = refusal_of(found, definition, pages, language)
         return pages.render(
             request,
             "result.html",
@@ -642,58 +585,18 @@ def build_applicant_router(p: PortalPages) -> APIRouter:
             )
         return _see(f"/my/requests/{draft.request_id}")
 
-    @router.post(
-        "/my/requests/{request_id}/form", response_class=HTMLResponse, summary="Save the form"
+    add_request_routes(
+        router,
+        p,
+        RequestPages(
+            base="/my/requests",
+            held=own,
+            acting=acting,
+            page=request_page,
+            saved="?saved=1",
+            attached="#documents",
+        ),
     )
-    async def fill(request: Request, mine: Own) -> Response:
-        refuse_foreign_origin(request)
-        who, found = mine
-        values = posted(definition_of(found), await request.form())
-        try:
-            await service.fill(
-                found.request_id, owner=who.account_id, actor=who.account_id, form=values
-            )
-        except PortalError as exc:
-            problems = problems_of(exc.details.get("problems", []), pages, p.language(request))
-            return await request_page(
-                request,
-                who,
-                found,
-                status=exc.status,
-                error=exc.code,
-                problems=problems,
-                values=values,
-            )
-        return _see(f"/my/requests/{found.request_id}?saved=1")
-
-    limit = service.limits.max_attachment_bytes
-
-    @router.post(
-        "/my/requests/{request_id}/documents/{code}",
-        response_class=HTMLResponse,
-        summary="Attach a document's electronic copy",
-        max_body_size=2 * limit + 64 * 1024,
-    )
-    async def attach(request: Request, code: str, mine: Own) -> Response:
-        refuse_foreign_origin(request)
-        who, found = mine
-        try:
-            name, media_type, content = await read_upload(request, limit)
-            await service.attach(
-                found.request_id,
-                owner=who.account_id,
-                actor=who.account_id,
-                code=code,
-                name=name,
-                media_type=media_type,
-                content=content,
-            )
-        except PortalError as exc:
-            # A page's 413 would be taken for the edge's own (shared.web answers a 413 that is
-            # not JSON as body_too_large): the refused file is answered 422 with its reason.
-            status = 422 if exc.status == 413 else exc.status
-            return await request_page(request, who, found, status=status, error=exc.code)
-        return _see(f"/my/requests/{found.request_id}#documents")
 
     @router.post(
         "/my/requests/{request_id}/sign",
@@ -719,16 +622,10 @@ def build_applicant_router(p: PortalPages) -> APIRouter:
     return router
 
 
+def acting(who: accounts.Account) -> tuple[str, str]:
+    """An applicant owns their requests and acts on them as themselves."""
+    return who.account_id, who.account_id
+
+
 def _no_result(found: req.PortalRequest) -> PortalError:
     return NotFound("no_result_yet", f"no result for {found.request_id} yet")
-
-
-async def read_upload(request: Request, limit: int) -> tuple[str, str, bytes]:
-    """The posted file: its name, type and content (at most ``limit`` + 1 bytes read, so the
-    service layer names a larger one attachment_too_large)."""
-    async with request.form(max_files=1, max_fields=4) as form:  # closes the spooled file
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile) or not upload.filename:
-            raise InvalidInput("attachment_empty", "no file was chosen")
-        content = await upload.read(limit + 1)
-        return upload.filename, upload.content_type or "application/octet-stream", content

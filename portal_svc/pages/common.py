@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from portal_svc.domain import requests as req
 from portal_svc.domain import statuses
 from portal_svc.errors import PortalError
 from portal_svc.handlers import PortalService
@@ -143,3 +144,13 @@ def refusal_reason(
     if code and code in pages.texts:
         return pages.texts.text(code, language)
     return said or (code or "")
+
+
+def refusal_of(
+    found: req.PortalRequest, definition: Definition, pages: Pages, language: Language
+) -> str | None:
+    """Why ``found`` was refused, in the reader's language, once its result is a refusal."""
+    result = found.result
+    if result is None or result.get("decision") != "refused":
+        return None
+    return refusal_reason(result.get("refusal"), result.get("grounds"), definition, pages, language)

@@ -15,18 +15,19 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from portal_svc.domain import requests as req
 from portal_svc.errors import InvalidInput, PortalError
 from portal_svc.identifiers import check_identifiers
-from portal_svc.pages.applicant import read_upload
 from portal_svc.pages.common import (
     PAGE_SIZE,
     PortalPages,
     local_time,
     overdue,
     page_refusal,
+    refusal_of,
     refusal_reason,
     size_text,
     status_name,
 )
 from portal_svc.pages.forms import fields, posted, problems_of
+from portal_svc.pages.requests import RequestPages, add_request_routes
 from portal_svc.projections import uncollected
 from portal_svc.psc import Center, center_by_bin
 from shared.authz import Caller
@@ -222,11 +223,7 @@ def build_desk_router(p: PortalPages, sessions: BrowserSessions) -> APIRouter:
             r.code in documents for r in definition.required_documents
         )
         result = found.result
-        refusal = None
-        if result is not None and result.get("decision") == "refused":
-            refusal = refusal_reason(
-                result.get("refusal"), result.get("grounds"), definition, pages, language
-            )
+        refusal = refusal_of(found, definition, pages, language)
         signature_refusal = None
         if row.get("refusal") and found.editable:
             signature_refusal = refusal_reason(row["refusal"], None, None, pages, language)
@@ -262,7 +259,8 @@ def build_desk_router(p: PortalPages, sessions: BrowserSessions) -> APIRouter:
             ],
             max_size=size_text(service.limits.max_attachment_bytes, pages, language),
             payload=found.signing_bytes().decode() if complete else None,
-            sign_oids=OPERATOR_SIGNING,
+            signing=[("operator", "sign.button", OPERATOR_SIGNING)],
+            position=cabinet.state.position,
             result=result,
             refusal=refusal,
             signature_refusal=signature_refusal,
@@ -280,57 +278,16 @@ def build_desk_router(p: PortalPages, sessions: BrowserSessions) -> APIRouter:
         op, found = mine
         return await request_page(request, op, found)
 
-    @router.post(
-        "/psc/desk/requests/{request_id}/form",
-        response_class=HTMLResponse,
-        summary="Save a visitor's form",
+    add_request_routes(
+        router,
+        p,
+        RequestPages(
+            base="/psc/desk/requests",
+            held=filed,
+            acting=lambda op: (op.owner, op.actor),
+            page=request_page,
+        ),
     )
-    async def fill(request: Request, mine: Filed) -> Response:
-        refuse_foreign_origin(request)
-        op, found = mine
-        definition = service.catalog.get(found.service, found.version)
-        values = posted(definition, await request.form())
-        try:
-            await service.fill(found.request_id, owner=op.owner, actor=op.actor, form=values)
-        except PortalError as exc:
-            problems = problems_of(exc.details.get("problems", []), pages, p.language(request))
-            return await request_page(
-                request,
-                op,
-                found,
-                status=exc.status,
-                error=exc.code,
-                problems=problems,
-                values=values,
-            )
-        return _see(f"/psc/desk/requests/{found.request_id}")
-
-    limit = service.limits.max_attachment_bytes
-
-    @router.post(
-        "/psc/desk/requests/{request_id}/documents/{code}",
-        response_class=HTMLResponse,
-        summary="Attach a scan",
-        max_body_size=2 * limit + 64 * 1024,
-    )
-    async def attach(request: Request, code: str, mine: Filed) -> Response:
-        refuse_foreign_origin(request)
-        op, found = mine
-        try:
-            name, media_type, content = await read_upload(request, limit)
-            await service.attach(
-                found.request_id,
-                owner=op.owner,
-                actor=op.actor,
-                code=code,
-                name=name,
-                media_type=media_type,
-                content=content,
-            )
-        except PortalError as exc:
-            status = 422 if exc.status == 413 else exc.status  # see the applicant's attach
-            return await request_page(request, op, found, status=status, error=exc.code)
-        return _see(f"/psc/desk/requests/{found.request_id}")
 
     @router.post(
         "/psc/desk/requests/{request_id}/sign",

@@ -6,6 +6,7 @@ result back, lists it among the uncollected and hands it out; each in kk, ru and
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -17,6 +18,7 @@ from portal_svc.domain import events
 from portal_svc.pages import mount_pages
 from portal_svc.pages.texts import PAGE_TEXTS
 from portal_svc.psc import CENTERS
+from shared.canonical import canonical_json
 from shared.pages.languages import LANGUAGES, Language
 from shared.pages.sessions import COOKIE
 from shared.pki.jws import JwsSigner
@@ -231,3 +233,77 @@ async def test_another_centers_request_is_refused(site: World) -> None:
     page = await site.client.get(f"/psc/desk/requests/{request_id}", params={"lang": "en"})
     assert page.status_code == 403
     assert code_of(page) == "not_yours"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_the_desks_request_page_follows_its_history_and_a_refusal_live(
+    site: World, language: Language
+) -> None:
+    operator = site.operator(74)
+    assert (await signed_in(site, operator)).status_code == 200
+    request_id = await filed(site, iin(64))
+    payload = (await site.portal.service.load(request_id)).signing_bytes()
+    signed = await site.client.post(
+        f"/psc/desk/requests/{request_id}/sign", data={"signature": operator.sign(payload)}
+    )
+    assert signed.status_code == 303, signed.text
+    page = await site.client.get(f"/psc/desk/requests/{request_id}", params={"lang": language})
+    stream = re.search(rf"/psc/desk/requests/{request_id}/events\?after=(\d+)", page.text)
+    assert stream is not None, "the history is followed live"
+    assert 'id="refusal-reason" hidden' in page.text  # uncovered when a refusal comes in
+    head = site.issue(Individual(iin(94), "Ахметов", "Серік"))
+    document = {
+        "kind": "reasoned_refusal",
+        "number": f"AR-RF-{request_id[-6:]}",
+        "request_id": request_id,
+        "decision": "refused",
+        "refusal_code": "AUTHORIZATION_REFUSED",
+        "grounds": None,
+    }
+    await site.deliver(
+        ARCHIVES,
+        request_id,
+        "result.refused.v1",
+        {"document": document, "signature": head.sign(canonical_json(document))},
+        recipient="psc.astana",
+        service_code=SERVICE,
+    )
+    await site.deliver(
+        ARCHIVES,
+        request_id,
+        "status.changed.v1",
+        {"status": "refused"},
+        recipient="psc.astana",
+        service_code=SERVICE,
+    )
+    answer = await site.client.get(
+        f"/psc/desk/requests/{request_id}/events",
+        params={"after": stream.group(1), "max_events": 1, "lang": language},
+    )
+    assert answer.headers["content-type"].startswith("text/event-stream")
+    [line] = [x for x in answer.text.splitlines() if x.startswith("data: ")]
+    data = json.loads(line.removeprefix("data: "))
+    definition = site.portal.service.catalog.get(SERVICE, "astana-2012")
+    [ground] = [g for g in definition.refusal_grounds if g.code == "AUTHORIZATION_REFUSED"]
+    reason = PAGE_TEXTS.text("request.refusal", language, reason=getattr(ground.name, language))
+    assert (data["status"], data["result"]) == ("refused", True)
+    assert (data["refusal"], data["refusal_code"]) == (reason, "AUTHORIZATION_REFUSED")
+    # Drawn again, the page says it and offers the hand-out of the refusal.
+    card = await site.client.get(f"/psc/desk/requests/{request_id}", params={"lang": language})
+    assert 'id="refusal-reason" data-code="AUTHORIZATION_REFUSED"' in card.text
+    assert 'id="hand-out-form"' in card.text
+
+
+async def test_another_centers_request_stream_is_refused(site: World) -> None:
+    assert (await signed_in(site, site.operator(75))).status_code == 200
+    request_id = await filed(site, iin(65))
+    site.client.cookies.clear()
+    assert (await signed_in(site, site.operator(76, desk="psc.almaty"))).status_code == 200
+    for method, path in (
+        ("GET", f"/psc/desk/requests/{request_id}/events"),
+        ("POST", f"/psc/desk/requests/{request_id}/form"),
+        ("POST", f"/psc/desk/requests/{request_id}/documents/application_and_originals"),
+    ):
+        answer = await site.client.request(method, path, data={"subject": "x"})
+        assert answer.status_code == 403, (method, path)
+        assert code_of(answer) == "not_yours"
