@@ -29,6 +29,9 @@ DEFAULT_CREDENTIALS = frozenset(
     {("guest", "guest"), ("postgres", "postgres"), ("admin", "admin"), ("egov", "egov")}
 )
 
+# Where NCALayer listens on the person's own machine; the pages' script signs through it.
+DEFAULT_SIGNER_URL = "wss://127.0.0.1:13579"
+
 
 class Environment(StrEnum):
     DEVELOPMENT = "development"
@@ -98,6 +101,13 @@ class RuntimeSettings(BaseSettings):
         None, "AMQP_URL", "RabbitMQ broker; unset = the in-memory bus (embedded mode)"
     )
     host: str = _shared("127.0.0.1", "HOST", "interface the HTTP servers listen on")
+    signer_url: str = _shared(
+        DEFAULT_SIGNER_URL,
+        "SIGNER_URL",
+        "where the pages' script finds the person's local signer (NCALayer, or egov signer), "
+        "as the browser reaches it; NCALayer's own address by default",
+        pattern=r"^wss?://[^\s\"'<>]+$",
+    )
     shutdown_timeout_s: float = _shared(
         10.0,
         "SHUTDOWN_TIMEOUT_S",

@@ -268,6 +268,8 @@ def service_app(
         health_timeout_s=settings.health_timeout_s,
         max_body_bytes=settings.max_body_bytes,
     )
+    # The pages tell the browser's script where the person's signer is (shared.pages.render).
+    app.state.signer_url = settings.signer_url
     # Every operation's security scheme and who may call it, from shared.authz.ROUTES.
     document_security(app, settings.service)
     return app

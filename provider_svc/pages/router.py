@@ -11,13 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from fastapi import FastAPI, Request
-from fastapi.responses import Response
+from fastapi import FastAPI
 
 from provider_svc.handlers import ProviderService
 from provider_svc.pages.paper import paper_router
 from provider_svc.pages.requests import requests_router
-from provider_svc.pages.site import Site, StaffRefused
+from provider_svc.pages.site import Site
 from provider_svc.pages.texts import TEXTS
 from provider_svc.pages.workstation import workstation_router
 from provider_svc.projections import ProviderProjection
@@ -53,18 +52,6 @@ def mount_pages(
 
     sessions = mount_sign_in(app, "provider", verify)
 
-    async def staff_refused(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, StaffRefused)  # noqa: S101 - registered for this type only
-        return pages.render(
-            request,
-            "error.html",
-            status=exc.status,
-            message_key=exc.message_key,
-            fmt=exc.values,
-            code=exc.code,
-        )
-
-    app.add_exception_handler(StaffRefused, staff_refused)
     site = Site(service, projection, pages, page_guard("provider", sessions), zone)
     app.include_router(workstation_router(site))
     app.include_router(requests_router(site))

@@ -26,17 +26,6 @@ from shared.pages.signin import PageRefused
 from shared.regulation.model import Definition, Localized
 
 
-class StaffRefused(PageRefused):
-    """A signed-in person who is not staff of the workstation in the path: the page names the
-    department and the BIN its staff sign with."""
-
-    def __init__(
-        self, code: str, message_key: str, values: dict[str, str], status: int = 403
-    ) -> None:
-        super().__init__(code, message_key, status)
-        self.values = values
-
-
 @dataclass
 class Site:
     """The pages' shared parts; ``guard`` is shared.pages' dependency for a signed-in page."""
@@ -69,9 +58,7 @@ class Site:
             try:
                 return await self.service.staff_member(workstation, caller.verified())
             except NotFound as exc:
-                raise StaffRefused(
-                    exc.code, "refused.unknown_workstation", {}, status=404
-                ) from None
+                raise PageRefused(exc.code, "refused.unknown_workstation", status=404) from None
             except Forbidden as exc:
                 ws = self.service.workstation(workstation)
                 values = {
@@ -79,7 +66,8 @@ class Site:
                     "bin": ws.bin,
                     "found": caller.verified().bin or "—",
                 }
-                raise StaffRefused(exc.code, f"refused.{exc.code}", values) from None
+                # The page names the department and the BIN its staff sign with.
+                raise PageRefused(exc.code, f"refused.{exc.code}", values=values) from None
 
         return member
 

@@ -13,6 +13,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from shared.config import DEFAULT_SIGNER_URL
 from shared.pages.languages import LANGUAGES, NATIVE_NAMES, Language, as_language, negotiate
 from shared.pages.texts import SHARED_TEXTS, Texts
 
@@ -74,6 +75,7 @@ class Pages:
             "title_key": self.title_key,
             "nav": self.nav,
             "path": request.url.path,
+            "signer_url": getattr(request.app.state, "signer_url", DEFAULT_SIGNER_URL),
             **values,
         }
 

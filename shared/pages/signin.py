@@ -7,7 +7,7 @@ JWS) and sets the session cookie; ``POST /sign-out`` ends the session."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -114,13 +114,22 @@ def page_guard(service: str, sessions: BrowserSessions) -> Callable[..., Any]:
 
 
 class PageRefused(Exception):
-    """A signed-in person the page is not for: answered as a page (403) in their language."""
+    """A signed-in person the page is not for: answered as a page (403) in their language,
+    the text ``message_key`` filled with ``values`` (e.g. the department and the BIN its
+    staff sign with)."""
 
-    def __init__(self, code: str, message_key: str, status: int = 403) -> None:
+    def __init__(
+        self,
+        code: str,
+        message_key: str,
+        status: int = 403,
+        values: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(code)
         self.code = code
         self.message_key = message_key
         self.status = status
+        self.values = dict(values or {})
 
 
 def install_page_errors(app: FastAPI, pages: Callable[[], Pages]) -> None:
@@ -138,7 +147,7 @@ def install_page_errors(app: FastAPI, pages: Callable[[], Pages]) -> None:
             "error.html",
             status=exc.status,
             message_key=exc.message_key,
-            fmt={},
+            fmt=exc.values,
             code=exc.code,
         )
 

@@ -14,10 +14,15 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 
+from gateway_svc.settings import GatewaySettings
 from shared.bus.memory import InMemoryBus
+from shared.config import SettingsError, load_settings
 from shared.pages import vendor
 from shared.pages.languages import negotiate
 from shared.pages.render import LANGUAGE_COOKIE
+from shared.pages.signin import mount_sign_in
+from shared.runtime import service_app
+from shared.signing import VerificationResult
 from shared.web import create_service_app
 from tests.services.fakes import serving
 
@@ -115,3 +120,32 @@ def test_the_lock_pins_every_package_the_pages_serve() -> None:
     assert all(p.integrity.startswith("sha512-") for p in found.values())
     # make install brought them, unchanged.
     assert all(vendor.current(p) for p in found.values())
+
+
+async def _never_verified(_payload: bytes, _signature: str) -> VerificationResult:
+    raise AssertionError("nothing is signed here")
+
+
+async def test_the_pages_tell_the_browser_where_its_signer_is(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # NCALayer's own address unless EGOV_SIGNER_URL says otherwise (egov.js reads data-signer).
+    async with serving(_app()) as client:
+        assert '<body data-signer="wss://127.0.0.1:13579">' in (await client.get("/")).text
+    monkeypatch.setenv("EGOV_SIGNER_URL", "wss://signer.example:8443")
+    settings = load_settings(GatewaySettings)
+    app = service_app(settings, title="t", description="d", store=_Up(), bus=InMemoryBus())
+    mount_sign_in(app, "gateway", _never_verified)
+    async with serving(app) as client:
+        home = await client.get("/")
+        assert '<body data-signer="wss://signer.example:8443">' in home.text
+        # A control that signs is drawn disabled; egov.js enables it once the page has loaded.
+        sign_in = await client.get("/sign-in")
+        assert re.search(
+            r'<button [^>]*id="sign-in-submit"[^>]* data-signs disabled>', sign_in.text
+        )
+        script = (await client.get("/static/egov.js")).text
+        assert 'querySelectorAll("[data-signs]")' in script
+    monkeypatch.setenv("EGOV_SIGNER_URL", "https://signer.example")
+    with pytest.raises(SettingsError, match="EGOV_SIGNER_URL"):
+        load_settings(GatewaySettings)

@@ -51,5 +51,17 @@ window.egov = (function () {
     }
   }
 
+  // A control that signs is drawn disabled, marked data-signs: pressed before the page's
+  // scripts have run, it would post no signature. Each is enabled once the document is parsed,
+  // by which time every script of the page (this one, the page's own handlers) has run.
+  function enableSigning() {
+    document.querySelectorAll("[data-signs]").forEach((control) => { control.disabled = false; });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", enableSigning);
+  } else {
+    enableSigning();
+  }
+
   return { sign, signIn, follow, toBase64 };
 })();
