@@ -927,8 +927,10 @@ class ElicenseService:
             message = self._status(after, body, key, now)
             notes.append(self._notified(body, message, events))
             out.append(message)
-        out.extend(await self._results(after, events, cause, now))
-        return notes, out
+        # The result goes out before the status it ends with, as a workstation sends its own:
+        # the portal's cabinet shows the final status with its result (a refusal with its
+        # reason) when the result is in by then.
+        return notes, [*await self._results(after, events, cause, now), *out]
 
     @staticmethod
     def _notified(

@@ -5,9 +5,10 @@ browser, unattended: it signs with that person's key file only) and their own br
 (their cookies, their language). The pages find the person's signer through
 ``document.body.dataset.signer``, which /static/egov.js reads before NCALayer's default address.
 
-The world starts in April 2013, when the PSC desk's archive reference (004) and elicense.kz's
-cultural values export (003) were in force, and moves to November 2019 (001, 002) for the
-portal's journeys; the test files are named in that order.
+The world starts in April 2013, when the archive reference (004) and the Akmola cultural values
+export through E-licensing (003) were in force, moves to November 2014 (000: A and B of Almaty
+through E-licensing), then to November 2019 (001, 002); the test files are named, and their
+tests written, in that order.
 
 Needs Chromium (Debian: apt-get install -y chromium) and the Python playwright package (no
 browser download: the system's Chromium is used). Skipped without them, failed under
@@ -37,9 +38,10 @@ from typing import Any, TypeVar
 import pytest
 
 try:
-    from playwright.sync_api import expect
+    # Re-exported: the journeys import it from here.
+    from playwright.sync_api import expect as expect
 except ImportError:  # the chromium fixture says why nothing runs
-    expect = None
+    expect = None  # type: ignore[assignment]
 
 from egov.client import StaffPost, TopologyUrls, appoint_provider_staff
 from egov.client.client import TopologyClient
@@ -71,6 +73,8 @@ VENDORED = ROOT / "shared" / "pages" / "static" / "vendor" / "ncalayer-js-client
 SPRING_2013 = date(2013, 4, 8)
 # The last day 003 (Akmola, 2013) was in force: a journey of 2013 needs the clock before it.
 END_OF_003 = date(2013, 6, 2)
+# Monday 3 November 2014: A and B of Almaty (000, through E-licensing) are in force.
+AUTUMN_2014 = date(2014, 11, 3)
 # Monday 4 November 2019: 001 (A, Almaty 2018) and 002 (C, D) are in force.
 AUTUMN_2019 = date(2019, 11, 4)
 # The password of every key file the tests issue (one password file, as egov provision lays
@@ -129,7 +133,8 @@ def _staff(
 
 
 # The citizens: one files A in Kazakh, one files C reading Russian, one is the PSC's visitor
-# (no key: the operator signs), one files at elicense.kz.
+# (no key: the operator signs), one files at elicense.kz (and A of 2014 at the portal), one
+# files B of 2014.
 CITIZEN = Person(
     "citizen", make_iin(date(1988, 6, 12), Gender.FEMALE, 141), "Сейтқалиева", "Айгерім"
 )
@@ -142,6 +147,10 @@ CITIZEN_RU = Person(
 )
 VISITOR = Person("visitor", make_iin(date(1962, 2, 14), Gender.MALE, 143), "Оспанов", "Бауыржан")
 LICENSEE = Person("licensee", make_iin(date(1984, 11, 2), Gender.FEMALE, 144), "Жұмабаева", "Дина")
+# A restorer who reads Russian and asks the Almaty culture department to approve works (B, 2014).
+RESTORER = Person(
+    "restorer", make_iin(date(1969, 5, 19), Gender.MALE, 145), "Смирнов", "Андрей", language="ru"
+)
 # The Almaty culture department (001): the office, the head, the executor, the commission.
 CULTURE_STAFF = {
     "clerk": _staff("culture-clerk", CULTURE, 201, Gender.MALE, "Омаров", "Ерлан", "office_clerk"),
@@ -174,9 +183,14 @@ PSC_OPERATOR = Person(
     organization=PSC.name,
 )
 STAFF = (*CULTURE_STAFF.values(), *GREEN_STAFF.values(), ARCHIVIST)
-KEYED = (CITIZEN, CITIZEN_RU, LICENSEE, PSC_OPERATOR, *STAFF)
+KEYED = (CITIZEN, CITIZEN_RU, LICENSEE, RESTORER, PSC_OPERATOR, *STAFF)
 # Keys egov provision made: E-licensing's staff for Akmola (003) and the operators.
 ELICENSE_EMPLOYEE = "elicense-staff/provider.akmola.culture.provider_employee"
+# E-licensing's staff of the Almaty culture department (000: A and B of 2014), one a role.
+ELICENSE_ALMATY = {
+    role: f"elicense-staff/provider.almaty.culture.{role}"
+    for role in ("office_clerk", "executor", "head")
+}
 GATEWAY_OPERATOR = "operators/gateway-operator"
 RA_OPERATOR = "operators/ra"
 
@@ -266,6 +280,7 @@ class World:
     signers: dict[str, RunningSigner] = field(default_factory=dict)
     contexts: dict[str, Any] = field(default_factory=dict)
     filed: dict[str, str] = field(default_factory=dict)
+    registered: set[str] = field(default_factory=set)  # who has registered at the portal
     _exits: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
 
     def url(self, service: str, path: str = "/") -> str:
@@ -438,7 +453,7 @@ def world(chromium: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[W
             async with TopologyClient(urls, operators=OperatorKeys.load(data_dir)) as topo:
                 await asyncio.gather(*(_issue(topo, p, keys) for p in KEYED))
                 # In ГБД ФЛ: whom the PSC desk and E-licensing look up.
-                for person in (VISITOR, LICENSEE):
+                for person in (VISITOR, LICENSEE, RESTORER):
                     await topo.register_person(person.iin, person.surname, person.given_name)
 
         in_thread(scene, timeout_s=120)

@@ -1,6 +1,6 @@
 """What the people of the journeys do over and over, with the mouse and the keyboard: a citizen
 registering, signing in and filing at the portal; a workstation's staff member doing a step of a
-request from their inbox."""
+request from their inbox; E-licensing's staff doing one from their desk."""
 
 from __future__ import annotations
 
@@ -34,12 +34,31 @@ def register_and_sign_in(world: World, citizen: Person) -> Any:
     page.locator("#password2").fill(PASSWORD)
     press_to_sign(page, "#register-submit")
     expect(page.locator("#signed-in-as")).to_contain_text(citizen.iin)
+    world.registered.add(citizen.key)
     page.locator("#sign-out").click()
     page.goto(world.url("portal", "/my/requests"))
+    sign_in_with_password(page, citizen)
+    return page
+
+
+def sign_in_with_password(page: Any, citizen: Person) -> None:
+    """On the portal's sign-in page: the IIN and the password."""
     page.locator("#password-form #iin").fill(citizen.iin)
     page.locator("#password-form #password").fill(PASSWORD)
     page.locator("#password-submit").click()
     expect(page.locator("#signed-in-as")).to_contain_text(citizen.iin)
+
+
+def at_portal(world: World, citizen: Person) -> Any:
+    """``citizen`` in their cabinet: registered the first time, signed in with the password
+    when their session is over (a session does not outlive the clock's move to another
+    year)."""
+    if citizen.key not in world.registered:
+        return register_and_sign_in(world, citizen)
+    page = world.page(citizen)
+    page.goto(world.url("portal", "/my/requests"))
+    if "/sign-in" in page.url:
+        sign_in_with_password(page, citizen)
     return page
 
 
@@ -53,7 +72,11 @@ def file_at_portal(
     page.locator(f"#service-{service}").click()
     page.locator("#apply").click()
     for name, value in form.items():
-        page.locator(f"#field-{name}").fill(value)
+        field = page.locator(f"#field-{name}")
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
     page.locator("#apply-submit").click()
     code = document["code"]
     page.locator(f"#file-{code}").set_input_files(files=[document["file"]])
@@ -107,4 +130,27 @@ def do_step(
         screenshot(page, shot, at="#current-step")
     press_to_sign(page, f"#{action} button[type=submit]")
     expect(page.locator("#done")).to_be_visible()
+    return page
+
+
+def desk_step(world: World, staff: str, request_id: str, button: str) -> Any:
+    """E-licensing's staff member (``staff``, their key file) opens the desk, signing in when
+    the browser has no session there, finds the request, opens its card and presses ``button``
+    (``act-{step}-{outcome}``); a permit's outcome (``draft-{step}-{outcome}``) drafts the
+    document, and the person's signer signs it on the next page. Their page on the card, which
+    says the step is recorded."""
+    page = world.page(staff)
+    page.goto(world.url("elicense", "/desk"))
+    if "/sign-in" in page.url:
+        sign_in_here(page)
+    row = page.locator(f'tr[data-request="{request_id}"]')
+    reload_until(page, row)
+    row.get_by_role("link").first.click()
+    # The registry's answer may still be on its way: the card offers the step once it is in.
+    reload_until(page, page.locator(f"#{button}"))
+    page.locator(f"#{button}").click()
+    if button.startswith("draft-"):
+        expect(page.locator('[data-test="document"]')).to_be_visible()
+        press_to_sign(page, "#sign-submit")
+    expect(page.locator('[data-test="done"]')).to_be_visible()
     return page

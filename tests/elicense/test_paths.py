@@ -92,6 +92,11 @@ def statuses(envelopes: list[Envelope], request_id: str) -> list[str]:
     ]
 
 
+def sent_in_order(envelopes: list[Envelope]) -> list[str]:
+    """What went out, in the outbox's order: a status by its name, anything else by its type."""
+    return [str(e.body["status"]) if e.type == msg.STATUS_TYPE else e.type for e in envelopes]
+
+
 async def sign_permit(
     service: ElicenseService, pki: Pki, request_id: str, signer_iin: str, bin: str
 ) -> tuple[Any, str]:
@@ -145,6 +150,9 @@ async def test_000_portal_path_issues_a_signed_permit(
     results = [e for e in envelopes if e.type == msg.RESULT_ISSUED_TYPE]
     assert len(results) == 1
     assert results[0].recipient == "portal"
+    # The result goes out before the status it ends with: the cabinet shows them together.
+    order = sent_in_order(envelopes)
+    assert order.index(msg.RESULT_ISSUED_TYPE) < order.index("completed")
     assert results[0].body["permit_number"] == state.permit_number
     # The delivered document verifies with the head's signature.
     delivered = results[0].body
@@ -171,8 +179,12 @@ async def test_000_condition_3_refusal_with_grounds(
         executor, "r-2", step="check_documents", outcome="documents_non_compliant"
     )
     assert state.steps(service.engine_of(state)).refusal == "DOCUMENTS_NON_COMPLIANT"
-    refused = [e for e in await sent(store) if e.type == msg.RESULT_REFUSED_TYPE]
+    envelopes = await sent(store)
+    refused = [e for e in envelopes if e.type == msg.RESULT_REFUSED_TYPE]
     assert [e.body["refusal"] for e in refused] == ["DOCUMENTS_NON_COMPLIANT"]
+    # The refusal's result (its grounds) goes out before the status "refused".
+    order = sent_in_order(envelopes)
+    assert order.index(msg.RESULT_REFUSED_TYPE) < order.index("refused")
     assert refused[0].body["grounds"]["ru"] == "Нарушения в документах услугополучателя"  # type: ignore[index]
     with pytest.raises(ElicenseError) as late:
         await service.act(executor, "r-2", step="prepare_result", outcome="result_drafted")

@@ -1,9 +1,13 @@
 # ruff: noqa: RUF001 - the Kazakh and Russian texts are Cyrillic on purpose
-"""A citizen who reads Russian asks for a conclusion on the absence of minerals under a building
-site (002: C, Almaty, 2019); the green economy department registers it, the head sends it to
-the deputy, the deputy accepts it, the specialist finds the applicant does not meet the grounds
-and drafts a reasoned refusal, the deputy endorses it and the head signs it. The citizen sees
-the statuses arrive without reloading, and the refusal with its ground in Russian."""
+"""The Almaty green economy department's services of 2019 (002), filed at the portal and worked
+on its workstation. C: a citizen who reads Russian asks for a conclusion on the absence of
+minerals under a building site; the department registers it, the head sends it to the deputy,
+the deputy accepts it, the specialist finds the applicant does not meet the grounds and drafts
+a reasoned refusal, the deputy endorses it and the head signs it. The citizen sees the statuses
+arrive without reloading, and the refusal with its ground in Russian. D: a citizen asks for the
+permit to build where minerals lie; the same steps, the specialist drafting the permit, which
+the head signs with the EDS; she sees it arrive, opens the permit and its signature is
+checked."""
 
 from __future__ import annotations
 
@@ -11,8 +15,8 @@ import pytest
 import yaml
 
 from regulations import definitions_dir
-from tests.browser.conftest import AUTUMN_2019, CITIZEN_RU, GREEN_STAFF, World, expect
-from tests.browser.journeys import do_step, file_at_portal, register_and_sign_in
+from tests.browser.conftest import AUTUMN_2019, CITIZEN, CITIZEN_RU, GREEN_STAFF, World, expect
+from tests.browser.journeys import at_portal, do_step, file_at_portal, register_and_sign_in
 
 pytestmark = pytest.mark.slow
 
@@ -70,3 +74,38 @@ def test_a_citizen_files_c_and_is_refused_with_the_ground_in_russian(world: Worl
     expect(citizen.locator("html")).to_have_attribute("lang", "ru")
     expect(citizen.locator("#refusal-reason")).to_contain_text(ground)
     expect(citizen.locator("#result-check")).to_have_attribute("data-code", "OK")
+
+
+def test_a_citizen_files_d_and_the_head_signs_the_permit(world: World) -> None:
+    world.move_to(AUTUMN_2019)
+    citizen = at_portal(world, CITIZEN)
+    form = {
+        "site_address": "Алматы, Медеу ауданы, Алатау к-сі, 12",
+        "cadastral_number": "20-315-118-041",
+    }
+    _, request_id = file_at_portal(world, CITIZEN, "minerals_building_permit", form, PLAN)
+    citizen.evaluate("window.stillTheSamePage = true")
+    status = citizen.locator("#current-status")
+    expect(status).to_have_attribute("data-status", "registered")
+
+    employee, head = GREEN_STAFF["employee"], GREEN_STAFF["head"]
+    deputy, specialist = GREEN_STAFF["deputy"], GREEN_STAFF["specialist"]
+    do_step(world, employee, request_id, "action-register-registered")
+    expect(status).to_have_attribute("data-status", "under_review")
+    do_step(world, head, request_id, "action-head_review-sent_to_deputy")
+    do_step(world, deputy, request_id, "action-deputy_review-accepted")
+    expect(status).to_have_attribute("data-status", "in_progress")
+    do_step(world, specialist, request_id, "action-prepare_result-permit_drafted")
+    expect(status).to_have_attribute("data-status", "signing")
+    do_step(world, deputy, request_id, "action-endorse-endorsed")
+    card = do_step(world, head, request_id, "action-sign-permit_issued")
+    expect(card.locator("#result")).to_contain_text(head.surname.upper())
+    expect(status).to_have_attribute("data-status", "completed")
+    assert citizen.evaluate("window.stillTheSamePage") is True
+
+    # The permit: issued, signed by the head, its signature checked now.
+    citizen.locator("#result-link a").click()
+    expect(citizen.locator("#result-decision")).to_have_attribute("data-decision", "issued")
+    expect(citizen.locator("#result-document")).to_contain_text(form["cadastral_number"])
+    expect(citizen.locator("#result-check")).to_have_attribute("data-code", "OK")
+    expect(citizen.locator("#result-check")).to_contain_text(head.surname.upper())

@@ -1,8 +1,10 @@
-"""A visitor at the Astana Public Service Center (004, 2013): the operator signs in with the
-center's certificate, files an archive reference for the visitor from their IIN, attaches the
-scanned application, signs it with their own key; the archivist at the Astana archives' workstation
-finds it in the inbox, decides and signs the reference over to the center; the operator sees the
-result arrive and hands it out in person."""
+"""An archive reference (004, Astana, 2013), two ways. A visitor at the Astana Public Service
+Center: the operator signs in with the center's certificate, files the reference for the visitor
+from their IIN, attaches the scanned application, signs it with their own key; the archivist at
+the Astana archives' workstation finds it in the inbox, decides and signs the reference over to
+the center; the operator sees the result arrive and hands it out in person. A citizen at the
+portal: she files it herself with her scan and signs it, the archivist signs the reference to
+her cabinet, and she watches it arrive and checks its signature."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from portal_svc.pages.texts import PAGE_TEXTS
 from tests.browser.conftest import (
     ARCHIVIST,
     END_OF_003,
+    LICENSEE,
     PSC_OPERATOR,
     VISITOR,
     World,
@@ -21,7 +24,7 @@ from tests.browser.conftest import (
     screenshot,
     sign_in_here,
 )
-from tests.browser.journeys import request_in
+from tests.browser.journeys import at_portal, do_step, file_at_portal, request_in
 
 pytestmark = pytest.mark.slow
 
@@ -85,3 +88,22 @@ def test_a_psc_filing_from_the_visitors_iin_to_the_hand_out(world: World) -> Non
     expect(desk.locator("#handed-out")).to_contain_text(PAGE_TEXTS.text("desk.how.in_person", "kk"))
     reload_until(desk, desk.locator('#current-status[data-status="completed"]'))
     world.filed["psc"] = request_id
+
+
+def test_a_citizen_files_it_at_the_portal_and_receives_it_in_her_cabinet(world: World) -> None:
+    world.before(END_OF_003, "the archive reference of 2013 (004, 2012-2014)")
+    citizen = at_portal(world, LICENSEE)
+    form = {"subject": "Жер учаскесін бөлу туралы шешім, 1998", "delivery": "cabinet"}
+    document = {"code": "application_and_originals", "file": SCAN}
+    _, request_id = file_at_portal(world, LICENSEE, "archive_reference", form, document)
+    citizen.evaluate("window.stillTheSamePage = true")
+
+    # The archivist prepares the reference and signs it to the citizen's cabinet.
+    do_step(world, ARCHIVIST, request_id, "action-search_and_decide-reference_prepared")
+    do_step(world, ARCHIVIST, request_id, "action-sign_output-reference_to_cabinet")
+    expect(citizen.locator("#current-status")).to_have_attribute("data-status", "completed")
+    assert citizen.evaluate("window.stillTheSamePage") is True
+
+    citizen.locator("#result-link a").click()
+    expect(citizen.locator("#result-decision")).to_have_attribute("data-decision", "issued")
+    expect(citizen.locator("#result-check")).to_have_attribute("data-code", "OK")
