@@ -9,6 +9,7 @@ systems holds here: a system with a valid certificate gets a new key only with `
 from __future__ import annotations
 
 import asyncio
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -34,12 +35,10 @@ class Purpose(StrEnum):
 
 
 Password = Annotated[
-    str,
+    str | None,
     typer.Option(
-        prompt=True,
-        hide_input=True,
-        confirmation_prompt=True,
-        help="password of the PKCS#12 key file",
+        help="password of the PKCS#12 key file (asked for twice on a terminal when not given)",
+        show_default=False,
     ),
 ]
 Out = Annotated[Path | None, typer.Option(help="where to write the key file (default SERIAL.p12)")]
@@ -54,6 +53,27 @@ def _split_name(name: str) -> tuple[str, str, str]:
             f"expected 'SURNAME GIVEN-NAME [PATRONYMIC]', got {name!r}", param_hint="--name"
         )
     return parts[0], parts[1], parts[2] if len(parts) == 3 else ""
+
+
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def key_password(given: str | None, command: str) -> str:
+    """``--password``, else asked for (hidden, twice) on the terminal. Without a terminal there
+    is no one to ask: the command says to use ``--password`` and exits 2, rather than read the
+    password from whatever standard input is (a pipe, /dev/null)."""
+    if given is not None:
+        return given
+    if not _stdin_is_terminal():
+        typer.echo(
+            f"egov pki issue {command}: the key file needs a password, and standard input is "
+            "not a terminal to ask for one: give it with --password PASSWORD",
+            err=True,
+        )
+        raise typer.Exit(2)
+    answer: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return answer
 
 
 def _issue(
@@ -114,7 +134,7 @@ def init(algorithm: Algo = KeyAlgorithm.ES256) -> None:
 def issue_person(
     iin: Annotated[str, typer.Option(help="the holder's IIN (12 digits)")],
     name: Annotated[str, typer.Option(help="'SURNAME GIVEN-NAME [PATRONYMIC]'")],
-    password: Password,
+    password: Password = None,
     purpose: PurposeOpt = Purpose.signing,
     algorithm: Algo = KeyAlgorithm.ES256,
     out: Out = None,
@@ -124,7 +144,7 @@ def issue_person(
     holder = _holder(
         "individual", iin=iin, surname=surname, given_name=given, patronymic=patronymic
     )
-    _issue(holder, purpose, algorithm, password, out)
+    _issue(holder, purpose, algorithm, key_password(password, "person"), out)
 
 
 def issue_entity(
@@ -133,7 +153,7 @@ def issue_entity(
     role: Annotated[EntityRole, typer.Option(help="the signer's role in the entity")],
     name: Annotated[str, typer.Option(help="signer: 'SURNAME GIVEN-NAME [PATRONYMIC]'")],
     organization: Annotated[str, typer.Option(help="the entity's name (subject O)")],
-    password: Password,
+    password: Password = None,
     purpose: PurposeOpt = Purpose.signing,
     algorithm: Algo = KeyAlgorithm.ES256,
     out: Out = None,
@@ -150,12 +170,12 @@ def issue_entity(
         organization=organization,
         role=role,
     )
-    _issue(holder, purpose, algorithm, password, out)
+    _issue(holder, purpose, algorithm, key_password(password, "entity"), out)
 
 
 def issue_system(
     name: Annotated[str, typer.Argument(help="system id, e.g. gateway or provider.almaty.culture")],
-    password: Password,
+    password: Password = None,
     algorithm: Algo = KeyAlgorithm.ES256,
     out: Out = None,
     reissue: Annotated[
@@ -169,7 +189,9 @@ def issue_system(
 ) -> None:
     """Issue an information system's signing certificate (CN=system id)."""
     holder = _holder("system", system_id=name)
-    _issue(holder, Purpose.signing, algorithm, password, out, reissue=reissue)
+    _issue(
+        holder, Purpose.signing, algorithm, key_password(password, "system"), out, reissue=reissue
+    )
 
 
 def _holder(kind: str, **fields: object) -> Holder:

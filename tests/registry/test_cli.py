@@ -10,6 +10,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from joserfc.jwk import ECKey
 from typer.testing import CliRunner
 
 from egov.cli import build_cli
+from egov.commands import pki as pki_commands
 from registry_svc.bootstrap import bootstrap
 from registry_svc.registry_service import RegistryService
 from registry_svc.seed import generate_population
@@ -162,6 +164,62 @@ def test_pki_commands_explain_bad_input(env: Path) -> None:
     assert "no certificate with serial ab" in egov_fails("pki", "revoke", "ab")
     egov("pki", "issue", "system", "elicense", "--password", "right", "--out", "e.p12")
     assert "wrong password" in egov_fails("pki", "show", "e.p12", "--password", "wrong")
+
+
+ISSUE_WITHOUT_PASSWORD = {
+    "person": ["--iin", "900101300126", "--name", "Seitkalieva Aigerim"],
+    "entity": [
+        "--bin", "050140000656", "--iin", "900101300126", "--role", "employee",
+        "--name", "Omarov Erlan", "--organization", "Culture",
+    ],
+    "system": ["elicense"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", sorted(ISSUE_WITHOUT_PASSWORD))
+def test_issue_without_a_terminal_asks_for_password_option(env: Path, kind: str) -> None:
+    """No --password and standard input no terminal (CliRunner's is not one): a clear
+    message naming --password and exit 2, instead of getpass's warning and "Aborted."; nothing
+    is issued or written."""
+    args = ["pki", "issue", kind, *ISSUE_WITHOUT_PASSWORD[kind], "--out", "k.p12"]
+    result = CliRunner().invoke(build_cli(), args, input="typed-pw\ntyped-pw\n")
+    assert result.exit_code == 2, result.output
+    assert "not a terminal" in result.output
+    assert "--password" in result.output
+    assert "Aborted" not in result.output
+    assert not (env / "k.p12").exists()
+    assert not (env / "var" / "ca").exists()  # the НУЦ was not even opened
+
+
+def test_issue_without_a_terminal_in_a_real_process(env: Path) -> None:
+    """The same from a shell script: stdin from /dev/null, as cron or CI would run it."""
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("egov")), "pki", "issue", "system", "elicense"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "give it with --password" in result.stderr
+    assert "GetPassWarning" not in result.stderr
+    assert "Aborted" not in result.stdout + result.stderr
+
+
+def test_issue_on_a_terminal_asks_for_the_password_twice(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pki_commands, "_stdin_is_terminal", lambda: True)
+    result = CliRunner().invoke(
+        build_cli(),
+        ["pki", "issue", "system", "elicense", "--out", "e.p12"],
+        input="typed-pw\ntyped-pw\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Repeat for confirmation" in result.output
+    assert "typed-pw" not in result.output  # hidden input
+    load_pkcs12(Path("e.p12").read_bytes(), password="typed-pw")
 
 
 def test_seed_is_deterministic_valid_and_idempotent(env: Path) -> None:
