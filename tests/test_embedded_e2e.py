@@ -6,6 +6,8 @@ applicant's cabinet. And the sync channel: a registry look-up through the gatewa
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -111,6 +113,25 @@ async def test_a_portal_request_reaches_the_workstation_and_its_status_the_cabin
             "the 'registered' status in the cabinet",
         )
         assert statuses[:3] == ["draft", "submitted", "registered"]
+
+    # The gateway operator follows it with egov gateway trace (signed with the provisioned
+    # operator key): a table of the hops, the request out and its status back.
+    table = await topology.egov("gateway", "trace", request_id, "--url", topology.urls["gateway"])
+    rows = [re.split(r"\s{2,}", line.strip()) for line in table.splitlines()]
+    assert rows[0] == ["hop", "from", "to", "type", "state", "time (UTC)"]
+    hops = {tuple(row[:5]) for row in rows[1:]}
+    request = ("portal", CULTURE, "request.submitted.v1")
+    assert ("central", *request, "accepted") in hops, table
+    assert ("regional.almaty", *request, "relayed") in hops, table
+    assert ("regional.almaty", *request, "DELIVERED") in hops, table
+    assert ("central", CULTURE, "portal", "status.changed.v2", "DELIVERED") in hops, table
+    raw = json.loads(
+        await topology.egov(
+            "gateway", "trace", request_id, "--url", topology.urls["gateway"], "--json"
+        )
+    )
+    assert {r["correlation_id"] for r in raw} == {request_id}
+    assert len(raw) == len([row for row in rows[1:] if len(row) == 6])  # a row per record
 
 
 async def test_the_sync_channel_reaches_the_registry_on_this_runs_port(topology: Stack) -> None:

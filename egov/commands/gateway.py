@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 import typer
@@ -92,14 +94,83 @@ def redrive(
     typer.echo(json.dumps(answer, ensure_ascii=False))
 
 
+TRACE_COLUMNS = ("hop", "from", "to", "type", "state", "time (UTC)")
+
+
+def trace_table(records: list[dict[str, Any]]) -> list[str]:
+    """The lines of ``egov gateway trace``: one row per record of the ``/trace`` answer, in log
+    order, read as the operator's console reads them (``gateway_svc.pages.views.row_of``): the
+    hop (``central``, ``regional.<region>``, ``redrive``, ``sync``), who sent it to whom, the
+    message type (or sync service), the state it reached (``accepted``, ``relayed``,
+    ``DELIVERED``, an error code, a sync answer's HTTP status) and when. A refusal's or a failed
+    delivery's reason follows its row, indented."""
+    from gateway_svc.messagelog import LogEntry, Record
+    from gateway_svc.pages.views import row_of
+
+    # A sync answer's record names only its caller: the provider is its request's.
+    providers = {
+        str(r.get("service_id")): str(r["provider"])
+        for r in records
+        if r.get("record") == Record.SYNC_REQUEST and r.get("provider")
+    }
+    # A delivery record names no type: its message's acceptance in the same trace does.
+    types = {
+        str(r["message_id"]): str(r["type"])
+        for r in records
+        if r.get("message_id") and r.get("type")
+    }
+    rows: list[tuple[list[str], str | None]] = []
+    for record in records:
+        data = {k: v for k, v in record.items() if k not in ("position", "recorded_at", "record")}
+        at = datetime.fromisoformat(str(record["recorded_at"])).astimezone(UTC)
+        entry = LogEntry(int(record["position"]), at, str(record["record"]), data)
+        row = row_of(entry, data, providers)
+        hop = data.get("hop")
+        state = row.state or ("requested" if entry.record == Record.SYNC_REQUEST else "-")
+        cells = [
+            str(hop) if hop else "-",
+            row.sender or "-",
+            row.recipient or "-",
+            row.what or types.get(row.message_id or "", "-"),
+            state,
+            at.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3],
+        ]
+        rows.append((cells, row.detail))
+    widths = [
+        max(len(c), *(len(cells[i]) for cells, _ in rows)) for i, c in enumerate(TRACE_COLUMNS)
+    ]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    lines = [line(TRACE_COLUMNS)]
+    for cells, detail in rows:
+        lines.append(line(cells))
+        if detail:
+            lines.append(f"{' ' * widths[0]}  {detail}")
+    return lines
+
+
 def trace(
     correlation_id: Annotated[str, typer.Argument()],
     url: UrlOption = DEFAULT_URL,
     data_dir: DataDirOption = None,
+    raw_json: Annotated[
+        bool,
+        typer.Option("--json", help="print the gateway's answer as it is (every record's fields)"),
+    ] = False,
 ) -> None:
-    """A request's whole journey through the gateway, in order."""
+    """A request's whole journey through the gateway, in order: one row per record of the
+    message log (hop, from, to, type, state, time); --json for the records themselves."""
     answer = _call("GET", url, f"/trace/{correlation_id}", data_dir)
-    typer.echo(json.dumps(answer, ensure_ascii=False, indent=2))
+    if raw_json:
+        typer.echo(json.dumps(answer, ensure_ascii=False, indent=2))
+        return
+    if not isinstance(answer, list):
+        typer.echo(f"egov gateway trace: not a trace: {json.dumps(answer)[:300]}", err=True)
+        raise typer.Exit(1)
+    for text in trace_table(answer):
+        typer.echo(text)
 
 
 def reload_rules(url: UrlOption = DEFAULT_URL, data_dir: DataDirOption = None) -> None:
