@@ -45,6 +45,7 @@ def build_cli() -> typer.Typer:
         signer,
         subscribe,
     )
+    from egov.commands import down as _down
     from egov.commands import provision as _provision
     from egov.commands import serve as _serve
     from egov.commands import up as _up
@@ -67,6 +68,7 @@ def build_cli() -> typer.Typer:
     cli.command("serve")(_serve.serve_command)
     cli.command("provision")(_provision.provision_command)
     cli.command("up")(_up.up_command)
+    cli.command("down")(_down.down_command)
     cli.command("subscribe")(subscribe.subscribe)
     cli.command("load")(_load)
     cli.add_typer(scenario.build(), name="scenario")

@@ -251,6 +251,7 @@ class Stack:
             "log_dir": str(o.logs.resolve()),
             "simulated_date": o.simulated_date.isoformat() if o.simulated_date else None,
             "started_at": self.started_at.isoformat() if self.started_at else None,
+            "pg_dsn": o.pg_dsn,
             "amqp_url": o.amqp_url,
             "bus_namespace": o.bus_namespace,
             # Each service's own broker user, or null: all connect as amqp_url's user.
@@ -520,20 +521,36 @@ async def running_stack(
             await drop_namespace(options)
 
 
-async def drop_namespace(options: StackOptions) -> None:
+@dataclass(frozen=True)
+class Dropped:
+    """What :func:`drop_namespace` deleted: the schemas that existed, the journalled queues and
+    exchanges, and whether it deleted the namespace's broker users."""
+
+    schemas: tuple[str, ...]
+    queues: int
+    exchanges: int
+    users: bool
+
+
+async def drop_namespace(options: StackOptions) -> Dropped:
     """Delete the PostgreSQL schemas, the RabbitMQ queues and exchanges of ``options``'
     namespace (the names its services and provisioning journalled under ``<data dir>/bus/``)
     and, with ``amqp_admin``, its broker users. Refused without a namespace: an un-namespaced
     stack holds production names."""
     if not options.namespace:
         raise StackError("refusing to drop a stack without a namespace (its names are global)")
+    schemas = [options.schema(service) for service in SERVICES]
     conn = await asyncpg.connect(options.pg_dsn, timeout=_CHECK_TIMEOUT_S)
     try:
-        for service in SERVICES:
-            await conn.execute(f'DROP SCHEMA IF EXISTS "{options.schema(service)}" CASCADE')
+        rows = await conn.fetch(
+            "SELECT nspname FROM pg_namespace WHERE nspname = ANY($1::text[])", schemas
+        )
+        existing = {str(row["nspname"]) for row in rows}
+        for schema in schemas:
+            await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     finally:
         await conn.close()
-    await _drop_names(options)
+    queues, exchanges = await _drop_names(options)
     if options.amqp_admin:
         try:
             async with asyncio.timeout(_DROP_TIMEOUT_S):
@@ -542,12 +559,15 @@ async def drop_namespace(options: StackOptions) -> None:
             raise StackError(
                 f"cannot delete the broker users of namespace {options.namespace!r}: {exc}"
             ) from None
+    return Dropped(
+        tuple(s for s in schemas if s in existing), queues, exchanges, bool(options.amqp_admin)
+    )
 
 
-async def _drop_names(options: StackOptions) -> None:
+async def _drop_names(options: StackOptions) -> tuple[int, int]:
     queues, exchanges = journalled_names(options)
     if not queues and not exchanges:
-        return
+        return 0, 0
     try:
         # Bounded: a broker that accepts sockets but answers nothing must not hang the caller.
         async with asyncio.timeout(_DROP_TIMEOUT_S):
@@ -568,6 +588,7 @@ async def _drop_names(options: StackOptions) -> None:
         ) from None
     for path in _journals(options):
         path.unlink(missing_ok=True)
+    return len(queues), len(exchanges)
 
 
 def _journals(options: StackOptions) -> list[Path]:
@@ -592,8 +613,24 @@ def journalled_names(options: StackOptions) -> tuple[set[str], set[str]]:
     return queues, exchanges
 
 
-def write_manifest(stack: Stack) -> Path:
-    """``<data dir>/stack.json``: where other tools find the running stack."""
+def journalled_namespaces(data_dir: Path) -> list[str]:
+    """The namespaces whose names the journals under ``<data dir>/bus/`` hold (each name's part
+    before its first dot), to name them to someone who did not say which to drop."""
+    found: set[str] = set()
+    journals = [bus_journal(data_dir, service) for service in SERVICES]
+    for path in [*journals, data_dir / PROVISION_JOURNAL]:
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                prefix, dot, _ = line.partition(" ")[2].partition(".")
+                if dot and prefix:
+                    found.add(prefix)
+    return sorted(found)
+
+
+def write_manifest(stack: Stack, *, supervisor_pid: int | None = None) -> Path:
+    """``<data dir>/stack.json``: where other tools find the running stack; ``supervisor_pid``
+    is the process that stops it on SIGTERM (``egov up``'s own pid: ``egov down`` signals it)."""
     # Owner-only from creation: the broker and database URLs in it may carry passwords.
-    text = json.dumps(stack.manifest(), indent=2) + "\n"
+    manifest = {"supervisor_pid": supervisor_pid, **stack.manifest()}
+    text = json.dumps(manifest, indent=2) + "\n"
     return write_private(stack.options.data_dir / MANIFEST, text.encode("utf-8"))

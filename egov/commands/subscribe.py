@@ -1,13 +1,17 @@
 """``egov subscribe``: watch the public status events on ``egov.status`` and check each one.
 
-It binds its own exclusive queue (deleted when it exits) to the exchange, so it takes nothing
-from anyone else's queue, and prints one line per event. Every event's signature is verified
-the way the services verify theirs: a :class:`shared.pki.jws.JwsVerifier` trusting the PEM
-roots the services are given (``<EGOV_DATA_DIR>/keys/trust-anchors.pem`` by default), with
-revocation asked of the OCSP responder the signer's certificate names. An event that fails the
-signature, names another signer than its sender, or breaks the status contract
-(:mod:`shared.contract.status`: ``status.changed.v2``, or v1 for events sent before it) is
-printed as INVALID, with the reason.
+It listens on the running stack's exchange: ``<namespace>.egov.status`` when the stack runs
+under a bus namespace (``--namespace``, else ``EGOV_BUS_NAMESPACE``, else the ``bus_namespace``
+of ``<EGOV_DATA_DIR>/stack.json`` that ``egov up`` wrote). It declares nothing that outlives it:
+the exchange is the gateway's and is only looked up (passively: a missing one is an error, not
+created), and its own queue has a random name and is exclusive, auto-delete and not durable, so
+the broker deletes it when the command's connection closes. It takes nothing from anyone else's
+queue, and prints one line per event. Every event's signature is verified the way the services
+verify theirs: a :class:`shared.pki.jws.JwsVerifier` trusting the PEM roots the services are
+given (``<EGOV_DATA_DIR>/keys/trust-anchors.pem`` by default), with revocation asked of the OCSP
+responder the signer's certificate names. An event that fails the signature, names another
+signer than its sender, or breaks the status contract (:mod:`shared.contract.status`:
+``status.changed.v2``, or v1 for events sent before it) is printed as INVALID, with the reason.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import aio_pika
 import httpx
 import typer
 from aio_pika.abc import AbstractIncomingMessage
+from aiormq.exceptions import ChannelNotFoundEntity
 from pydantic import TypeAdapter, ValidationError
 
 from egov.contract.vocabulary import status_vocabulary
@@ -46,6 +51,47 @@ _BODIES: dict[str, TypeAdapter[Any]] = {
 def _vocabulary() -> frozenset[str]:
     # v2 statuses are the definitions' (data) plus the services' own, as the schema lists them.
     return frozenset(status_vocabulary())
+
+
+class NoExchange(LookupError):
+    """The status exchange is not on the broker: no gateway of that namespace declared it."""
+
+
+@dataclass(frozen=True)
+class Namespace:
+    """The bus namespace to listen under (``"run1."``, or ``""`` for none) and where it was
+    found, for the listening line."""
+
+    prefix: str
+    source: str  # "--namespace", "EGOV_BUS_NAMESPACE", a stack.json, or "" (none anywhere)
+
+    @property
+    def exchange(self) -> str:
+        return f"{self.prefix}{STATUS_EXCHANGE}"
+
+    def describe(self) -> str:
+        if not self.source:
+            return "no namespace"
+        return f"namespace {self.prefix.removesuffix('.') or 'none'} from {self.source}"
+
+
+def find_namespace(
+    explicit: str | None, setting: str, manifest: dict[str, Any] | None, manifest_path: Path
+) -> Namespace:
+    """``--namespace`` (``run1`` or ``run1.``; ``""`` = none), else ``EGOV_BUS_NAMESPACE``
+    (``setting``), else the running stack's (``manifest``, its ``stack.json``), else none."""
+    if explicit is not None:
+        name = explicit.removesuffix(".")
+        if name and not all(c.isalnum() or c in "_-" for c in name):
+            raise ValueError(f"--namespace {explicit!r}: letters, digits, '_' and '-' only")
+        return Namespace(f"{name}." if name else "", "--namespace")
+    if setting:
+        return Namespace(setting, "EGOV_BUS_NAMESPACE")
+    if manifest is not None:
+        prefix = manifest.get("bus_namespace")
+        if isinstance(prefix, str):
+            return Namespace(prefix, str(manifest_path))
+    return Namespace("", "")
 
 
 def binding_key(service: str | None, status: str | None) -> str:
@@ -118,18 +164,27 @@ async def watch(
     emit: Callable[[Checked], None],
     stop: asyncio.Event,
     exchange: str = STATUS_EXCHANGE,
-    on_ready: Callable[[], None] = lambda: None,
+    on_ready: Callable[[str], None] = lambda queue: None,
 ) -> None:
-    """Consume ``exchange`` with ``binding`` until ``stop`` is set; ``emit`` each event."""
+    """Consume ``exchange`` with ``binding`` until ``stop`` is set; ``emit`` each event.
+
+    The exchange must exist (the gateway declares it; :class:`NoExchange` otherwise) and is
+    never created here. The queue has a random name (``amq_...``) and is exclusive, auto-delete
+    and not durable: the broker deletes it with this connection, so nothing stays after the
+    watch. ``on_ready`` gets the queue's name once it is bound."""
     connection = await aio_pika.connect_robust(
         amqp_url, client_properties={"connection_name": "egov subscribe"}
     )
     try:
         channel = await connection.channel()
         await channel.set_qos(prefetch_count=64)
-        # Declared as the gateway declares it (durable topic), so watching may start first.
-        topic = await channel.declare_exchange(exchange, aio_pika.ExchangeType.TOPIC, durable=True)
-        queue = await channel.declare_queue(exclusive=True, auto_delete=True)
+        try:
+            topic = await channel.declare_exchange(
+                exchange, aio_pika.ExchangeType.TOPIC, passive=True
+            )
+        except ChannelNotFoundEntity:
+            raise NoExchange(exchange) from None
+        queue = await channel.declare_queue("", exclusive=True, auto_delete=True, durable=False)
         await queue.bind(topic, binding)
 
         async def consume() -> None:
@@ -142,7 +197,7 @@ async def watch(
 
         consumer = asyncio.create_task(consume())
         stopped = asyncio.create_task(stop.wait())
-        on_ready()
+        on_ready(queue.name)
         await asyncio.wait({consumer, stopped}, return_when=asyncio.FIRST_COMPLETED)
         for task in (consumer, stopped):
             task.cancel()
@@ -160,7 +215,18 @@ def subscribe(
     service: Annotated[str | None, typer.Option("--service", help="only this service code")] = None,
     status: Annotated[str | None, typer.Option("--status", help="only this status")] = None,
     amqp_url: Annotated[
-        str | None, typer.Option("--amqp-url", help="RabbitMQ (default: EGOV_AMQP_URL)")
+        str | None,
+        typer.Option(
+            "--amqp-url", help="RabbitMQ (default: EGOV_AMQP_URL, else the running stack's)"
+        ),
+    ] = None,
+    namespace: Annotated[
+        str | None,
+        typer.Option(
+            "--namespace",
+            help="the stack's bus namespace, e.g. run1 (default: EGOV_BUS_NAMESPACE, else the "
+            "running stack's, from <EGOV_DATA_DIR>/stack.json); '' = none",
+        ),
     ] = None,
     trust_anchors: Annotated[
         Path | None,
@@ -172,26 +238,40 @@ def subscribe(
     raw_json: Annotated[
         bool, typer.Option("--json", help="print each event's JSON as received")
     ] = False,
-    exchange: Annotated[str, typer.Option("--exchange", hidden=True)] = STATUS_EXCHANGE,
+    exchange: Annotated[str | None, typer.Option("--exchange", hidden=True)] = None,
 ) -> None:
-    """Print live status events from egov.status and verify each signature; Ctrl-C stops."""
+    """Print live status events from the stack's egov.status and verify each signature;
+    Ctrl-C stops."""
+    from egov.client.topology import ManifestError, read_manifest
+    from egov.provisioning import KEYS_DIR, TRUST_ANCHORS
+    from egov.stack import MANIFEST
+
     name = "egov subscribe"
     try:
         settings = load_settings(RuntimeSettings)
         binding = binding_key(service, status)
-    except (SettingsError, ValueError) as exc:
+        manifest_path = settings.data_dir / MANIFEST
+        manifest = None
+        if manifest_path.exists() and (
+            (namespace is None and not settings.bus_namespace)
+            or not (amqp_url or settings.amqp_url)
+        ):
+            manifest = read_manifest(manifest_path)
+        where = find_namespace(namespace, settings.bus_namespace, manifest, manifest_path)
+    except (SettingsError, ValueError, ManifestError) as exc:
         typer.echo(f"{name}: {exc}", err=True)
         raise typer.Exit(2) from None
-    url = amqp_url or settings.amqp_url
+    known = manifest.get("amqp_url") if manifest is not None else None
+    url = amqp_url or settings.amqp_url or (known if isinstance(known, str) else None)
     if not url:
         typer.echo(
-            f"{name}: needs RabbitMQ: --amqp-url or EGOV_AMQP_URL (the in-memory bus of "
-            "`egov run` cannot be reached from another process)",
+            f"{name}: needs RabbitMQ: --amqp-url, EGOV_AMQP_URL or a running egov up on "
+            f"{settings.data_dir} (the in-memory bus of `egov run` cannot be reached from "
+            "another process)",
             err=True,
         )
         raise typer.Exit(2)
-    from egov.provisioning import KEYS_DIR, TRUST_ANCHORS
-
+    listened = exchange or where.exchange
     anchors = trust_anchors or settings.data_dir / KEYS_DIR / TRUST_ANCHORS
     try:
         roots = anchors.read_bytes()
@@ -211,6 +291,14 @@ def subscribe(
             checked.line(), fg="red" if checked.problem else None, bold=bool(checked.problem)
         )
 
+    def ready(queue: str) -> None:
+        found = f" ({where.describe()})" if exchange is None else ""
+        typer.echo(
+            f"{name}: listening on {listened}{found} for {binding}; queue {queue} (exclusive, "
+            "deleted when this exits); Ctrl-C stops",
+            err=True,
+        )
+
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -224,15 +312,22 @@ def subscribe(
                 verifier=verifier,
                 emit=emit,
                 stop=stop,
-                exchange=exchange,
-                on_ready=lambda: typer.echo(
-                    f"{name}: listening on {exchange} for {binding}; Ctrl-C stops", err=True
-                ),
+                exchange=listened,
+                on_ready=ready,
             )
 
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(main())
+    except NoExchange:
+        found = f" ({where.describe()})" if exchange is None else ""
+        typer.echo(
+            f"{name}: there is no exchange {listened} on the broker{found}: no gateway has "
+            "declared it, and egov subscribe creates none. Is the stack running (egov up)? "
+            "Another stack's namespace: --namespace NS",
+            err=True,
+        )
+        raise typer.Exit(1) from None
     except (OSError, ValueError, aio_pika.exceptions.AMQPException) as exc:
         typer.echo(f"{name}: {exc}", err=True)
         raise typer.Exit(1) from None

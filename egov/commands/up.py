@@ -56,13 +56,14 @@ def up_command(
         ),
     ] = None,
     namespace: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--namespace",
             help="prefix of this stack's PostgreSQL schemas (<ns>_<service>) and RabbitMQ "
-            "names (<ns>.), so stacks share the servers; default none",
+            "names (<ns>.), so stacks share the servers; default EGOV_BUS_NAMESPACE without "
+            "its dot, else none",
         ),
-    ] = "",
+    ] = None,
 ) -> None:
     """Start every service as its own process on PostgreSQL (EGOV_PG_DSN) and RabbitMQ
     (EGOV_AMQP_URL, each service as its own user made through EGOV_AMQP_ADMIN), wait until all
@@ -91,6 +92,11 @@ def up_command(
             err=True,
         )
         raise typer.Exit(2)
+    # The namespace: --namespace, else EGOV_BUS_NAMESPACE ("run1." names the stack "run1").
+    if namespace is not None:
+        chosen, source = namespace, "--namespace"
+    else:
+        chosen, source = common.bus_namespace.removesuffix("."), "EGOV_BUS_NAMESPACE"
     extra = {k: v for k, v in os.environ.items() if k.startswith("EGOV_") and not _MANAGED.match(k)}
     admin = resolve_admin(
         common.amqp_admin.get_secret_value() if common.amqp_admin else None, amqp_url
@@ -100,7 +106,7 @@ def up_command(
             data_dir=common.data_dir,
             pg_dsn=pg_dsn,
             amqp_url=amqp_url,
-            namespace=namespace,
+            namespace=chosen,
             simulated_date=common.simulated_date,
             ports=ports,
             env=extra,
@@ -108,10 +114,12 @@ def up_command(
             amqp_admin=admin,
         )
     except ValueError as exc:
-        typer.echo(f"egov up: {exc}", err=True)
+        where = f"{source}: " if chosen and str(exc).startswith("namespace") else ""
+        typer.echo(f"egov up: {where}{exc}", err=True)
         raise typer.Exit(2) from None
     configure_logging(service="egov", level=common.log_level, clock=SystemClock())
-    typer.echo(f"starting {len(ports)} services; their logs: {options.logs}")
+    named = f" in namespace {options.namespace}" if options.namespace else ""
+    typer.echo(f"starting {len(ports)} services{named}; their logs: {options.logs}")
     if admin is None:
         # Chosen explicitly (EGOV_AMQP_ADMIN=none), and said out loud: nothing on the broker
         # then keeps one service from publishing into another's queue.
@@ -153,7 +161,7 @@ async def _up(options: StackOptions, simulated_date: date | None) -> int:
             return 0
         stopping.cancel()
         starting.result()  # raises StackError when a service failed to start
-        write_manifest(stack)
+        write_manifest(stack, supervisor_pid=os.getpid())
         width = max(len(s) for s in SERVICES)
         for service in SERVICES:
             url = stack.urls[service]
@@ -172,7 +180,7 @@ async def _up(options: StackOptions, simulated_date: date | None) -> int:
             "egov elicense staff list)"
         )
         typer.echo("all services are up; Ctrl-C stops them")
-        await _supervise(stack, stop, lambda: write_manifest(stack))
+        await _supervise(stack, stop, lambda: write_manifest(stack, supervisor_pid=os.getpid()))
         statuses = await stack.stop()
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):

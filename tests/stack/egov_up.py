@@ -78,7 +78,11 @@ class Up:
         return self.out.read_text() + self.err.read_text()
 
 
-def start_up(tmp_path: Path, pg_dsn: str, amqp_url: str) -> Iterator[Up]:
+def start_up(
+    tmp_path: Path, pg_dsn: str, amqp_url: str, *, namespace_from_env: bool = False
+) -> Iterator[Up]:
+    """``egov up`` under a fresh namespace: ``--namespace NS``, or with ``namespace_from_env``
+    the variable ``EGOV_BUS_NAMESPACE=NS.`` instead."""
     namespace = "up" + uuid.uuid4().hex[:10]
     ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
     env = {k: v for k, v in os.environ.items() if not k.startswith("EGOV_")}
@@ -97,9 +101,14 @@ def start_up(tmp_path: Path, pg_dsn: str, amqp_url: str) -> Iterator[Up]:
     env |= {f"EGOV_{s.upper()}_PORT": str(p) for s, p in ports.items()}
     data_dir = tmp_path / "var"
     out, err = tmp_path / "up.out", tmp_path / "up.err"
+    command = [*egov_command(), "up", "--data-dir", str(data_dir)]
+    if namespace_from_env:
+        env["EGOV_BUS_NAMESPACE"] = f"{namespace}."
+    else:
+        command += ["--namespace", namespace]
     with out.open("wb") as stdout, err.open("wb") as stderr:
         process = subprocess.Popen(
-            [*egov_command(), "up", "--data-dir", str(data_dir), "--namespace", namespace],
+            command,
             env=env,
             stdout=stdout,
             stderr=stderr,
