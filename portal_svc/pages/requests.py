@@ -83,11 +83,26 @@ def add_request_routes(router: APIRouter, p: PortalPages, kind: RequestPages[Any
         """One ``status`` event per change of this request after ``after`` (the log position
         the page was drawn at) or the browser's ``Last-Event-ID``: the status in the reader's
         language, whether the result is in and, once it is a refusal, its reason in the
-        reader's language. ``: keep-alive`` fills the silences."""
+        reader's language; and one ``result`` event when the result comes in (it may come
+        after the status it ends with: the gateway keeps no order between two messages).
+        ``: keep-alive`` fills the silences."""
         holder, found = held
         owner, _actor = kind.acting(holder)
         language = p.language(request)
         definition = service.catalog.get(found.service, found.version)
+
+        async def refusal_now() -> tuple[str | None, str | None]:
+            """The stored result's refusal: its reason in the reader's language, its code."""
+            now = await service.load(found.request_id)
+            said = refusal_of(now, definition, pages, language)
+            return said, None if now.result is None else now.result.get("refusal")
+
+        def said_data(refusal: tuple[str | None, str | None] | None) -> dict[str, Any]:
+            said, code = refusal or (None, None)
+            text = (
+                None if said is None else pages.texts.text("request.refusal", language, reason=said)
+            )
+            return {"refusal": text, "refusal_code": code}
 
         async def events() -> AsyncIterator[bytes]:
             sent = 0
@@ -95,6 +110,9 @@ def add_request_routes(router: APIRouter, p: PortalPages, kind: RequestPages[Any
             position = last_event_id if last_event_id is not None else after
             if position is None:
                 position = (await cabinet.refresh()).position
+            # A result in before the stream began was drawn with the page, or is sent below.
+            row = cabinet.state.requests.get(found.request_id) or {}
+            told = row.get("result_number") is not None and after is None and last_event_id is None
             while True:
                 changed = cabinet.changed()
                 for change in await cabinet.changes(owner, after=position):
@@ -104,26 +122,28 @@ def add_request_routes(router: APIRouter, p: PortalPages, kind: RequestPages[Any
                     row = cabinet.state.requests[found.request_id]
                     result = row.get("result_number") is not None
                     if result and refusal is None:
-                        # The result arrives before the status it ends with (the sender's
-                        # order): the refusal's reason is the stored result's.
-                        now = await service.load(found.request_id)
-                        said = refusal_of(now, definition, pages, language)
-                        code = None if now.result is None else now.result.get("refusal")
-                        refusal = (said, code)
-                    said, code = refusal or (None, None)
+                        refusal = await refusal_now()  # the stored result's
+                    told = told or result
                     data = {
                         "status": change["status"],
                         "name": status_name(change["status"], definition, pages, language),
                         "at": local_time(change["at"]),
                         "current": status_name(change["current"], definition, pages, language),
                         "result": result,
-                        "refusal": None
-                        if said is None
-                        else pages.texts.text("request.refusal", language, reason=said),
-                        "refusal_code": code,
+                        **said_data(refusal),
                     }
                     body = json.dumps(data, ensure_ascii=False)
                     yield f"id: {position}\nevent: status\ndata: {body}\n\n".encode()
+                    sent += 1
+                    if max_events is not None and sent >= max_events:
+                        return
+                row = cabinet.state.requests.get(found.request_id) or {}
+                if not told and row.get("result_number") is not None:
+                    # The result came in with no status of its own (after its final one).
+                    told = True
+                    refusal = refusal or await refusal_now()
+                    body = json.dumps({"result": True, **said_data(refusal)}, ensure_ascii=False)
+                    yield f"event: result\ndata: {body}\n\n".encode()
                     sent += 1
                     if max_events is not None and sent >= max_events:
                         return

@@ -7,6 +7,7 @@ applicant's request refused; each in Kazakh, Russian and English."""
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -645,3 +646,50 @@ async def test_a_legal_entitys_request_is_signed_as_its_head_not_by_an_employee(
     assert refused.status_code == 403
     assert code_of(refused) == "no_right_to_sign"
     assert t("no_right_to_sign", "ru") in refused.text
+
+
+async def test_a_result_arriving_after_its_final_status_is_sent_live_on_its_own(
+    site: World,
+) -> None:
+    # The gateway keeps no order between two messages: the refusal's status may come first.
+    keys = site.person(24)
+    await logged_in(site, site.client, keys)
+    request_id = await submitted(site, site.client, keys)
+    await site.deliver(PROVIDER, request_id, "status.changed.v1", {"status": "refused"})
+    page = await site.client.get(f"/my/requests/{request_id}", params={"lang": "ru"})
+    assert re.search(r'id="result-link" hidden', page.text)
+    position = int(re.search(r"events\?after=(\d+)", page.text).group(1))  # type: ignore[union-attr]
+    head = site.issue(Individual(iin(92), "Ахметов", "Серік"))
+    document = {
+        "kind": "reasoned_refusal",
+        "number": f"KZ-RF-{request_id[-6:]}",
+        "request_id": request_id,
+        "decision": "refused",
+        "refusal_code": "APPLICANT_NON_COMPLIANT",
+        "grounds": None,
+    }
+    await site.deliver(
+        PROVIDER,
+        request_id,
+        "result.refused.v1",
+        {
+            "request_id": request_id,
+            "document": document,
+            "signature": head.sign(canonical_json(document)),
+        },
+    )
+    stream = await site.client.get(
+        f"/my/requests/{request_id}/events",
+        params={"after": position, "max_events": 1, "lang": "ru"},
+    )
+    [event] = [x for x in stream.text.splitlines() if x.startswith("event: ")]
+    [data] = [x for x in stream.text.splitlines() if x.startswith("data: ")]
+    sent = json.loads(data.removeprefix("data: "))
+    definition = site.portal.service.catalog.get(SERVICE, "almaty-2018")
+    [ground] = [g for g in definition.refusal_grounds if g.code == "APPLICANT_NON_COMPLIANT"]
+    assert event == "event: result"
+    assert sent == {
+        "result": True,
+        "refusal": PAGE_TEXTS.text("request.refusal", "ru", reason=ground.name.ru),
+        "refusal_code": "APPLICANT_NON_COMPLIANT",
+    }
