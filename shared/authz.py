@@ -365,7 +365,8 @@ ROUTES: Mapping[Route, Allowed] = {
     ("portal", "POST", "/auth/logout"): _APPLICANT,
     ("portal", "GET", "/catalog"): public("the services in force, as the portal publishes them"),
     ("portal", "GET", "/verify/{number}"): public(
-        "anyone checks a result document by its number (validity only, no personal data)"
+        "anyone checks a result document by its number, where its QR code leads: validity, "
+        "kind, decision, issuer, date, signer; never its holder (JSON, or a page for a browser)"
     ),
     ("portal", "GET", "/survey"): public("the quality survey's questions"),
     ("portal", "GET", "/survey/indicators"): public("the published quality indicators"),

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from portal_svc import results
@@ -19,9 +19,12 @@ from portal_svc.domain.texts import negotiate
 from portal_svc.errors import Forbidden, NotFound, Unauthorized
 from portal_svc.handlers import PortalService, challenge_bytes, token_hash
 from portal_svc.identifiers import check_identifiers
+from portal_svc.pages import portal_pages
+from portal_svc.pages.result import make_result_pdf, verification, verification_page, wants_html
 from portal_svc.projections import Cabinet, indicators, uncollected
 from portal_svc.psc import Center, center_by_bin
 from shared.authz import Caller, route_guard
+from shared.pages.render import language_of
 from shared.pki.http_signing import DEFAULT_WINDOW_S, SignedCallRefused, SignedCalls
 from shared.regulation.errors import RegulationError
 from shared.regulation.model import Channel, Definition
@@ -414,12 +417,14 @@ def build_router(
         if found.result is None:
             raise NotFound("no_result_yet", f"no result for {request_id} yet")
         stored = dict(found.result)
-        content = await results.result_pdf(
+        account = await service._account(who)
+        content = await make_result_pdf(
             found,
-            verifier=service.verifier,
-            catalog=service.catalog,
+            service=service,
+            pages=portal_pages(),
             public_url=public_url,
             language=negotiate(request.headers.get("accept-language")),
+            applicant_name=None if account is None else account.name,
         )
         return Response(
             content,
@@ -427,25 +432,33 @@ def build_router(
             headers={"Content-Disposition": f'attachment; filename="{stored["number"]}.pdf"'},
         )
 
-    @router.get("/verify/{number}")
-    async def verify(number: str) -> dict[str, Any]:
-        """Public: anyone holding a result document checks it by its number (the QR code)."""
+    @router.get(
+        "/verify/{number}",
+        responses={200: {"content": {"text/html": {}}, "description": "JSON, or a page"}},
+    )
+    async def verify(request: Request, number: str) -> Response:
+        """Public: anyone holding a result document checks it by its number (where its QR code
+        leads): whether its signature verifies now, the subject and serial of the certificate,
+        the document's number, kind, decision, issuer and date, never whom it was issued to.
+        JSON, or a page in the reader's language for a browser (``Accept: text/html``)."""
+        page = wants_html(request.headers.get("accept"))
         await cabinet.refresh()
         request_id = cabinet.state.results.get(number)
         if request_id is None:
+            if page:
+                return portal_pages().error(request, 404, "result_not_found")
             raise NotFound("result_not_found", f"no result document {number}")
         found = await service.load(request_id)
-        stored = dict(found.result or {})
-        check = await results.check_result(service.verifier, stored)
-        return {
-            "number": number,
-            "service": found.service,
-            "decision": stored.get("decision"),
-            "document_sha256": stored.get("document_sha256"),
-            "valid": check.code == "OK",
-            "code": check.code,
-            "signer": check.signer,
-        }
+        check = await results.check_result(service.verifier, dict(found.result or {}))
+        definition = service.catalog.get(found.service, found.version)
+        vary = {"Vary": "Accept, Accept-Language"}
+        if page:
+            response = verification_page(
+                request, portal_pages(), found, check, definition, language_of(request)
+            )
+            response.headers.update(vary)
+            return response
+        return JSONResponse(verification(found, check, definition, portal_pages()), headers=vary)
 
     # --- point 5 ---------------------------------------------------------------------------
 

@@ -6,11 +6,12 @@ and the PSC desk's. They use the same service layer and read model as the API
 from __future__ import annotations
 
 import asyncio
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
-from portal_svc.assembly import Portal
 from portal_svc.pages.applicant import build_applicant_router
 from portal_svc.pages.common import PortalPages
 from portal_svc.pages.desk import build_desk_router
@@ -18,6 +19,10 @@ from portal_svc.pages.texts import PAGE_TEXTS
 from shared.pages.render import Pages
 from shared.pages.signin import mount_sign_in
 from shared.signing import VerificationResult
+
+if TYPE_CHECKING:
+    # Only a type here: the API's routes (built with the Portal) use these pages' words.
+    from portal_svc.assembly import Portal
 
 TEMPLATES = Path(__file__).parent / "templates"
 NAV = (
@@ -31,12 +36,19 @@ NAV = (
 DESK = "/psc"
 
 
+@cache
+def portal_pages() -> Pages:
+    """The portal's templates and words: its pages', and the API's where it answers a person
+    (the result's PDF, the public check's page)."""
+    return Pages("portal", TEMPLATES, PAGE_TEXTS, title_key="service.portal", nav=NAV)
+
+
 def mount_pages(
     app: FastAPI, portal: Portal, *, public_url: str, heartbeat_s: float = 15.0
 ) -> PortalPages:
     """The portal's pages on ``app`` (its Pages, so that ``/`` and the error pages are the
     portal's), over ``portal``'s service layer and cabinet."""
-    pages = Pages("portal", TEMPLATES, PAGE_TEXTS, title_key="service.portal", nav=NAV)
+    pages = portal_pages()
     app.state.pages = pages
     parts = PortalPages(portal.service, portal.cabinet, pages, public_url, heartbeat_s)
     verifier = portal.service.verifier

@@ -17,7 +17,6 @@ from fastapi.responses import (
     Response,
 )
 
-from portal_svc import results
 from portal_svc.domain import accounts, statuses
 from portal_svc.domain import requests as req
 from portal_svc.domain.survey import survey_of
@@ -42,6 +41,7 @@ from portal_svc.pages.common import (
 from portal_svc.pages.document import document_lines
 from portal_svc.pages.forms import fields, posted, problems_of
 from portal_svc.pages.requests import RequestPages, add_request_routes
+from portal_svc.pages.result import make_result_pdf
 from shared.authz import allowed
 from shared.canonical import canonical_json
 from shared.pages.forms import refuse_foreign_origin
@@ -480,16 +480,19 @@ def build_applicant_router(p: PortalPages) -> APIRouter:
 
     @router.get("/my/requests/{request_id}/result.pdf", summary="A request's result as a PDF")
     async def result_pdf(request: Request, mine: Own) -> Response:
-        _who, found = mine
+        """The result as the document it stands for, in the page's language (kk or ru; the
+        result page's link carries it as ``?lang=``)."""
+        who, found = mine
         if found.result is None:
             return p.refused(request, _no_result(found))
         stored = dict(found.result)
-        content = await results.result_pdf(
+        content = await make_result_pdf(
             found,
-            verifier=service.verifier,
-            catalog=service.catalog,
+            service=service,
+            pages=pages,
             public_url=p.public_url,
             language=p.language(request),
+            applicant_name=who.name,
         )
         return Response(
             content,

@@ -15,7 +15,7 @@ from typing import Any
 from portal_svc.pages.common import local_date, local_time, refusal_reason
 from shared.pages.languages import LANGUAGES, Language
 from shared.pages.render import Pages
-from shared.regulation.model import Definition
+from shared.regulation.model import Definition, FieldType
 
 # Fields whose value is an identifier: shown as it is signed (and marked as code).
 _IDENTIFIERS = frozenset(
@@ -49,7 +49,7 @@ class Line:
     lines: tuple[Line, ...] = ()
 
 
-def _localized(value: Mapping[str, Any], language: Language) -> str | None:
+def localized(value: Mapping[str, Any], language: Language) -> str | None:
     """A value given per language ({"kk": …, "ru": …}) in ``language``, else in another."""
     if not value or not set(value) <= set(LANGUAGES):
         return None
@@ -94,11 +94,11 @@ def _line(
     if key == "form" and isinstance(value, Mapping):
         return Line(key, label, "", lines=tuple(_form_lines(value, definition, pages, language)))
     if isinstance(value, Mapping):
-        said = _localized(value, language)
+        said = localized(value, language)
         if said is None and key == "service" and "code" in value:
             said = _service(str(value["code"]), definition, language)
         if said is None and isinstance(value.get("name"), Mapping):
-            said = _localized(value["name"], language)  # a provider: its id and its name
+            said = localized(value["name"], language)  # a provider: its id and its name
         if said is not None:
             return Line(key, label, said)
         nested = document_lines(value, definition, pages, language)
@@ -130,14 +130,18 @@ def _form_lines(
     form: Mapping[str, Any], definition: Definition, pages: Pages, language: Language
 ) -> list[Line]:
     """The form's values under the labels the regulation gives its fields, a choice in the
-    reader's words."""
-    labels = {spec.name: str(getattr(spec.label, language)) for spec in definition.form}
+    reader's words, a date as the reader writes it."""
+    specs = {spec.name: spec for spec in definition.form}
     found = []
     for name, value in form.items():
         if value is None or value == "":
             continue
+        spec = specs.get(str(name))
         text = str(value)
         choice = f"choice.{text}"
         shown = pages.texts.text(choice, language) if choice in pages.texts else text
-        found.append(Line(str(name), labels.get(str(name)), shown))
+        if spec is not None and spec.type is FieldType.DATE:
+            shown = _instant(text) or text
+        label = None if spec is None else str(getattr(spec.label, language))
+        found.append(Line(str(name), label, shown))
     return found

@@ -312,6 +312,56 @@ _PAGES: Final[dict[str, Entry]] = {
         "Подписанный документ (в точности, его SHA-256 выше)",
         "The document exactly as signed (its SHA-256 above)",
     ),
+    # The result as a document (its PDF) and its public check (portal_svc.pages.result).
+    "result.applicant": _t("Көрсетілетін қызметті алушы", "Услугополучатель", "Applicant"),
+    "result.issuer": _t("Берген орган", "Выдавший орган", "Issued by"),
+    "result.date": _t("Берілген күні", "Дата выдачи", "Date of issue"),
+    "result.signature": _t("Электрондық цифрлық қолтаңба", "Электронная цифровая подпись", "EDS"),
+    "result.signature_state": _t("ЭЦҚ", "ЭЦП", "EDS"),
+    "result.signature_ok": _t("жарамды", "действительна", "valid"),
+    "result.signature_bad": _t(
+        "расталмады ({code})", "не подтверждена ({code})", "not confirmed ({code})"
+    ),
+    "result.unsigned": _t(
+        "нәтиже қол қойылған құжатсыз келді",
+        "результат поступил без подписанного документа",
+        "the result came without a signed document",
+    ),
+    "result.signer": _t("Қол қойған", "Подписал", "Signed by"),
+    "result.serial": _t(
+        "Тіркеу куәлігінің сериялық нөмірі",
+        "Серийный номер регистрационного свидетельства",
+        "Certificate serial number",
+    ),
+    "result.checked_at": _t("Тексерілген уақыты", "Время проверки", "Checked at"),
+    "result.check_by_qr": _t(
+        "Құжаттың түпнұсқалығын QR-код бойынша немесе мына мекенжайда тексеруге болады:",
+        "Подлинность документа можно проверить по QR-коду или по адресу:",
+        "Check the document's authenticity by the QR code or at:",
+    ),
+    "result.attached": _t(
+        "Қол қойылған деректер осы файлға тіркелген: {names}",
+        "Подписанные данные приложены к этому файлу: {names}",
+        "The signed data is attached to this file: {names}",
+    ),
+    "verify.title": _t(
+        "Нәтиже құжатын тексеру", "Проверка документа-результата", "Checking a result document"
+    ),
+    "verify.valid": _t(
+        "Құжаттың ЭЦҚ-сы жарамды: құжат түпнұсқа.",
+        "ЭЦП документа действительна: документ подлинный.",
+        "The document's EDS is valid: the document is authentic.",
+    ),
+    "verify.invalid": _t(
+        "Құжаттың ЭЦҚ-сы расталмады ({code}).",
+        "ЭЦП документа не подтверждена ({code}).",
+        "The document's EDS could not be confirmed ({code}).",
+    ),
+    "verify.unsigned": _t(
+        "Нәтиже қол қойылған құжатсыз келді: тексеретін ЭЦҚ жоқ.",
+        "Результат поступил без подписанного документа: проверять нечего.",
+        "The result came without a signed document: there is no EDS to check.",
+    ),
     # The fields of a signed result document (portal_svc.pages.document), by their names in it.
     "doc.kind": _t("Құжат түрі", "Вид документа", "Kind of document"),
     "doc.name": _t("Атауы", "Наименование", "Name"),
