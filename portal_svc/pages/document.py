@@ -50,8 +50,10 @@ class Line:
 
 
 def localized(value: Mapping[str, Any], language: Language) -> str | None:
-    """A value given per language ({"kk": …, "ru": …}) in ``language``, else in another."""
-    if not value or not set(value) <= set(LANGUAGES):
+    """A value given per language ({"kk": …, "ru": …}) in ``language``, else in another. A
+    flag about the texts beside them (the regulations' ``ru_is_translation``) is no value."""
+    texts = {k for k, v in value.items() if not isinstance(v, bool)}
+    if not texts or not texts <= set(LANGUAGES):
         return None
     for wanted in (language, "ru", "kk", "en"):
         if value.get(wanted):
