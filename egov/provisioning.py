@@ -52,6 +52,7 @@ from elicense_svc.staff import StaffRoster, staff_roles
 from gateway_svc.rules import PROVIDER_PREFIX, RulesFile, parse_rules
 from gateway_svc.settings import GatewaySettings
 from registry_svc.ca_service import CaService
+from registry_svc.settings import RegistrySettings
 from regulations import definitions_dir
 from shared.clock import Clock
 from shared.config import ServiceSettings, env_var
@@ -535,7 +536,9 @@ def address(settings: ServiceSettings) -> str:
 
 def registry_public_url(settings: ServiceSettings) -> str:
     """The registry as it names itself in the certificates it issues (OCSP, CRL): as
-    registry_svc's composition root does."""
+    registry_svc's composition root does (EGOV_REGISTRY_PUBLIC_URL, else its own address)."""
+    if isinstance(settings, RegistrySettings):
+        return settings.published_url()
     return f"http://{settings.host}:{settings.port}"
 
 

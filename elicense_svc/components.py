@@ -121,6 +121,7 @@ class ElicenseComponents:
                 self._clock,
                 self._pki_http,
                 ocsp_max_age=timedelta(seconds=s.ocsp_max_age_s),
+                responder_origin=s.registry_url,
             )
         self._http = httpx.AsyncClient(base_url=s.gateway_url, timeout=s.sync_timeout_s)
         engines = Engines(Catalog.from_directory(definitions_dir()), KzCalendar())

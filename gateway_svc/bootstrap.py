@@ -124,6 +124,7 @@ def bootstrap(
             HttpRevocationSource(revocation_http),
             clock,
             ocsp_max_age=timedelta(seconds=settings.ocsp_max_age_s),
+            responder_origin=settings.registry_url,
         )
         verifier = JwsVerifier(roots, clock, checker)
         if settings.key_file is not None:

@@ -63,6 +63,7 @@ def _portal(
         HttpRevocationSource(revocation),
         clock,
         ocsp_max_age=timedelta(seconds=settings.ocsp_max_age_s),
+        responder_origin=settings.registry_url,
     )
 
     async def close_clients() -> None:

@@ -90,6 +90,7 @@ def bootstrap(
                 HttpRevocationSource(revocation_http),
                 clock,
                 ocsp_max_age=timedelta(seconds=settings.ocsp_max_age_s),
+                responder_origin=settings.registry_url,
             ),
         )
     password = settings.key_password.get_secret_value() if settings.key_password else ""

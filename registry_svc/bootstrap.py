@@ -37,7 +37,7 @@ def bootstrap(
         store,
         clock,
         data_dir=settings.data_dir,
-        public_url=f"http://{settings.host}:{settings.port}",
+        public_url=settings.published_url(),
         signed_call_window_s=settings.signed_call_window_s,
     )
     revocations = RevocationEvents(  # pki.revoked: signed, committed with the revocation, relayed

@@ -19,6 +19,14 @@ class RegistrySettings(ServiceSettings):
     service: ClassVar[str] = "registry"
 
     port: int = Field(8084, ge=1, le=65535, description="HTTP port of registry (ЖТ/ЗТ МДБ + ҰКО)")
+    public_url: str | None = Field(
+        None,
+        description="the НУЦ's address as the certificates it issues name it (OCSP responder, "
+        "CRLs, CA certificates), which every relying party must reach; unset = "
+        "http://EGOV_HOST:EGOV_REGISTRY_PORT. A process that reaches it otherwise sets "
+        "EGOV_REGISTRY_URL",
+        pattern=r"^https?://[^\s/?#]+/?$",
+    )
     key_file: Path | None = Field(
         None,
         description="the registry's PKCS#12 system key file (signs the pki.revoked events); "
@@ -30,6 +38,12 @@ class RegistrySettings(ServiceSettings):
         description="file holding that password instead (egov provision writes one); set "
         "this or EGOV_REGISTRY_KEY_PASSWORD, not both",
     )
+
+    def published_url(self) -> str:
+        """The address the certificates name (``public_url``, else this server's own)."""
+        if self.public_url is not None:
+            return self.public_url.rstrip("/")
+        return f"http://{self.host}:{self.port}"
 
     @model_validator(mode="after")
     def _key_password_from_file(self) -> Self:

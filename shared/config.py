@@ -101,6 +101,15 @@ class RuntimeSettings(BaseSettings):
         None, "AMQP_URL", "RabbitMQ broker; unset = the in-memory bus (embedded mode)"
     )
     host: str = _shared("127.0.0.1", "HOST", "interface the HTTP servers listen on")
+    registry_url: str | None = _shared(
+        None,
+        "REGISTRY_URL",
+        "where this process reaches the НУЦ (scheme://host:port) when its network names it "
+        "otherwise than the certificates do (a container: http://registry:8084): it replaces "
+        "the origin of every OCSP and CRL address a certificate names, the path kept; unset = "
+        "the addresses as the certificates name them",
+        pattern=r"^https?://[^\s/?#]+/?$",
+    )
     signer_url: str = _shared(
         DEFAULT_SIGNER_URL,
         "SIGNER_URL",

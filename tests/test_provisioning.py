@@ -21,6 +21,7 @@ from egov.provisioning import (
     embedded_rules,
     key_group,
     provision,
+    registry_public_url,
     system_ids,
 )
 from elicense_svc.settings import ElicenseSettings
@@ -268,3 +269,18 @@ async def test_an_incomplete_ca_stops_egov_run_before_any_server(
         )
     assert ready == []
     assert not (tmp_path / "keys").exists()
+
+
+def test_the_certificates_name_the_registrys_public_url_when_one_is_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Unset: the registry's own address; set (a container published on the host's loopback):
+    # that address, which the host's tools reach.
+    own = load_settings(RegistrySettings, host="registry", port=8084)
+    assert registry_public_url(own) == "http://registry:8084"
+    monkeypatch.setenv("EGOV_REGISTRY_PUBLIC_URL", "http://127.0.0.1:8084/")
+    public = load_settings(RegistrySettings, host="registry", port=8084)
+    assert registry_public_url(public) == "http://127.0.0.1:8084"
+    monkeypatch.setenv("EGOV_REGISTRY_PUBLIC_URL", "127.0.0.1:8084")
+    with pytest.raises(SettingsError, match="EGOV_REGISTRY_PUBLIC_URL"):
+        load_settings(RegistrySettings)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from cryptography import x509
@@ -201,9 +202,13 @@ class RevocationChecker:
         ocsp_url: str | None = None,
         crl_url: str | None = None,
         use_cache: bool = True,
+        responder_origin: str | None = None,
     ) -> None:
         """``use_cache=False`` asks every time: for a source that costs nothing (the CA
-        answering in-process), so that a revocation counts from the next check on."""
+        answering in-process), so that a revocation counts from the next check on.
+        ``responder_origin`` (``scheme://host:port``, EGOV_REGISTRY_URL) replaces the origin of
+        every OCSP and CRL address a certificate names, its path kept: for a process whose
+        network reaches the НУЦ by another name than the certificates give (a container)."""
         self._source = source
         self._clock = clock
         self._ocsp_max_age = ocsp_max_age
@@ -211,6 +216,7 @@ class RevocationChecker:
         self._ocsp_url = ocsp_url
         self._crl_url = crl_url
         self._use_cache = use_cache
+        self._origin = None if responder_origin is None else responder_origin.rstrip("/")
         self._ocsp_cache: dict[tuple[bytes, int], _CachedOcsp] = {}
         self._crl_cache: dict[str, x509.CertificateRevocationList] = {}
         if use_cache:
@@ -248,6 +254,13 @@ class RevocationChecker:
             problems.append(f"CRL: {exc}")
         return RevocationAnswer(RevocationState.UNKNOWN, "", "; ".join(problems))
 
+    def _reached(self, url: str | None) -> str | None:
+        """``url`` as this process reaches it: under ``responder_origin`` when one is set."""
+        if url is None or self._origin is None:
+            return url
+        parts = urlsplit(url)
+        return self._origin + urlunsplit(("", "", parts.path, parts.query, ""))
+
     def _fresh(self, this_update: datetime, next_update: datetime | None, now: datetime) -> bool:
         if this_update > now + CLOCK_SKEW:
             return False
@@ -260,7 +273,7 @@ class RevocationChecker:
     def _ask_ocsp(
         self, certificate: x509.Certificate, issuer: x509.Certificate, now: datetime
     ) -> _CachedOcsp:
-        url = self._ocsp_url or _first_uri(certificate, "ocsp")
+        url = self._ocsp_url or self._reached(_first_uri(certificate, "ocsp"))
         if url is None:
             raise RevocationError("the certificate names no OCSP responder")
         nonce = os.urandom(16)
@@ -370,7 +383,7 @@ class RevocationChecker:
     def _check_crl(
         self, certificate: x509.Certificate, issuer: x509.Certificate, now: datetime
     ) -> RevocationAnswer:
-        url = self._crl_url or _first_uri(certificate, "crl")
+        url = self._crl_url or self._reached(_first_uri(certificate, "crl"))
         if url is None:
             raise RevocationError("the certificate names no CRL distribution point")
         crl = self._crl_cache.get(url) if self._use_cache else None

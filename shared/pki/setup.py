@@ -43,6 +43,7 @@ def http_verifier(
     *,
     via_gateway: ViaGateway | None = None,
     ocsp_max_age: timedelta = DEFAULT_OCSP_MAX_AGE,
+    responder_origin: str | None = None,
 ) -> JwsVerifier:
     """A verifier trusting the PEM roots, asking revocation over ``client`` (whose lifetime the
     caller owns): of the OCSP responder and CRL each certificate names, or, with
@@ -54,4 +55,7 @@ def http_verifier(
         if via_gateway is None
         else GatewayRevocationSource(client, via_gateway.url, via_gateway.signer)
     )
-    return JwsVerifier(roots, clock, RevocationChecker(source, clock, ocsp_max_age=ocsp_max_age))
+    checker = RevocationChecker(
+        source, clock, ocsp_max_age=ocsp_max_age, responder_origin=responder_origin
+    )
+    return JwsVerifier(roots, clock, checker)

@@ -23,6 +23,7 @@ class FakeCaEndpoint:
     crl_up: bool = True
     ocsp_calls: int = 0
     crl_calls: int = 0
+    asked: list[str] = field(default_factory=list)  # every URL asked, in order
     # Who signs the OCSP answers: the issuing CA itself when None, else this (delegated) key.
     responder: CaCredentials | None = None
 
@@ -38,6 +39,7 @@ class FakeCaEndpoint:
 
     def post_ocsp(self, url: str, request_der: bytes) -> bytes:
         self.ocsp_calls += 1
+        self.asked.append(url)
         if not self.ocsp_up:
             raise RevocationError(f"{url}: connection refused")
         return answer_ocsp(
@@ -50,6 +52,7 @@ class FakeCaEndpoint:
 
     def get_crl(self, url: str) -> bytes:
         self.crl_calls += 1
+        self.asked.append(url)
         if not self.crl_up:
             raise RevocationError(f"{url}: connection refused")
         crl = build_crl(self.ca.issuing, self.revoked.values(), now=self.clock.now(), crl_number=1)

@@ -4,6 +4,7 @@ closed when a stale answer cannot be renewed."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from cryptography import x509
@@ -156,3 +157,44 @@ async def test_a_signed_call_past_the_default_maximum_age_fails_closed_without_t
         await call()
     assert refused.value.code == "REVOCATION_UNKNOWN"
     assert (endpoint.ocsp_calls, endpoint.crl_calls) == (2, 1)  # asked again, then the CRL
+
+
+def test_a_responder_origin_replaces_the_named_addresses_origin_and_keeps_its_path(
+    test_ca: CaPair, issue: IssueFn
+) -> None:
+    """EGOV_REGISTRY_URL: a container reaches the НУЦ as registry:8084 while the certificates
+    name the address the host reaches; OCSP, and CRL when OCSP fails, go to the same paths."""
+    clock = SimulatedClock(datetime.now(UTC))
+    endpoint = FakeCaEndpoint(test_ca, clock)
+    checker = RevocationChecker(endpoint, clock, responder_origin="http://registry:8084/")
+    certificate = issue().certificate
+    named = {
+        kind: next(
+            d.access_location.value
+            for d in certificate.extensions.get_extension_for_class(
+                x509.AuthorityInformationAccess
+            ).value
+            if d.access_method == x509.oid.AuthorityInformationAccessOID.OCSP
+        )
+        if kind == "ocsp"
+        else certificate.extensions.get_extension_for_class(x509.CRLDistributionPoints)
+        .value[0]
+        .full_name[0]
+        .value
+        for kind in ("ocsp", "crl")
+    }
+    assert checker.check(certificate, test_ca.issuing.certificate).state is RevocationState.GOOD
+    endpoint.ocsp_up = False
+    crl_checker = RevocationChecker(endpoint, clock, responder_origin="http://registry:8084")
+    assert crl_checker.check(certificate, test_ca.issuing.certificate).source == "crl"
+    assert endpoint.asked == [
+        "http://registry:8084" + urlsplit(named["ocsp"]).path,
+        "http://registry:8084" + urlsplit(named["ocsp"]).path,
+        "http://registry:8084" + urlsplit(named["crl"]).path,
+    ]
+    assert not named["ocsp"].startswith("http://registry:8084")
+    # Without it, the addresses are the certificate's own.
+    endpoint.asked.clear()
+    endpoint.ocsp_up = True
+    RevocationChecker(endpoint, clock).check(certificate, test_ca.issuing.certificate)
+    assert endpoint.asked == [named["ocsp"]]
