@@ -330,9 +330,10 @@ def _offers(view: Mapping[str, Any], step: str, outcome: str) -> bool:
 
 
 def _arriving(exc: ClientError) -> bool:
-    # Before the request reaches the workstation (404), and while E-licensing waits for the
-    # registry's answer.
-    return exc.status == 404 or exc.code == "REGISTRY_CHECK_PENDING"
+    # Before the request reaches the workstation (404), while E-licensing waits for the
+    # registry's answer, and while the staff's service does not answer (restarting: status 0);
+    # each for at most the scenario's timeout_s.
+    return exc.status in (0, 404) or exc.code == "REGISTRY_CHECK_PENDING"
 
 
 async def _act(ctx: Context, body: m.Act) -> None:
