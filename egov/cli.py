@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -85,7 +87,16 @@ def run() -> None:
     try:
         common = load_settings(RuntimeSettings)
         clock = SystemClock()
-        configure_logging(service="egov", level=common.log_level, clock=clock)
+        logs = run_log_file(common, os.environ)
+        configure_logging(
+            service="egov",
+            level=common.log_level,
+            clock=clock,
+            fmt=common.log_format,
+            file=logs,
+        )
+        if logs is not None:
+            typer.echo(f"logs: {logs} (JSON lines; EGOV_LOG_FORMAT=console shows them here)")
         asyncio.run(
             run_embedded(
                 common, clock=clock, on_ready=_print_urls, on_provisioned=_print_provisioned
@@ -98,6 +109,17 @@ def run() -> None:
         typer.echo(f"egov run: {exc}", err=True)
         raise typer.Exit(1) from None
     typer.echo("egov run: stopped")
+
+
+def run_log_file(common: RuntimeSettings, environ: Mapping[str, str]) -> Path | None:
+    """Where ``egov run`` writes its log lines: EGOV_LOG_FILE; else, unless EGOV_LOG_FORMAT asks
+    for them on the console, <EGOV_DATA_DIR>/logs/egov-run.jsonl, so that the console keeps the
+    short summary a person reads (each service's address, the keys it laid out)."""
+    if common.log_file is not None:
+        return common.log_file
+    if "EGOV_LOG_FORMAT" in environ:
+        return None
+    return common.data_dir / "logs" / "egov-run.jsonl"
 
 
 def _print_provisioned(provisioned: Provisioned) -> None:

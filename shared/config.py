@@ -74,6 +74,19 @@ class RuntimeSettings(BaseSettings):
         "directory of the embedded SQLite event logs (created if missing)",
     )
     log_level: LogLevel = _shared("INFO", "LOG_LEVEL", "DEBUG, INFO, WARNING, ERROR or CRITICAL")
+    log_format: Literal["json", "console"] = _shared(
+        "json",
+        "LOG_FORMAT",
+        "how log lines are written: json (one JSON object per line, for machines and log "
+        "collectors) or console (readable lines, for a person watching)",
+    )
+    log_file: Path | None = _shared(
+        None,
+        "LOG_FILE",
+        "file the log lines are appended to instead of stderr (its folder made if missing); "
+        "egov run writes <EGOV_DATA_DIR>/logs/egov-run.jsonl unless this or EGOV_LOG_FORMAT "
+        "is set, and keeps the console for its summary",
+    )
     pg_dsn: str | None = _shared(
         None,
         "PG_DSN",

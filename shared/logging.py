@@ -1,4 +1,5 @@
-"""JSON logs, one object per line, through structlog.
+"""JSON logs, one object per line, through structlog (or readable lines: ``fmt="console"``),
+on stderr or appended to a file.
 
 Every line carries ``timestamp`` (from the Clock given to :func:`configure_logging`), ``level``,
 ``service``, ``event``, ``correlation_id`` and the call's own fields. Records of libraries that
@@ -19,7 +20,8 @@ import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, TextIO
+from pathlib import Path
+from typing import Any, Literal, TextIO
 
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
@@ -120,15 +122,33 @@ def _default_service(name: str) -> Processor:
 
 
 class _JsonLinesHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Marks the handler this module installed, so a second configure replaces it."""
+    """Marks the handler this module installed, so a second configure replaces it (closing
+    the log file it opened, if it opened one)."""
+
+    owns_stream = False
+
+
+LogFormat = Literal["json", "console"]
 
 
 def configure_logging(
-    *, service: str, level: str, clock: Clock, stream: TextIO | None = None
+    *,
+    service: str,
+    level: str,
+    clock: Clock,
+    stream: TextIO | None = None,
+    fmt: LogFormat = "json",
+    file: Path | None = None,
 ) -> None:
     """Send every log record of the process, structlog's and the standard library's, to
-    ``stream`` (default stderr) as JSON lines. ``service`` names the process; code running for
+    ``file`` (appended to, its folder made), else ``stream`` (default stderr), as JSON lines or,
+    with ``fmt="console"``, as readable lines. ``service`` names the process; code running for
     one service of an embedded process overrides it with :func:`service_scope`."""
+    if file is not None:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        target: TextIO = file.open("a", encoding="utf-8", buffering=1)  # a line at a time
+    else:
+        target = stream if stream is not None else sys.stderr
     chain: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
@@ -143,15 +163,21 @@ def configure_logging(
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
             redact_secrets,
-            structlog.processors.JSONRenderer(default=str, ensure_ascii=False),
+            structlog.dev.ConsoleRenderer(colors=_colours(target))
+            if fmt == "console"
+            else structlog.processors.JSONRenderer(default=str, ensure_ascii=False),
         ],
     )
-    handler = _JsonLinesHandler(stream if stream is not None else sys.stderr)
+    handler = _JsonLinesHandler(target)
+    handler.owns_stream = file is not None
     handler.setFormatter(formatter)
 
     root = logging.getLogger()
     for old in [h for h in root.handlers if isinstance(h, _JsonLinesHandler)]:
         root.removeHandler(old)
+        if old.owns_stream:
+            old.close()
+            old.stream.close()
     root.addHandler(handler)
     root.setLevel(level)
     for name in _SELF_CONFIGURING_LOGGERS:
@@ -172,6 +198,11 @@ def configure_logging(
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=False,  # a later configure (tests, CLI) must take effect
     )
+
+
+def _colours(stream: TextIO) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

@@ -103,7 +103,11 @@ def test_egov_run_serves_five_services_and_stops_cleanly_on_sigint(
         assert f"http://127.0.0.1:{port}/docs" in line
     assert "stopped" in out
 
-    lines = [json.loads(line) for line in (tmp_path / "err.txt").read_text().splitlines()]
+    # The console keeps the summary; the log lines go to the data directory's logs folder.
+    logs = tmp_path / "var" / "logs" / "egov-run.jsonl"
+    assert f"logs: {logs}" in out
+    assert (tmp_path / "err.txt").read_text() == ""
+    lines = [json.loads(line) for line in logs.read_text().splitlines()]
     requests = [x for x in lines if x["event"] == "http.request"]
     for name in SERVICES:
         [line] = [x for x in requests if x["correlation_id"] == f"t-{name}"]
@@ -112,7 +116,7 @@ def test_egov_run_serves_five_services_and_stops_cleanly_on_sigint(
     stopped = {x["service"] for x in lines if x["event"] == "service.stopped"}
     assert stopped == set(SERVICES)
     assert [x["event"] for x in lines].count("embedded.ignoring_servers") == 1
-    assert "secret-pw" not in (tmp_path / "err.txt").read_text()
+    assert "secret-pw" not in logs.read_text()
 
 
 @pytest.mark.slow

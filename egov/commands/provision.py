@@ -44,7 +44,13 @@ def provision_command() -> None:
         typer.echo(f"egov provision: {exc}", err=True)
         raise typer.Exit(2) from None
     clock = SystemClock()
-    configure_logging(service="egov", level=common.log_level, clock=clock)
+    configure_logging(
+        service="egov",
+        level=common.log_level,
+        clock=clock,
+        fmt=common.log_format,
+        file=common.log_file,
+    )
     broker = None
     if common.amqp_url:
         setting = common.amqp_admin.get_secret_value() if common.amqp_admin else None

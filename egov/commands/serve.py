@@ -42,7 +42,13 @@ def serve_command(
     try:
         settings = load_settings(entry.settings)
         clock = SystemClock()
-        configure_logging(service=service.value, level=settings.log_level, clock=clock)
+        configure_logging(
+            service=service.value,
+            level=settings.log_level,
+            clock=clock,
+            fmt=settings.log_format,
+            file=settings.log_file,
+        )
         built = entry.bootstrap(settings, clock=clock)
         listener = built.listener()
 

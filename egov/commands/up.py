@@ -117,7 +117,13 @@ def up_command(
         where = f"{source}: " if chosen and str(exc).startswith("namespace") else ""
         typer.echo(f"egov up: {where}{exc}", err=True)
         raise typer.Exit(2) from None
-    configure_logging(service="egov", level=common.log_level, clock=SystemClock())
+    configure_logging(
+        service="egov",
+        level=common.log_level,
+        clock=SystemClock(),
+        fmt=common.log_format,
+        file=common.log_file,
+    )
     named = f" in namespace {options.namespace}" if options.namespace else ""
     typer.echo(f"starting {len(ports)} services{named}; their logs: {options.logs}")
     if admin is None:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import io
+import json
 import logging
+from pathlib import Path
 
 import pytest
 
+from egov.cli import run_log_file
+from shared.clock import SimulatedClock
+from shared.config import RuntimeSettings
 from shared.correlation import correlation_scope
-from shared.logging import REDACTED, get_logger, redact, service_scope
-from tests.services.fakes import captured_logs
+from shared.logging import REDACTED, configure_logging, get_logger, redact, service_scope
+from tests.services.fakes import LOG_TIME, captured_logs
 
 
 def test_each_line_is_one_json_object_with_the_standard_fields() -> None:
@@ -112,3 +118,43 @@ def test_exception_tracebacks_are_redacted() -> None:
 def test_ordinary_values_are_left_alone() -> None:
     value = {"correlation_id": "req-1", "url": "http://db:5432/x", "items": [1, "a"]}
     assert redact(value) == value
+
+
+def test_console_format_and_a_log_file(tmp_path: Path) -> None:
+    # EGOV_LOG_FORMAT=console: a person's line, secrets still hidden; EGOV_LOG_FILE: appended
+    # to, its folder made, closed when logging is configured again.
+    buffer = io.StringIO()
+    configure_logging(
+        service="egov", level="INFO", clock=SimulatedClock(LOG_TIME), stream=buffer, fmt="console"
+    )
+    try:
+        get_logger("t").info("request.accepted", request_id="r-1", password="hunter2")
+        line = buffer.getvalue()
+        assert "request.accepted" in line
+        assert "request_id=r-1" in line
+        assert "hunter2" not in line
+        assert REDACTED in line
+        assert not line.lstrip().startswith("{")
+        file = tmp_path / "logs" / "egov-run.jsonl"
+        configure_logging(service="egov", level="INFO", clock=SimulatedClock(LOG_TIME), file=file)
+        get_logger("t").info("first")
+        [handler] = [
+            h for h in logging.getLogger().handlers if type(h).__name__ == "_JsonLinesHandler"
+        ]
+        configure_logging(service="egov", level="INFO", clock=SimulatedClock(LOG_TIME), file=file)
+        get_logger("t").info("second")
+        assert handler.stream.closed  # the first file handle, replaced
+        events = [json.loads(x)["event"] for x in file.read_text().splitlines()]
+        assert events == ["first", "second"]
+    finally:
+        with captured_logs():  # back to the tests' own configuration, then reset
+            pass
+
+
+def test_egov_run_keeps_the_console_for_its_summary(tmp_path: Path) -> None:
+    settings = RuntimeSettings(data_dir=tmp_path)
+    assert run_log_file(settings, {}) == tmp_path / "logs" / "egov-run.jsonl"
+    assert run_log_file(settings, {"EGOV_LOG_FORMAT": "console"}) is None
+    assert run_log_file(settings, {"EGOV_LOG_FORMAT": "json"}) is None  # JSON on stderr
+    chosen = RuntimeSettings(data_dir=tmp_path, log_file=tmp_path / "x.log")
+    assert run_log_file(chosen, {"EGOV_LOG_FORMAT": "console"}) == tmp_path / "x.log"
