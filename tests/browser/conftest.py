@@ -226,6 +226,8 @@ def egov_run(data_dir: Path, day: date, log: Path) -> Iterator[TopologyUrls]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("EGOV_")} | {
         "EGOV_DATA_DIR": str(data_dir),
         "EGOV_SIMULATED_DATE": day.isoformat(),
+        # Its log lines on stderr, into the log file a failure names (not the data folder's).
+        "EGOV_LOG_FORMAT": "json",
         # Registering applicants hashes passwords with Argon2id: cheaper here.
         "EGOV_PORTAL_ARGON2_MEMORY_KIB": "1024",
         "EGOV_PORTAL_ARGON2_TIME_COST": "1",

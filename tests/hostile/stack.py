@@ -58,6 +58,7 @@ def running_stack(pg_dsn: str, workdir: Path) -> Iterator[Stack]:
         {
             "EGOV_DATA_DIR": str(data_dir),
             "EGOV_LOG_LEVEL": "WARNING",
+            "EGOV_LOG_FORMAT": "json",  # on stderr, into egov-run.log a failure shows
             "EGOV_SIMULATION_CONTROL": "false",
             # Registrations hash passwords with Argon2: cheap here, the cost is not under test.
             "EGOV_PORTAL_ARGON2_MEMORY_KIB": "1024",
