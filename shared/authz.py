@@ -665,9 +665,14 @@ SECURITY_SCHEMES: Mapping[str, dict[str, str]] = {
         "type": "apiKey",
         "in": "header",
         "name": "X-Egov-Signature",
-        "description": "Detached JWS (RFC 7515, b64=false) over the request's description "
-        "(shared.pki.http_signing: method, path and query, body hash, timestamp, nonce), "
-        "signed with the caller's НУЦ certificate, which rides in its x5c header",
+        "description": "Detached JWS (RFC 7515 appendix F: BASE64URL(header)..BASE64URL("
+        "signature), the signing input the usual BASE64URL(header).BASE64URL(payload); ES256 or "
+        "RS256) whose payload is the RFC 8785 canonical JSON of "
+        '{"body_sha256": <lower-case hex SHA-256 of the exact body bytes, of b"" when none>, '
+        '"method": <the HTTP method in upper case>, "nonce": <X-Egov-Nonce>, '
+        '"target": <the path and query as sent, e.g. /inbox?limit=5>, '
+        '"timestamp": <X-Egov-Timestamp>}, signed with the caller\'s НУЦ certificate, which '
+        "rides in the JWS header's x5c (that certificate first, then the chain below the root)",
     },
     "egovTimestamp": {
         "type": "apiKey",
