@@ -4,18 +4,47 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: install lint test run bench diagrams contract up down clean broker-passwords
+# The locks (docs/architecture.md, "Reproducible installs: the locks"): every package make
+# install puts in .venv, pinned with its hashes (runtime, the dev extra and the build group), and
+# the runtime subset at the same pins for deploy/Dockerfile. `make lock` writes both from
+# pyproject.toml.
+LOCK         = requirements/dev.txt
+RUNTIME_LOCK = requirements/runtime.txt
+
+.PHONY: install lock lint test run bench diagrams contract up down clean broker-passwords
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml shared/pages/vendor.json
+# A changed lock (or pyproject.toml) installs again.
+$(STAMP): pyproject.toml $(LOCK) shared/pages/vendor.json
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+	@echo "make install: creating $(VENV) with $$($(PYTHON) --version 2>&1)..."
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@echo "make install: installing $$(grep -c '^[a-z0-9]' $(LOCK)) locked packages from $(LOCK), hashes checked..."
+	$(BIN)/python -m pip install --require-hashes --progress-bar off -r $(LOCK)
+	@echo "make install: installing egov-sim itself (editable, no dependencies)..."
+	$(BIN)/python -m pip install --no-deps --no-build-isolation --progress-bar off -e .
+	@echo "make install: fetching the pages' front-end files..."
 	# The pages' third-party front-end files: pinned npm packages, checked by sha512 (no Node).
 	$(BIN)/python -m shared.pages.vendor
 	touch $(STAMP)
+	@echo "make install: done"
+
+# Writes both locks from pyproject.toml with uv (itself pinned in the dev lock), resolved for
+# CPython 3.11 on Linux x86_64 whatever machine runs it. A pin that still satisfies
+# pyproject.toml is kept; `make lock LOCK_FLAGS=--upgrade` moves every pin to the newest release
+# allowed, `make lock LOCK_FLAGS="--upgrade-package NAME"` one. tests/test_lock.py fails when
+# pyproject.toml and the locks drift apart.
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --group build --generate-hashes \
+	--python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
+	--custom-compile-command "make lock" $(LOCK_FLAGS)
+
+# uv prints the lock it writes on stdout as well; its summary ("Resolved N packages") is on stderr.
+lock: install
+	@echo "make lock: resolving runtime, dev and build requirements into $(LOCK)..."
+	$(UV_COMPILE) --extra dev --output-file $(LOCK) >/dev/null
+	@echo "make lock: the runtime subset at the same pins into $(RUNTIME_LOCK)..."
+	$(UV_COMPILE) --constraints $(LOCK) --output-file $(RUNTIME_LOCK) >/dev/null
 
 lint: install
 	$(BIN)/ruff check .
