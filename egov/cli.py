@@ -40,6 +40,7 @@ def build_cli() -> typer.Typer:
         pki,
         portal,
         provider,
+        psc,
         registry,
         replay,
         scenario,
@@ -64,6 +65,7 @@ def build_cli() -> typer.Typer:
     cli.add_typer(elicense.build(), name="elicense")
     cli.add_typer(portal.build(), name="portal")
     cli.add_typer(provider.build(), name="provider")
+    cli.add_typer(psc.build(), name="psc")
     # One replay for every service; each provides its rebuild in <service>_svc/replay.py.
     cli.command("replay")(replay.replay)
     cli.add_typer(eventlog.build(), name="eventlog")

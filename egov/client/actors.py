@@ -77,6 +77,10 @@ class Applicant:
     async def login(self, password: str) -> None:
         await _portal(self._portal.login(self.iin, password, bin_=self.bin))
 
+    def use_session(self, token: str) -> None:
+        """Act in a session opened before (``POST /auth/login``'s token, kept by the caller)."""
+        self._portal._headers["Authorization"] = f"Bearer {token}"
+
     async def login_with_key(self, auth_key: IssuedKey) -> None:
         """Challenge login with an authentication key (``purpose=auth``)."""
         await _portal(self._portal.login_with_key(auth_key.signer, bin_=self.bin))
@@ -91,9 +95,19 @@ class Applicant:
     ) -> str:
         """Draft (the version in force on the portal's date), form, attachments, signature by
         ``signer`` (default: the applicant's own key), send. Returns the request id."""
+        return str((await self.file(service, form, attachments, signer=signer))["request_id"])
+
+    async def file(
+        self,
+        service: str,
+        form: Mapping[str, Any],
+        attachments: Sequence[Attachment] = (),
+        *,
+        signer: IssuedKey | None = None,
+    ) -> dict[str, Any]:
+        """As :meth:`submit`, returning the portal's whole answer (``request_id``, ``status``)."""
         key = signer or self.key
-        answer = await _portal(self._portal.submit(key.signer, service, form, list(attachments)))
-        return str(answer["request_id"])
+        return await _portal(self._portal.submit(key.signer, service, form, list(attachments)))
 
     async def request(self, request_id: str) -> dict[str, Any]:
         """The cabinet's view: service, version, status, deadline, history (status, step, at)."""
@@ -136,6 +150,16 @@ class PscOperator:
     ) -> str:
         """The desk's whole intake (004 p.7): draft for the applicant (checked in the persons
         registry), form, scans, the operator's signature, send. Returns the request id."""
+        return str((await self.file(service, applicant_iin, form, attachments))["request_id"])
+
+    async def file(
+        self,
+        service: str,
+        applicant_iin: str,
+        form: Mapping[str, Any],
+        attachments: Sequence[Attachment] = (),
+    ) -> dict[str, Any]:
+        """As :meth:`submit`, returning the desk's answer (``request_id``, ``status``, ``desk``)."""
         draft = await self._call(
             "POST", "/psc/requests", json_body={"service": service, "applicant_iin": applicant_iin}
         )
@@ -151,8 +175,8 @@ class PscOperator:
             )
         payload = await self._call("GET", f"{base}/signing-payload")
         signature = self.key.signer.sign(str(payload["payload"]).encode())
-        await self._call("POST", f"{base}/sign", json_body={"signature": signature})
-        return str(draft["request_id"])
+        sent = await self._call("POST", f"{base}/sign", json_body={"signature": signature})
+        return {"request_id": draft["request_id"], "status": sent["status"], "desk": draft["desk"]}
 
     async def requests(self, *, uncollected_days: int | None = None) -> list[dict[str, Any]]:
         found = await self._call(
@@ -193,7 +217,12 @@ class ProviderStaff:
         return await self._http.call(method, self._base + path, signer=self.key.signer, **kwargs)
 
     async def inbox(self) -> list[dict[str, Any]]:
-        return list((await self._call("GET", "/inbox"))["requests"])
+        return list((await self.desk())["requests"])
+
+    async def desk(self) -> dict[str, Any]:
+        """The inbox as the workstation answers it: who I am there (``staff``: IIN, name,
+        roles on its roster) and the ``requests`` waiting for my roles."""
+        return dict(await self._call("GET", "/inbox"))
 
     async def request(self, request_id: str) -> dict[str, Any]:
         """Status, current step and role, deadlines, allowed actions, result, history."""

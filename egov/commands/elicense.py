@@ -32,6 +32,11 @@ def build() -> typer.Typer:
     staff.command("dismiss")(dismiss)
     staff.command("list")(list_staff)
     app.add_typer(staff, name="staff")
+    from egov.commands import _staff
+
+    app.command("inbox")(_staff.elicense_inbox)
+    app.command("show")(_staff.elicense_show)
+    app.command("act")(_staff.elicense_act)
     return app
 
 

@@ -1,5 +1,7 @@
-"""``egov provider staff ...``: the staff roster of a workstation. ``egov replay provider``
-(egov/commands/replay.py) rebuilds the role inboxes, overdue view and SLA report."""
+"""``egov provider staff ...``: the staff roster of a workstation; ``egov provider
+inbox|show|act``: a staff member at the workstation, signing with their key
+(egov/commands/_staff.py). ``egov replay provider`` (egov/commands/replay.py) rebuilds the role
+inboxes, overdue view and SLA report."""
 
 from __future__ import annotations
 
@@ -28,6 +30,11 @@ def build() -> typer.Typer:
     staff.command("dismiss")(dismiss)
     staff.command("list")(list_staff)
     app.add_typer(staff, name="staff")
+    from egov.commands import _staff
+
+    app.command("inbox")(_staff.provider_inbox)
+    app.command("show")(_staff.provider_show)
+    app.command("act")(_staff.provider_act)
     return app
 
 
