@@ -164,6 +164,24 @@ def test_a_key_password_from_the_option_a_file_or_a_terminal_else_exit_2(
     assert "no topology answers" in output
 
 
+def test_submit_asks_for_both_passwords_on_a_terminal_a_new_one_twice(
+    data_dir: Path, staff_key: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    submit = ("portal", "submit", "cultural_values_export", "--p12", str(staff_key))
+    code, output = egov(*submit, "--p12-password", KEY_PASSWORD)
+    assert code == 2, output
+    assert "the portal password of 790203300422 is needed" in output
+    monkeypatch.setattr(_common, "_stdin_is_terminal", lambda: True)
+    code, output = egov(*submit, "--register", input=f"{KEY_PASSWORD}\nnew-pw-1\nnew-pw-1\n")
+    assert code == 2, output
+    assert "Portal password of 790203300422:" in output
+    assert "Repeat for confirmation" in output
+    assert "no topology answers" in output  # both given: it went on to call the portal
+    code, output = egov(*submit, input="")  # Ctrl-D at the prompt
+    assert code == 2, output
+    assert f"the password of the key file {staff_key} was not given" in output
+
+
 def test_bad_input_is_exit_2_before_any_call(data_dir: Path, staff_key: Path) -> None:
     key = ("--as", str(staff_key), "--password", KEY_PASSWORD)
     code, output = egov("provider", "act", "P1", "s", "o", *key, "--grounds-kk", "only one")

@@ -67,6 +67,10 @@ KeyPasswordFileOption = Annotated[
 GROUNDS_HINT = {
     "grounds_required": "give the grounds of the refusal: --grounds-kk TEXT --grounds-ru TEXT"
 }
+ROSTER_HINT = {
+    "not_staff": "staff sign with an employee certificate of the department (its BIN) and are on "
+    "the workstation's roster: egov provider staff appoint WORKSTATION IIN NAME --role ROLE"
+}
 LOGIN_HINT = {
     "session_expired": "log in again: egov portal login IIN",
     "not_authenticated": "log in again: egov portal login IIN",
@@ -102,9 +106,17 @@ def _stdin_is_terminal() -> bool:
 
 
 def secret(
-    command: str, given: str | None, file: Path | None, *, option: str, prompt: str, what: str
+    command: str,
+    given: str | None,
+    file: Path | None,
+    *,
+    option: str,
+    prompt: str,
+    what: str,
+    confirm: bool = False,
 ) -> str:
-    """A password: ``given``, else read from ``file``, else asked for (hidden) on a terminal.
+    """A password: ``given``, else read from ``file``, else asked for (hidden; twice with
+    ``confirm``, for a new one) on a terminal.
     Without a terminal there is no one to ask: exit 2 saying to give ``option``, rather than
     read it from whatever standard input is (a pipe, /dev/null)."""
     if given is not None:
@@ -120,7 +132,11 @@ def secret(
             f"{what} is needed, and standard input is not a terminal to ask for it: give it "
             f"with {option}",
         )
-    answer: str = typer.prompt(prompt, hide_input=True)
+    try:
+        answer: str = typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+    except typer.Abort:  # Ctrl-C or Ctrl-D at the prompt
+        typer.echo("", err=True)
+        fail(command, f"{what} was not given")
     return answer
 
 

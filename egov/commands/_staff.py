@@ -22,6 +22,7 @@ from egov.client.keys import IssuedKey
 from egov.client.topology import FoundTopology
 from egov.commands._common import (
     GROUNDS_HINT,
+    ROSTER_HINT,
     DataDirOption,
     KeyOption,
     KeyPasswordFileOption,
@@ -136,7 +137,7 @@ def provider_inbox(
             ws = await _workstation(http, key, workstation)
             return ws, await ProviderStaff(http, key, ws).desk()
 
-    ws, answer = run(command, found, work())
+    ws, answer = run(command, found, work(), ROSTER_HINT)
     if as_json:
         typer.echo(json.dumps(answer, ensure_ascii=False, indent=2))
         return
@@ -185,7 +186,7 @@ def provider_show(
             ws = await _workstation(http, key, workstation)
             return await ProviderStaff(http, key, ws).request(request_id)
 
-    view = run(command, found, work())
+    view = run(command, found, work(), ROSTER_HINT)
     if as_json:
         typer.echo(json.dumps(view, ensure_ascii=False, indent=2))
         return
@@ -274,7 +275,7 @@ def provider_act(
             view = await desk.act(request_id, step, outcome, grounds=grounds)
             return view, desk.signed
 
-    view, signed = run(command, found, work(), GROUNDS_HINT)
+    view, signed = run(command, found, work(), {**GROUNDS_HINT, **ROSTER_HINT})
     if as_json:
         typer.echo(json.dumps(view, ensure_ascii=False, indent=2))
         return

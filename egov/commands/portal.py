@@ -147,6 +147,7 @@ def submit(
             option="--password",
             prompt=f"Portal password of {iin}",
             what=f"the portal password of {iin}",
+            confirm=register,  # a new one: typed twice
         )
 
     async def work() -> tuple[dict[str, Any], Path | None]:
@@ -384,7 +385,8 @@ def result(
             content = await cabinet.result_pdf(request_id) if pdf is not None else None
             return stored, check, content
 
-    stored, check, content = run(command, found, work(), LOGIN_HINT)
+    waiting = {"no_result_yet": f"it comes with the final status: egov portal watch {request_id}"}
+    stored, check, content = run(command, found, work(), {**LOGIN_HINT, **waiting})
     if pdf is not None and content is not None:
         try:
             pdf.write_bytes(content)
