@@ -21,6 +21,7 @@ from egov.client.cabinet import Session, parse_events
 from egov.client.topology import ManifestError, find_topology
 from egov.commands import _common, _sessions
 from egov.stack import free_ports
+from shared.signing import InsecureTestSigner, SignerIdentity
 
 KEY_PASSWORD = "key-pw-1"
 
@@ -180,6 +181,26 @@ def test_submit_asks_for_both_passwords_on_a_terminal_a_new_one_twice(
     code, output = egov(*submit, input="")  # Ctrl-D at the prompt
     assert code == 2, output
     assert f"the password of the key file {staff_key} was not given" in output
+
+
+def test_the_gateway_operators_commands_find_the_gateway_alike(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from egov.commands import gateway as gateway_commands
+
+    operator = InsecureTestSigner(b"k", SignerIdentity("gateway operator"))
+    monkeypatch.setattr(gateway_commands, "operator_signer", lambda directory, name: operator)
+    ports = free_ports(5)
+    manifest = write_manifest(data_dir, ports)
+    code, output = egov("gateway", "parked")
+    assert code == 2, output
+    assert (
+        f"no gateway answers at http://127.0.0.1:{ports[1]} "
+        f"(found from {manifest} (egov up, namespace run1, pid 4242))"
+    ) in output
+    code, output = egov("gateway", "trace", "c-1", "--url", "http://127.0.0.1:9")
+    assert code == 2, output
+    assert "no gateway answers at http://127.0.0.1:9 (found from --url)" in output
 
 
 def test_bad_input_is_exit_2_before_any_call(data_dir: Path, staff_key: Path) -> None:

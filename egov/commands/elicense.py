@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import httpx
 import typer
 
+from egov.commands._common import DataDirOption, segment, topology
 from shared.clock import SystemClock
 from shared.config import SettingsError, load_settings
 from shared.simclock import business_clock
@@ -125,21 +126,25 @@ def list_staff(
 def verify_permit(
     number: Annotated[str, typer.Argument(help="the central permit number, e.g. KZ-2014-A-000001")],
     url: Annotated[
-        str | None, typer.Option("--url", help="elicense's base URL; default from settings")
+        str | None,
+        typer.Option("--url", help="elicense's base URL (default: found from the data directory)"),
     ] = None,
+    data_dir: DataDirOption = None,
 ) -> None:
     """Public verification: the permit's state (valid, suspended, terminated) and the check of
     its signature. Exit 0 valid with a good signature, 1 otherwise, 2 no answer."""
-    if url is None:
-        from elicense_svc.settings import ElicenseSettings
-
-        settings = load_settings(ElicenseSettings)
-        url = f"http://{settings.host}:{settings.port}"
+    command = "egov elicense verify-permit"
+    found = topology(command, "elicense", url, data_dir)
+    number = segment(command, number, "permit number")
     try:
-        with httpx.Client(base_url=url, timeout=10) as client:
+        with httpx.Client(base_url=found.urls.elicense, timeout=10) as client:
             response = client.get(f"/permits/{number}")
     except httpx.HTTPError as exc:
-        typer.echo(f"egov elicense verify-permit: {url}: {exc}", err=True)
+        typer.echo(
+            f"{command}: no topology answers at {found.urls.elicense} (found from "
+            f"{found.source}): {exc}",
+            err=True,
+        )
         raise typer.Exit(2) from None
     body = response.json()
     if response.status_code != 200:

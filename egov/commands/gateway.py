@@ -18,12 +18,20 @@ import httpx
 import typer
 
 from egov.client.keys import GATEWAY_OPERATOR_KEY, KeyMaterialError, operator_signer
+from egov.client.topology import ManifestError, find_topology
 from shared.config import SettingsError, load_settings
 from shared.eventlog.port import EventLogError
 from shared.pki.http_signing import sign_request
 
-DEFAULT_URL = "http://127.0.0.1:8082"
-UrlOption = Annotated[str, typer.Option("--url", help="the running gateway")]
+UrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--url",
+        help="the running gateway (default: found from the data directory: its stack.json "
+        "when egov up runs there, else egov run's EGOV_GATEWAY_PORT)",
+        show_default=False,
+    ),
+]
 DataDirOption = Annotated[
     Path | None,
     typer.Option(
@@ -56,20 +64,24 @@ def verify_log(
         raise typer.Exit(1)
 
 
-def _call(method: str, url: str, path: str, data_dir: Path | None) -> object:
+def _call(method: str, url: str | None, path: str, data_dir: Path | None) -> object:
     from gateway_svc.settings import GatewaySettings
 
     try:
         directory = data_dir or load_settings(GatewaySettings).data_dir
         signer = operator_signer(directory, GATEWAY_OPERATOR_KEY)
-    except (SettingsError, KeyMaterialError) as exc:
+        found = find_topology(data_dir)
+    except (SettingsError, KeyMaterialError, ManifestError) as exc:
         typer.echo(f"egov gateway: {exc}", err=True)
         raise typer.Exit(2) from None
+    base, source = (url, "--url") if url else (found.urls.gateway, found.source)
     headers = sign_request(signer, method, path)
     try:
-        response = httpx.request(method, f"{url.rstrip('/')}{path}", headers=headers, timeout=30)
+        response = httpx.request(method, f"{base.rstrip('/')}{path}", headers=headers, timeout=30)
     except httpx.HTTPError as exc:
-        typer.echo(f"egov gateway: {url}: {exc}", err=True)
+        typer.echo(
+            f"egov gateway: no gateway answers at {base} (found from {source}): {exc}", err=True
+        )
         raise typer.Exit(2) from None
     if response.status_code >= 400:
         typer.echo(f"egov gateway: HTTP {response.status_code}: {response.text}", err=True)
@@ -77,7 +89,7 @@ def _call(method: str, url: str, path: str, data_dir: Path | None) -> object:
     return response.json()
 
 
-def parked(url: UrlOption = DEFAULT_URL, data_dir: DataDirOption = None) -> None:
+def parked(url: UrlOption = None, data_dir: DataDirOption = None) -> None:
     """List the messages that could not be delivered."""
     answer = _call("GET", url, "/parked", data_dir)
     typer.echo(json.dumps(answer, ensure_ascii=False, indent=2))
@@ -86,7 +98,7 @@ def parked(url: UrlOption = DEFAULT_URL, data_dir: DataDirOption = None) -> None
 def redrive(
     message_id: Annotated[str, typer.Argument()],
     recipient: Annotated[str, typer.Argument()],
-    url: UrlOption = DEFAULT_URL,
+    url: UrlOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Deliver a parked message again."""
@@ -153,7 +165,7 @@ def trace_table(records: list[dict[str, Any]]) -> list[str]:
 
 def trace(
     correlation_id: Annotated[str, typer.Argument()],
-    url: UrlOption = DEFAULT_URL,
+    url: UrlOption = None,
     data_dir: DataDirOption = None,
     raw_json: Annotated[
         bool,
@@ -173,7 +185,7 @@ def trace(
         typer.echo(text)
 
 
-def reload_rules(url: UrlOption = DEFAULT_URL, data_dir: DataDirOption = None) -> None:
+def reload_rules(url: UrlOption = None, data_dir: DataDirOption = None) -> None:
     """Make the running gateway re-read its access rules."""
     typer.echo(json.dumps(_call("POST", url, "/admin/rules/reload", data_dir)))
 
