@@ -73,15 +73,15 @@ diagrams: install
 contract: install
 	$(BIN)/python -m egov.contract write
 
-# The compose topology (needs a Docker engine with the compose plugin); docs/deploy.md.
-# Without Docker, `egov up` runs the same topology as local processes (docs/stack.md).
-COMPOSE = deploy/compose.yaml
-
+# The compose topology (docs/deploy.md): deploy/compose.sh runs Compose v2 (`docker compose`)
+# or v1 (`docker-compose`), builds the images (from the official bases, or from bases built
+# here by deploy/local-images.sh where no registry answers) and waits until every container is
+# healthy. Without Docker, `egov up` runs the same topology as local processes (docs/stack.md).
 up:
-	docker compose -f $(COMPOSE) up -d --wait
+	deploy/compose.sh up
 
 down:
-	docker compose -f $(COMPOSE) down
+	deploy/compose.sh down
 
 # Random broker passwords for the compose topology in deploy/.env (owner-only; the compose file
 # reads them), and their hashes in deploy/rabbitmq/definitions.json (docs/deploy.md).
