@@ -211,6 +211,8 @@ def test_bad_input_is_exit_2_before_any_call(data_dir: Path, staff_key: Path) ->
     code, output = egov("provider", "show", "../inbox", *key)
     assert code == 2, output
     assert "'../inbox' is not a request id" in output
+    code, output = egov("provider", "show", "P1?x=1", *key)
+    assert code == 2, output
     code, output = egov("psc", "hand-out", "P1", *key, "--how", "post")
     assert code == 2, output
     code, output = egov("psc", "hand-out", "P1", *key, "--how", "email")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import mimetypes
+import re
 import sys
 from collections.abc import Coroutine, Mapping, Sequence
 from pathlib import Path
@@ -27,6 +28,7 @@ from egov.client.topology import SERVICES, FoundTopology, ManifestError, find_to
 from portal_svc.sdk import Attachment
 
 T = TypeVar("T")
+_IDENTIFIER = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 
 DataDirOption = Annotated[
     Path | None,
@@ -245,8 +247,8 @@ def when(value: object) -> str:
 
 
 def segment(command: str, value: str, what: str = "request id") -> str:
-    """A request id or number as the user typed it, refused (exit 2) when it cannot be one
-    path segment of a URL."""
-    if value in ("", ".", "..") or "/" in value or any(c.isspace() for c in value):
+    """A request id or document number as the user typed it (letters, digits, ``_.:-``, as
+    the services make them), refused (exit 2) otherwise: it becomes a path segment of a URL."""
+    if not _IDENTIFIER.fullmatch(value) or value in (".", ".."):
         fail(command, f"{value!r} is not a {what}")
     return value
