@@ -13,6 +13,7 @@ import stat
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -248,6 +249,44 @@ def test_the_applicants_session_is_an_owner_only_file(data_dir: Path) -> None:
     code, output = egov("portal", "watch", "P1")
     assert code == 2, output
     assert f"no topology answers at http://127.0.0.1:{port}" in output
+
+
+def test_watch_opens_a_dropped_stream_again_from_the_last_event(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _sessions.save(
+        data_dir, "http://portal.test", Session("t-1", "880612400411", None, "2019-11-04")
+    )
+    asked: list[str | None] = []
+
+    def event(position: int, status: str) -> str:
+        data = {"request_id": "P1", "status": status, "step": None, "at": "2019-11-04T03:00:00"}
+        return f"id: {position}\nevent: status\ndata: {json.dumps(data)}\n\n"
+
+    def portal(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/cabinet/requests/P1":
+            return httpx.Response(200, json={"service": "s", "version": "v"})
+        assert request.url.path == "/cabinet/stream"
+        assert request.headers["authorization"] == "Bearer t-1"
+        asked.append(request.headers.get("last-event-id"))
+        # The first connection ends after one event (the portal restarted), the second
+        # carries on from it.
+        body = event(7, "registered") if len(asked) == 1 else event(9, "refused")
+        return httpx.Response(200, text=body, headers={"content-type": "text/event-stream"})
+
+    real = httpx.AsyncClient
+    monkeypatch.setattr(
+        httpx,
+        "AsyncClient",
+        lambda **kwargs: real(transport=httpx.MockTransport(portal), **kwargs),
+    )
+    code, output = egov("portal", "watch", "P1", "--url", "http://portal.test")
+    assert code == 0, output
+    assert [line.split()[1] for line in output.splitlines() if line.startswith("2019")] == [
+        "registered",
+        "refused",
+    ]
+    assert asked == ["0", "7"]
 
 
 async def test_server_sent_events_are_read_as_the_portal_writes_them() -> None:

@@ -336,12 +336,12 @@ def watch(
                         if status in FINISHED:
                             return status
                 except (httpx.ReadTimeout, httpx.RemoteProtocolError, httpx.ReadError):
-                    drops += 1
-                    if drops > RECONNECTS:
-                        raise ClientError(
-                            "portal", 0, "stream_lost", "the live stream keeps dropping"
-                        ) from None
-                    await asyncio.sleep(1.0)
+                    pass
+                # The stream ended or dropped before the request finished: open it again.
+                drops += 1
+                if drops > RECONNECTS:
+                    raise ClientError("portal", 0, "stream_lost", "the live stream keeps dropping")
+                await asyncio.sleep(1.0)
 
     try:
         status = run(command, found, work(), LOGIN_HINT)
