@@ -541,14 +541,10 @@ async def test_the_result_documents_fields_and_values_are_in_the_readers_languag
     assert shown(result, "result-signed-text") == canonical_json(document).decode()
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-async def test_a_refusal_shows_its_reason_in_the_chosen_language(
-    site: World, language: Language
-) -> None:
-    keys = site.person(23)
-    await logged_in(site, site.client, keys)
-    request_id = await submitted(site, site.client, keys)
-    head = site.issue(Individual(iin(91), "Ахметов", "Серік"))
+async def _refused(site: World, request_id: str, *, head: int) -> None:
+    """The workstation's signed reasoned refusal (APPLICANT_NON_COMPLIANT) of ``request_id``,
+    signed by the person of serial ``head``, delivered to the portal."""
+    signer = site.issue(Individual(iin(head), "Ахметов", "Серік"))
     document = {
         "kind": "reasoned_refusal",
         "number": f"KZ-RF-{request_id[-6:]}",
@@ -564,9 +560,19 @@ async def test_a_refusal_shows_its_reason_in_the_chosen_language(
         {
             "request_id": request_id,
             "document": document,
-            "signature": head.sign(canonical_json(document)),
+            "signature": signer.sign(canonical_json(document)),
         },
     )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_a_refusal_shows_its_reason_in_the_chosen_language(
+    site: World, language: Language
+) -> None:
+    keys = site.person(23)
+    await logged_in(site, site.client, keys)
+    request_id = await submitted(site, site.client, keys)
+    await _refused(site, request_id, head=91)
     await site.deliver(PROVIDER, request_id, "status.changed.v1", {"status": "refused"})
     page = await site.client.get(f"/my/requests/{request_id}", params={"lang": language})
     definition = site.portal.service.catalog.get(SERVICE, "almaty-2018")
@@ -659,25 +665,7 @@ async def test_a_result_arriving_after_its_final_status_is_sent_live_on_its_own(
     page = await site.client.get(f"/my/requests/{request_id}", params={"lang": "ru"})
     assert re.search(r'id="result-link" hidden', page.text)
     position = int(re.search(r"events\?after=(\d+)", page.text).group(1))  # type: ignore[union-attr]
-    head = site.issue(Individual(iin(92), "Ахметов", "Серік"))
-    document = {
-        "kind": "reasoned_refusal",
-        "number": f"KZ-RF-{request_id[-6:]}",
-        "request_id": request_id,
-        "decision": "refused",
-        "refusal_code": "APPLICANT_NON_COMPLIANT",
-        "grounds": None,
-    }
-    await site.deliver(
-        PROVIDER,
-        request_id,
-        "result.refused.v1",
-        {
-            "request_id": request_id,
-            "document": document,
-            "signature": head.sign(canonical_json(document)),
-        },
-    )
+    await _refused(site, request_id, head=92)
     stream = await site.client.get(
         f"/my/requests/{request_id}/events",
         params={"after": position, "max_events": 1, "lang": "ru"},
