@@ -103,15 +103,17 @@ async def _workstation(http: httpx.AsyncClient, key: IssuedKey, given: str | Non
     )
 
 
-def _provider_setup(
+def _setup(
     command: str,
+    service: str,
     key_file: Path,
     password: str | None,
     password_file: Path | None,
     url: str | None,
     data_dir: Path | None,
 ) -> tuple[FoundTopology, IssuedKey]:
-    found = topology(command, "provider", url, data_dir)
+    """The topology found for ``service`` (provider or elicense) and the staff member's key."""
+    found = topology(command, service, url, data_dir)
     return found, open_key(command, key_file, password, password_file)
 
 
@@ -130,7 +132,7 @@ def provider_inbox(
     """The requests waiting for your roles at your workstation (a signed call with your
     employee certificate; you must be on its roster: egov provider staff appoint)."""
     command = "egov provider inbox"
-    found, key = _provider_setup(command, key_file, password, password_file, url, data_dir)
+    found, key = _setup(command, "provider", key_file, password, password_file, url, data_dir)
 
     async def work() -> tuple[str, dict[str, Any]]:
         async with httpx.AsyncClient(base_url=found.urls.provider, timeout=30.0) as http:
@@ -178,7 +180,7 @@ def provider_show(
     """A request at your workstation: where it stands, the steps and outcomes it offers now
     (what egov provider act takes), its result and its history."""
     command = "egov provider show"
-    found, key = _provider_setup(command, key_file, password, password_file, url, data_dir)
+    found, key = _setup(command, "provider", key_file, password, password_file, url, data_dir)
     request_id = segment(command, request_id)
 
     async def work() -> dict[str, Any]:
@@ -265,7 +267,7 @@ def provider_act(
             "a refusal's grounds are given in both languages: --grounds-kk and --grounds-ru",
         )
     grounds = {"kk": grounds_kk, "ru": grounds_ru} if grounds_kk and grounds_ru else None
-    found, key = _provider_setup(command, key_file, password, password_file, url, data_dir)
+    found, key = _setup(command, "provider", key_file, password, password_file, url, data_dir)
     request_id = segment(command, request_id)
 
     async def work() -> tuple[dict[str, Any], dict[str, Any] | None]:
@@ -291,18 +293,6 @@ def provider_act(
 # --- E-licensing ----------------------------------------------------------------------------
 
 
-def _elicense_setup(
-    command: str,
-    key_file: Path,
-    password: str | None,
-    password_file: Path | None,
-    url: str | None,
-    data_dir: Path | None,
-) -> tuple[FoundTopology, IssuedKey]:
-    found = topology(command, "elicense", url, data_dir)
-    return found, open_key(command, key_file, password, password_file)
-
-
 def elicense_inbox(
     key_file: KeyOption,
     password: KeyPasswordOption = None,
@@ -314,7 +304,7 @@ def elicense_inbox(
     """The requests of your provider at E-licensing, with the step each waits at and the role
     that takes it (a signed call; you must be in E-licensing's directory: egov elicense staff)."""
     command = "egov elicense inbox"
-    found, key = _elicense_setup(command, key_file, password, password_file, url, data_dir)
+    found, key = _setup(command, "elicense", key_file, password, password_file, url, data_dir)
 
     async def work() -> list[dict[str, Any]]:
         async with httpx.AsyncClient(base_url=found.urls.elicense, timeout=30.0) as http:
@@ -356,7 +346,7 @@ def elicense_show(
     """A request at E-licensing: status, the steps and outcomes it offers now, its permit, and
     the steps done (who, when, with which outcome)."""
     command = "egov elicense show"
-    found, key = _elicense_setup(command, key_file, password, password_file, url, data_dir)
+    found, key = _setup(command, "elicense", key_file, password, password_file, url, data_dir)
     request_id = segment(command, request_id)
 
     async def work() -> dict[str, Any]:
@@ -418,7 +408,7 @@ def elicense_act(
     signing step the permit's draft is fetched (its number reserved), signed with the same key
     and sent. Exit 0 done, 1 refused by E-licensing, 2 bad input or no E-licensing."""
     command = "egov elicense act"
-    found, key = _elicense_setup(command, key_file, password, password_file, url, data_dir)
+    found, key = _setup(command, "elicense", key_file, password, password_file, url, data_dir)
     request_id = segment(command, request_id)
 
     async def work() -> tuple[dict[str, Any], dict[str, Any] | None]:

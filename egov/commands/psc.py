@@ -97,7 +97,10 @@ def _list(
     return run(command, found, work())
 
 
-def _print(rows: list[dict[str, Any]], empty: str) -> None:
+def _print(rows: list[dict[str, Any]], empty: str, *, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
     if not rows:
         typer.echo(empty)
         return
@@ -128,10 +131,7 @@ def requests(
     command = "egov psc requests"
     found = topology(command, "portal", url, data_dir)
     rows = _list(command, found, open_key(command, key_file, password, password_file), None)
-    if as_json:
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    _print(rows, "no requests at this desk")
+    _print(rows, "no requests at this desk", as_json=as_json)
 
 
 def uncollected(
@@ -149,10 +149,7 @@ def uncollected(
     command = "egov psc uncollected"
     found = topology(command, "portal", url, data_dir)
     rows = _list(command, found, open_key(command, key_file, password, password_file), days)
-    if as_json:
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    _print(rows, f"no result has waited {days} days or more uncollected")
+    _print(rows, f"no result has waited {days} days or more uncollected", as_json=as_json)
 
 
 def hand_out(
