@@ -11,11 +11,21 @@ checked."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import yaml
 
 from regulations import definitions_dir
-from tests.browser.conftest import AUTUMN_2019, CITIZEN, CITIZEN_RU, GREEN_STAFF, World, expect
+from tests.browser.conftest import (
+    AUTUMN_2019,
+    CITIZEN,
+    CITIZEN_RU,
+    GREEN_STAFF,
+    Person,
+    World,
+    expect,
+)
 from tests.browser.journeys import at_portal, do_step, file_at_portal, register_and_sign_in
 
 pytestmark = pytest.mark.slow
@@ -40,6 +50,20 @@ def ground_name(code: str, language: str) -> str:
     return str(ground["name"][language])
 
 
+def reviewed(world: World, request_id: str, status: Any) -> tuple[Person, Person, Person]:
+    """The green economy department's first steps on ``request_id``, the applicant's status
+    (``status``, her page's) following each: registered, sent by the head to the deputy,
+    accepted; the head, the deputy and the specialist who take it on."""
+    employee, head = GREEN_STAFF["employee"], GREEN_STAFF["head"]
+    deputy, specialist = GREEN_STAFF["deputy"], GREEN_STAFF["specialist"]
+    do_step(world, employee, request_id, "action-register-registered")
+    expect(status).to_have_attribute("data-status", "under_review")
+    do_step(world, head, request_id, "action-head_review-sent_to_deputy")
+    do_step(world, deputy, request_id, "action-deputy_review-accepted")
+    expect(status).to_have_attribute("data-status", "in_progress")
+    return head, deputy, specialist
+
+
 def test_a_citizen_files_c_and_is_refused_with_the_ground_in_russian(world: World) -> None:
     world.move_to(AUTUMN_2019)
     citizen = register_and_sign_in(world, CITIZEN_RU)
@@ -48,13 +72,7 @@ def test_a_citizen_files_c_and_is_refused_with_the_ground_in_russian(world: Worl
     status = citizen.locator("#current-status")
     expect(status).to_have_attribute("data-status", "registered")
 
-    employee, head = GREEN_STAFF["employee"], GREEN_STAFF["head"]
-    deputy, specialist = GREEN_STAFF["deputy"], GREEN_STAFF["specialist"]
-    do_step(world, employee, request_id, "action-register-registered")
-    expect(status).to_have_attribute("data-status", "under_review")
-    do_step(world, head, request_id, "action-head_review-sent_to_deputy")
-    do_step(world, deputy, request_id, "action-deputy_review-accepted")
-    expect(status).to_have_attribute("data-status", "in_progress")
+    head, deputy, specialist = reviewed(world, request_id, status)
     # The specialist gives the refusal's grounds in Kazakh and in Russian (a reasoned answer).
     drafted = do_step(
         world, specialist, request_id, "action-prepare_result-reasoned_refusal_drafted", **GROUNDS
@@ -88,13 +106,7 @@ def test_a_citizen_files_d_and_the_head_signs_the_permit(world: World) -> None:
     status = citizen.locator("#current-status")
     expect(status).to_have_attribute("data-status", "registered")
 
-    employee, head = GREEN_STAFF["employee"], GREEN_STAFF["head"]
-    deputy, specialist = GREEN_STAFF["deputy"], GREEN_STAFF["specialist"]
-    do_step(world, employee, request_id, "action-register-registered")
-    expect(status).to_have_attribute("data-status", "under_review")
-    do_step(world, head, request_id, "action-head_review-sent_to_deputy")
-    do_step(world, deputy, request_id, "action-deputy_review-accepted")
-    expect(status).to_have_attribute("data-status", "in_progress")
+    head, deputy, specialist = reviewed(world, request_id, status)
     do_step(world, specialist, request_id, "action-prepare_result-permit_drafted")
     expect(status).to_have_attribute("data-status", "signing")
     do_step(world, deputy, request_id, "action-endorse-endorsed")
